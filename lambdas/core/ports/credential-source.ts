@@ -1,0 +1,70 @@
+import type { ActionRecord, Credential, Evidence, Person, SourceId } from "../model.ts";
+
+/** Who a credential belongs to, as the core resolves it (see `identity.ts`). */
+export interface OwnerResolver {
+  /** The departed (or departing) person this credential's hints point to, if any. */
+  resolve(credential: Pick<Credential, "ownerHints" | "principal">): { person: Person } | undefined;
+}
+
+/** What a source is told when asked to discover credentials. */
+export interface DiscoverContext {
+  readonly now: Date;
+  /** People on the departure list (already validated); targeted sources look only these up. */
+  readonly people: readonly Person[];
+  /** Resolves hints to people, so a source can confirm only matched principals with fresh calls. */
+  readonly resolver: OwnerResolver;
+  /** Progress for a terminal or log: a short phrase and counts so far. */
+  readonly progress?: (message: string, counts?: Record<string, number>) => void;
+}
+
+/** A problem on one principal or call that did not stop the rest of the source. */
+export interface SourceProblem {
+  readonly source: SourceId;
+  /** The principal or operation concerned. */
+  readonly subject: string;
+  readonly message: string;
+  readonly errorName: string;
+}
+
+/** What a source found. */
+export interface Discovery {
+  readonly credentials: Credential[];
+  readonly problems: SourceProblem[];
+  /** Counts a reader or benchmark wants (API calls, principals seen, report age, ...). */
+  readonly stats: Record<string, number>;
+  /** Plain-language caveats a finding should carry (e.g. "custom attributes force a slower path"). */
+  readonly notes: string[];
+}
+
+/** What a source is told when asked to revoke one credential. */
+export interface RevokeContext {
+  readonly now: Date;
+  /** The person the credential was matched to. */
+  readonly person?: Person;
+  /** Sessions issued before this instant must stop working (STS, Cognito). */
+  readonly revokeSessionsIssuedBefore: Date;
+}
+
+/** The IAM (or provider) permissions a source needs, declared once, used by the CDK construct. */
+export interface SourcePermissions {
+  /** Actions for discovery, on `*` or on resources the construct scopes. */
+  readonly read: readonly string[];
+  /** Actions for revocation. */
+  readonly write: readonly string[];
+}
+
+/**
+ * One outside world that holds credentials. Implemented once per source in
+ * `lambdas/sources/<source>/`; the scan use case only ever sees this interface.
+ */
+export interface CredentialSource {
+  readonly id: SourceId;
+  /** Finds credentials. A failure on one principal becomes a `SourceProblem`, never a throw. */
+  discover(ctx: DiscoverContext): Promise<Discovery>;
+  /** Revokes one credential, reversibly where the provider allows it. Never throws for provider errors. */
+  revoke(credential: Credential, ctx: RevokeContext): Promise<ActionRecord[]>;
+  /** Reads the credential back and says whether the revocation holds. */
+  verify(credential: Credential, ctx: RevokeContext): Promise<ActionRecord>;
+  /** Extra evidence for an incident (e.g. CloudTrail events of a key used after departure). */
+  investigate?(credential: Credential, since: Date): Promise<Evidence>;
+}

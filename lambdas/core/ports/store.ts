@@ -1,0 +1,115 @@
+import type { ActionRecord, Finding, Person, Severity } from "../model.ts";
+
+/** A finding's life across runs. */
+export type FindingStatus = "open" | "revoked" | "ticketed" | "excepted" | "resolved";
+
+export interface FindingStatusChange {
+  readonly at: Date;
+  readonly from: FindingStatus | null;
+  readonly to: FindingStatus;
+  readonly scanId: string;
+}
+
+/** What the store keeps per finding id. */
+export interface FindingHistory {
+  readonly findingId: string;
+  readonly ruleId: string;
+  readonly credentialId?: string;
+  readonly severity: Severity;
+  readonly status: FindingStatus;
+  readonly firstSeen: Date;
+  readonly lastSeen: Date;
+  readonly changes: readonly FindingStatusChange[];
+  readonly actions: readonly ActionRecord[];
+  /** The ticket this finding is tracked in, once one exists. */
+  readonly ticketKey?: string;
+}
+
+/** A finding as observed by one scan, with the status the scan gives it. */
+export interface FindingObservation {
+  readonly finding: Finding;
+  readonly status: FindingStatus;
+}
+
+/** A notification or ticket waiting to be delivered. The key makes delivery idempotent. */
+export interface OutboxItem {
+  /** Idempotency key: the same change always produces the same key. */
+  readonly key: string;
+  readonly channel: "slack" | "ticket" | "security-hub";
+  /** What to deliver; the notifier or ticket sink knows its shape. */
+  readonly payload: unknown;
+  readonly createdAt: Date;
+}
+
+export interface OutboxEntry extends OutboxItem {
+  readonly state: "pending" | "sending" | "sent" | "dead";
+  readonly attempts: number;
+  readonly nextAttemptAt: Date;
+  readonly lastError?: string;
+  /** Where it landed (message ts, ticket key), once sent. */
+  readonly receipt?: string;
+}
+
+/** A scan's exclusive right to act, until it expires. */
+export interface Lease {
+  readonly name: string;
+  readonly holder: string;
+  readonly expiresAt: Date;
+}
+
+/** A departure received from the HR webhook, stored once per event id. */
+export interface DepartureEvent {
+  readonly eventId: string;
+  readonly receivedAt: Date;
+  readonly people: readonly Person[];
+}
+
+/** What we remember of the last departure list we accepted (for the growth brake). */
+export interface AcceptedListMeta {
+  readonly origin: string;
+  readonly count: number;
+  readonly acceptedAt: Date;
+}
+
+/**
+ * Findings, actions, outbox, lease and departures: everything that must survive between runs.
+ * Adapters: DynamoDB (Lambda) and a local directory (CLI). Writes are conditional, never
+ * transactional, so the DynamoDB adapter runs on dynalite.
+ */
+export interface Store {
+  /** Takes the named lease if free or expired; `undefined` when another holder has it. */
+  acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<Lease | undefined>;
+  /** Gives the lease back, only if still held by `holder`. */
+  releaseLease(name: string, holder: string): Promise<void>;
+
+  /** Updates first/last seen and status of each observed finding; returns the histories after. */
+  observeFindings(scanId: string, observations: readonly FindingObservation[], now: Date): Promise<void>;
+  /** Marks open findings not seen in this scan as resolved; returns them. */
+  resolveUnseen(scanId: string, seenIds: ReadonlySet<string>, now: Date): Promise<FindingHistory[]>;
+  getFinding(findingId: string): Promise<FindingHistory | undefined>;
+  listFindings(): Promise<FindingHistory[]>;
+  /** Appends an action (revocation, verification, ticket, message) to a finding's history. */
+  recordAction(findingId: string, action: ActionRecord): Promise<void>;
+  setTicketKey(findingId: string, ticketKey: string): Promise<void>;
+
+  /** Adds items whose key is not yet known; returns how many were new. */
+  enqueue(items: readonly OutboxItem[]): Promise<number>;
+  /** Items pending (or stuck in `sending`) whose next attempt is due. */
+  dueOutbox(now: Date, limit: number): Promise<OutboxEntry[]>;
+  /** Claims an item for sending (conditional on its state); false if someone else did. */
+  claimOutbox(key: string, now: Date): Promise<boolean>;
+  markSent(key: string, receipt: string, now: Date): Promise<void>;
+  markFailed(key: string, error: string, nextAttemptAt: Date, now: Date): Promise<void>;
+  getOutbox(key: string): Promise<OutboxEntry | undefined>;
+
+  /** Stores a webhook departure once; false when the event id was seen before. */
+  putDepartureEvent(event: DepartureEvent): Promise<boolean>;
+  listDepartureEvents(): Promise<DepartureEvent[]>;
+  getAcceptedListMeta(): Promise<AcceptedListMeta | undefined>;
+  putAcceptedListMeta(meta: AcceptedListMeta): Promise<void>;
+}
+
+/** The append-only audit trail: one JSON record per scan (S3 in Lambda, a file in the CLI). */
+export interface AuditLog {
+  append(record: Readonly<Record<string, unknown>>): Promise<void>;
+}
