@@ -222,7 +222,10 @@ const github = z
     enabled: z.boolean().default(false),
     org: z.string().min(1),
     token: secretRef,
-    baseUrl: z.url().optional().describe("REST API base URL (GitHub Enterprise Server). @default api.github.com"),
+    baseUrl: z
+      .url()
+      .optional()
+      .describe("REST API base URL (GitHub Enterprise Server). @default api.github.com"),
     revokeFineGrainedTokens: z.boolean().default(true),
   })
   .strict();
@@ -280,7 +283,9 @@ const store = z.discriminatedUnion("type", [
 
 const audit = z.discriminatedUnion("type", [
   z.object({ type: z.literal("file"), path: z.string().min(1) }).strict(),
-  z.object({ type: z.literal("s3"), bucket: z.string().min(3), prefix: z.string().default("audit/") }).strict(),
+  z
+    .object({ type: z.literal("s3"), bucket: z.string().min(3), prefix: z.string().default("audit/") })
+    .strict(),
 ]);
 
 /** The whole configuration. Every field has a safe default: an empty `{}` is a report-mode IAM scan. */
@@ -298,13 +303,18 @@ export const configSchema = z
     protectedPrincipals: z
       .array(z.string().min(1))
       .default([])
-      .describe("Principals (names, ARNs, emails; `*` wildcards) that are never acted on, whatever else says."),
+      .describe(
+        "Principals (names, ARNs, emails; `*` wildcards) that are never acted on, whatever else says.",
+      ),
     brake: brake.default(brake.parse({})),
     sources: sources.default(sources.parse({})),
     notifications: z
       .object({
         slack: slack.optional(),
-        securityHub: z.object({ enabled: z.boolean().default(false) }).strict().optional(),
+        securityHub: z
+          .object({ enabled: z.boolean().default(false) })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({}),
@@ -333,7 +343,10 @@ export class ConfigError extends Error {
     readonly origin = "config",
     options?: { cause?: unknown },
   ) {
-    super(`${origin} is invalid:\n${problems.map((p) => `  - ${p.path || "(root)"}: ${p.message}`).join("\n")}`, options);
+    super(
+      `${origin} is invalid:\n${problems.map((p) => `  - ${p.path || "(root)"}: ${p.message}`).join("\n")}`,
+      options,
+    );
   }
 }
 
@@ -347,11 +360,12 @@ export function parseConfig(input: unknown, origin = "config"): Config {
   );
 }
 
-/** Parses configuration JSON text; a syntax error is a `ConfigError` too. */
+/** Parses configuration JSON text (`//` comments allowed); a syntax error is a `ConfigError` too. */
 export function parseConfigText(text: string, origin = "config"): Config {
   let value: unknown;
   try {
-    value = text.trim() === "" ? {} : JSON.parse(text);
+    const json = stripComments(text);
+    value = json.trim() === "" ? {} : JSON.parse(json);
   } catch (error) {
     throw new ConfigError([{ path: "", message: `not valid JSON: ${(error as Error).message}` }], origin, {
       cause: error,
@@ -363,6 +377,29 @@ export function parseConfigText(text: string, origin = "config"): Config {
 /** The JSON Schema users point their editors at (`docs/config.schema.json`). */
 export function configJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(configSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+}
+
+/** Removes `//` line comments outside strings, keeping line numbers, so configs can explain themselves. */
+export function stripComments(text: string): string {
+  let out = "";
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      out += ch;
+      if (ch === "\\") {
+        out += text[i + 1] ?? "";
+        i++;
+      } else if (ch === '"') inString = false;
+    } else if (ch === '"') {
+      inString = true;
+      out += ch;
+    } else if (ch === "/" && text[i + 1] === "/") {
+      while (i < text.length && text[i] !== "\n") i++;
+      out += "\n";
+    } else out += ch;
+  }
+  return out;
 }
 
 function isTimeZone(zone: string): boolean {

@@ -1,0 +1,56 @@
+import type { IdentityIndex } from "./identity.ts";
+import { stableId } from "./ids.ts";
+import type { Credential, Evidence, Finding, RuleId, Severity } from "./model.ts";
+import { rules as allRules, type Rule, type RuleSettings } from "./rules/index.ts";
+
+/** The stable id of a finding: the same credential and rule give the same id on every run. */
+export function findingId(ruleId: RuleId, subject: string): string {
+  return stableId("f", ruleId, subject);
+}
+
+/** Runs every rule on every credential. Pure: the same inputs give the same findings, in order. */
+export function evaluateCredentials(
+  credentials: readonly Credential[],
+  index: Pick<IdentityIndex, "match">,
+  settings: RuleSettings,
+  now: Date,
+  rules: readonly Rule[] = allRules,
+): Finding[] {
+  const findings: Finding[] = [];
+  for (const credential of credentials) {
+    const match = index.match(credential);
+    for (const rule of rules) {
+      const verdict = rule.evaluate({ credential, now, settings, ...(match ? { match } : {}) });
+      if (!verdict) continue;
+      findings.push({
+        id: findingId(rule.id, credential.id),
+        ruleId: rule.id,
+        severity: verdict.severity ?? rule.severity,
+        title: rule.title,
+        summary: verdict.summary,
+        credential,
+        ...(match ? { match } : {}),
+        evidence: verdict.evidence,
+        reference: rule.reference,
+      });
+    }
+  }
+  return findings;
+}
+
+/** A finding about the run itself (a rejected list, a source that failed, the brake). */
+export function runFinding(
+  ruleId: RuleId,
+  severity: Severity,
+  title: string,
+  summary: string,
+  evidence: Evidence,
+  subject = "run",
+): Finding {
+  return { id: findingId(ruleId, subject), ruleId, severity, title, summary, evidence };
+}
+
+/** Returns the finding with more evidence merged in (e.g. CloudTrail events for an incident). */
+export function withEvidence(finding: Finding, extra: Evidence): Finding {
+  return { ...finding, evidence: { ...finding.evidence, ...extra } };
+}

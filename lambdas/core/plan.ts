@@ -1,0 +1,138 @@
+/**
+ * The plan of a scan: every finding with its decision and the steps it implies, and the
+ * brake applied across the run. Deterministic: the same inputs give the same plan.
+ */
+import { runFinding } from "./evaluate.ts";
+import type { ActionRecord, Decision, Finding, Severity } from "./model.ts";
+import { SEVERITIES, severityRank } from "./model.ts";
+import type { BrakeState, Plan, PlanItem } from "./plan-types.ts";
+import { decide, type PolicySettings } from "./policy.ts";
+
+export type { BrakeState, Plan, PlanItem } from "./plan-types.ts";
+
+/** The brake on revocations per run. */
+export interface BrakeSettings {
+  readonly maxRevocationsPerRun: number;
+  /** Revoke nothing when a run would revoke more than this share of all credentials seen. */
+  readonly maxRevocationFraction: number;
+  /** Below this many credentials seen, only the absolute limit applies. */
+  readonly minCredentialsForFraction: number;
+}
+
+export interface PlanInput {
+  readonly mode: "report" | "enforce";
+  readonly now: Date;
+  readonly findings: readonly Finding[];
+  readonly policy: PolicySettings;
+  readonly brake: BrakeSettings;
+  /** Every credential the sources saw, for the brake's fraction. */
+  readonly credentialsSeen: number;
+}
+
+/** How many revocations a run may make, given how many credentials it saw. */
+export function revocationLimit(brake: BrakeSettings, credentialsSeen: number): number {
+  if (credentialsSeen < brake.minCredentialsForFraction) return brake.maxRevocationsPerRun;
+  return Math.min(brake.maxRevocationsPerRun, Math.floor(brake.maxRevocationFraction * credentialsSeen));
+}
+
+function plannedSteps(finding: Finding, decision: Decision): ActionRecord[] {
+  const steps: ActionRecord[] = [];
+  const credential = finding.credential;
+  if (finding.ruleId === "used-after-departure") {
+    steps.push({ type: "incident", status: "planned", detail: `raise an incident: ${finding.summary}` });
+  }
+  switch (decision.action) {
+    case "revoke":
+      if (credential) {
+        steps.push({
+          type: "revoke",
+          status: "planned",
+          detail: `revoke ${credential.kind} ${credential.nativeId} of ${credential.principal}`,
+        });
+      }
+      break;
+    case "ticket":
+      steps.push({ type: "ticket", status: "planned", detail: `ticket for a human: ${decision.why}` });
+      break;
+    case "notify":
+      steps.push({ type: "notify", status: "planned", detail: "tell the owner or the security channel" });
+      break;
+    case "held-by-brake":
+      steps.push({ type: "revoke", status: "skipped", detail: "held by the revocation brake" });
+      break;
+    default:
+      break;
+  }
+  return steps;
+}
+
+function compareItems(a: PlanItem, b: PlanItem): number {
+  const bySeverity = severityRank(b.finding.severity) - severityRank(a.finding.severity);
+  if (bySeverity !== 0) return bySeverity;
+  return a.finding.id < b.finding.id ? -1 : a.finding.id > b.finding.id ? 1 : 0;
+}
+
+/** Decides every finding, applies the brake, and lists the steps. */
+export function buildPlan(input: PlanInput): Plan {
+  const decided = input.findings.map((finding) => ({
+    finding,
+    decision: decide(finding, input.policy, input.now),
+  }));
+  const toRevoke = new Set(
+    decided
+      .filter((d) => d.decision.action === "revoke")
+      .map((d) => d.finding.credential?.id ?? d.finding.id),
+  );
+  const limit = revocationLimit(input.brake, input.credentialsSeen);
+  const engaged = toRevoke.size > limit;
+  const brake: BrakeState = {
+    engaged,
+    wouldRevoke: toRevoke.size,
+    limit,
+    credentialsSeen: input.credentialsSeen,
+    ...(engaged
+      ? {
+          reason: `the run would revoke ${toRevoke.size} credential(s), above the limit of ${limit} (max ${input.brake.maxRevocationsPerRun} per run, ${Math.round(input.brake.maxRevocationFraction * 100)}% of ${input.credentialsSeen} seen): nothing was revoked`,
+        }
+      : {}),
+  };
+  const items: PlanItem[] = decided.map(({ finding, decision }) => {
+    const final: Decision =
+      engaged && decision.action === "revoke"
+        ? { findingId: finding.id, action: "held-by-brake", why: `held by the brake: ${decision.why}` }
+        : decision;
+    return { finding, decision: final, actions: plannedSteps(finding, final) };
+  });
+  if (engaged) {
+    const finding = runFinding(
+      "revocation-brake-engaged",
+      "critical",
+      "Revocation brake engaged",
+      brake.reason ?? "brake engaged",
+      { wouldRevoke: toRevoke.size, limit, credentialsSeen: input.credentialsSeen },
+    );
+    const decision: Decision = {
+      findingId: finding.id,
+      action: "notify",
+      why: "a run this large is more likely a bad departure list or config than real departures",
+    };
+    items.push({ finding, decision, actions: plannedSteps(finding, decision) });
+  }
+  items.sort(compareItems);
+  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const item of items) counts[item.finding.severity] += 1;
+  return { version: 1, mode: input.mode, generatedAt: input.now, items, brake, counts };
+}
+
+/** Distinct credentials a plan revokes, each once, however many findings point at it. */
+export function revocationTargets(plan: Plan): PlanItem[] {
+  const seen = new Set<string>();
+  const out: PlanItem[] = [];
+  for (const item of plan.items) {
+    const id = item.finding.credential?.id;
+    if (item.decision.action !== "revoke" || !id || seen.has(id)) continue;
+    seen.add(id);
+    out.push(item);
+  }
+  return out;
+}

@@ -1,0 +1,32 @@
+import type { CredentialKind } from "../model.ts";
+import { describeCredential, type Rule } from "./rule.ts";
+
+/** Pseudo-credentials that stand for sessions; their principal's real credentials carry the finding. */
+const SESSION_KINDS: ReadonlySet<CredentialKind> = new Set([
+  "sts-sessions",
+  "cognito-sessions",
+  "web-sessions",
+]);
+
+/**
+ * A credential nobody can be resolved as owning: no owner email, employee id or owner user
+ * name on its principal. It can never be offboarded, because no departure will ever match it.
+ */
+export const unownedCredential: Rule = {
+  id: "unowned-credential",
+  severity: "low",
+  title: "Credential with no resolvable owner",
+  why: "Offboarding works by matching credentials to people; a credential with no owner is never matched.",
+  reference: "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html",
+  evaluate({ credential, match }) {
+    if (!credential.active || credential.isRoot || SESSION_KINDS.has(credential.kind) || match)
+      return undefined;
+    const hints = credential.ownerHints;
+    if (hints.emails.length + hints.employeeIds.length + hints.usernames.length > 0) return undefined;
+    if (credential.principal.includes("@")) return undefined;
+    return {
+      summary: `${describeCredential(credential)} has no owner tag, so no departure can ever match it`,
+      evidence: { principalType: credential.principalType },
+    };
+  },
+};

@@ -1,0 +1,55 @@
+import { DAY_MS, daysBetween } from "../clock.ts";
+import type { CredentialKind } from "../model.ts";
+import { describeCredential, type Rule, type RuleVerdict } from "./rule.ts";
+
+/** Kinds whose last use a source can report. */
+const USAGE_TRACKED: ReadonlySet<CredentialKind> = new Set([
+  "access-key",
+  "console-password",
+  "ssh-key",
+  "service-specific-credential",
+  "app-password",
+  "oauth-grant",
+  "refresh-token",
+  "personal-access-token",
+  "sso-authorization",
+]);
+
+/**
+ * A credential unused for N days (CIS AWS Foundations 1.12 says 45), or never used at all
+ * some days after it was created: a key nobody uses is a key nobody will miss, and nobody
+ * will notice being used either.
+ */
+export const unusedCredential: Rule = {
+  id: "unused-credential",
+  severity: "medium",
+  title: "Credential unused for too long, or never used",
+  why: "Unused credentials add risk without value; CIS asks that credentials unused for 45 days be disabled.",
+  reference: "https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-22",
+  evaluate({ credential, now, settings }): RuleVerdict | undefined {
+    if (!credential.active || !USAGE_TRACKED.has(credential.kind) || credential.lastUsed === undefined) {
+      return undefined;
+    }
+    if (credential.lastUsed === null) {
+      if (!credential.createdAt) return undefined;
+      const age = daysBetween(credential.createdAt, now);
+      if (now.getTime() - credential.createdAt.getTime() < settings.neverUsedGraceDays * DAY_MS)
+        return undefined;
+      return {
+        summary: `${describeCredential(credential)} was created ${age} day(s) ago and never used`,
+        evidence: { neverUsed: true, createdAt: credential.createdAt.toISOString(), ageDays: age },
+      };
+    }
+    const idle = daysBetween(credential.lastUsed.at, now);
+    if (idle < settings.unusedDays) return undefined;
+    return {
+      summary: `${describeCredential(credential)} has not been used for ${idle} day(s)`,
+      evidence: {
+        neverUsed: false,
+        lastUsedAt: credential.lastUsed.at.toISOString(),
+        idleDays: idle,
+        thresholdDays: settings.unusedDays,
+      },
+    };
+  },
+};

@@ -1,0 +1,77 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, configJsonSchema, parseConfig, parseConfigText } from "../../../lambdas/config.ts";
+
+const ROOT = join(import.meta.dirname, "../../..");
+
+describe("config", () => {
+  it("gives safe defaults for an empty config: report mode, IAM only, brake on", () => {
+    const config = parseConfig({});
+    expect(config.mode).toBe("report");
+    expect(config.sources["aws-iam"].enabled).toBe(true);
+    expect(config.sources["aws-cognito"].enabled).toBe(false);
+    expect(config.brake.maxRevocationsPerRun).toBe(25);
+    expect(config.rules).toMatchObject({ unusedDays: 45, unrotatedDays: 90 });
+    expect(config.departures.lenient).toBe(false);
+  });
+
+  it("lists every problem at once, each with its path", () => {
+    let error: unknown;
+    try {
+      parseConfig({
+        mode: "yolo",
+        brake: { maxRevocationsPerRun: -1 },
+        sources: { "aws-cognito": { pools: [{ userPoolId: "nope" }] } },
+        exceptions: [{ reason: "because", approver: "ciso@x.example", expires: "soon" }],
+        surprise: true,
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const paths = (error as ConfigError).problems.map((p) => p.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "mode",
+        "brake.maxRevocationsPerRun",
+        "sources.aws-cognito.pools.0.userPoolId",
+        "exceptions.0.expires",
+        "",
+      ]),
+    );
+    expect((error as Error).message).toContain("sources.aws-cognito.pools.0.userPoolId");
+  });
+
+  it("refuses an exception that names neither a principal nor a credential", () => {
+    expect(() =>
+      parseConfig({ exceptions: [{ reason: "because", approver: "ciso@x.example", expires: "2027-01-01" }] }),
+    ).toThrow(/exceptions.0: an exception names a principal or a credentialId/);
+  });
+
+  it("reads // comments but not inside strings", () => {
+    const config = parseConfigText('{\n // a comment\n "protectedPrincipals": ["https://x//y"] }');
+    expect(config.protectedPrincipals).toEqual(["https://x//y"]);
+  });
+
+  it("refuses JSON that does not parse, naming the problem", () => {
+    expect(() => parseConfigText("{ mode: report }", "iam-hygiene.json")).toThrow(
+      /iam-hygiene.json is invalid/,
+    );
+  });
+
+  it("refuses unknown time zones and bad regular expressions", () => {
+    expect(() => parseConfig({ departures: { timeZone: "Mars/Olympus" } })).toThrow(/departures.timeZone/);
+    expect(() => parseConfig({ ownership: { serviceNamePatterns: ["(["] } })).toThrow(/serviceNamePatterns/);
+  });
+
+  it("accepts the documented example config", () => {
+    const text = readFileSync(join(ROOT, "docs/iam-hygiene.example.jsonc"), "utf8");
+    expect(parseConfigText(text).mode).toBe("enforce");
+  });
+
+  it("publishes the JSON Schema that docs/config.schema.json holds", () => {
+    const published = JSON.parse(readFileSync(join(ROOT, "docs/config.schema.json"), "utf8"));
+    expect(published).toEqual(configJsonSchema());
+  });
+});
