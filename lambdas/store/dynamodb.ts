@@ -1,0 +1,611 @@
+/**
+ * The Store on one DynamoDB table (Lambda). Every write is a single conditional PutItem,
+ * UpdateItem or DeleteItem: no transactions, so the adapter runs unchanged on dynalite and
+ * every race is settled by a condition, never by a read followed by a blind write.
+ *
+ * Key design (see docs/store.md): one partition per kind of record, `pk` = kind, `sk` = id.
+ * A scan lists all findings and all due outbox items on every run, which a partition Query
+ * answers in a few pages; a few thousand findings per deployment written once per run stay
+ * far below one partition's 1,000 writes/s, so the "hot partition" is not hot.
+ */
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  type NativeAttributeValue,
+  PutCommand,
+  paginateQuery,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { ActionRecord } from "../core/model.ts";
+import type {
+  AcceptedListMeta,
+  DepartureEvent,
+  FindingHistory,
+  FindingObservation,
+  FindingStatus,
+  Lease,
+  OutboxEntry,
+  OutboxItem,
+  Store,
+} from "../core/ports/store.ts";
+import {
+  acceptedMetaFromStored,
+  acceptedMetaToStored,
+  actionToStored,
+  CorruptRecordError,
+  compareDue,
+  departureFromStored,
+  departureToStored,
+  FindingNotFoundError,
+  findingFromStored,
+  iso,
+  keepLast,
+  newStoredOutbox,
+  OutboxItemNotFoundError,
+  outboxFromStored,
+  type ResolvedStoreOptions,
+  resolveStoreOptions,
+  resolvesWhenUnseen,
+  type StoredAcceptedListMeta,
+  type StoredDepartureEvent,
+  type StoredFinding,
+  type StoredOutbox,
+  type StoreOptions,
+  staleBefore,
+} from "./records.ts";
+
+/** The table's key schema and TTL attribute, for the CDK construct that creates it. */
+export const STORE_TABLE = {
+  partitionKey: "pk",
+  sortKey: "sk",
+  timeToLiveAttribute: "expiresAt",
+} as const;
+
+/** Partition key values: one partition per kind of record. */
+export const STORE_PARTITIONS = {
+  finding: "FINDING",
+  outbox: "OUTBOX",
+  lease: "LEASE",
+  departure: "DEPARTURE",
+  meta: "META",
+} as const;
+
+const ACCEPTED_LIST_SK = "accepted-list";
+
+/** How many findings are written at once by `observeFindings`. */
+const WRITE_CONCURRENCY = 16;
+
+/** How often a conditional write is retried after losing a race with another writer. */
+const MAX_RACE_RETRIES = 8;
+
+/** A write kept losing races with concurrent writers; the caller may retry the whole operation. */
+export class StoreContentionError extends Error {
+  override readonly name = "StoreContentionError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * The Store on DynamoDB. Create the client once per cold start and pass it in; a plain
+ * `DynamoDBClient` is wrapped in a document client here.
+ */
+export class DynamoDbStore implements Store {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly options: ResolvedStoreOptions;
+
+  constructor(
+    client: DynamoDBDocumentClient | DynamoDBClient,
+    private readonly tableName: string,
+    options: StoreOptions = {},
+  ) {
+    this.doc =
+      client instanceof DynamoDBDocumentClient
+        ? client
+        : DynamoDBDocumentClient.from(client as DynamoDBClient, {
+            marshallOptions: { removeUndefinedValues: true },
+          });
+    this.options = resolveStoreOptions(options);
+  }
+
+  // -- lease ------------------------------------------------------------------------------------
+
+  async acquireLease(name: string, holder: string, ttlMs: number, now: Date): Promise<Lease | undefined> {
+    const expiresAt = new Date(now.getTime() + ttlMs);
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: STORE_PARTITIONS.lease, sk: name, name, holder, expiresAtMs: expiresAt.getTime() },
+          ConditionExpression: "attribute_not_exists(pk) OR expiresAtMs < :now OR holder = :me",
+          ExpressionAttributeValues: { ":now": now.getTime(), ":me": holder },
+        }),
+      );
+      return { name, holder, expiresAt };
+    } catch (error) {
+      if (isConditionFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: STORE_PARTITIONS.lease, sk: name },
+          ConditionExpression: "holder = :me",
+          ExpressionAttributeValues: { ":me": holder },
+        }),
+      );
+    } catch (error) {
+      // Not ours (any more): someone took it over after it expired, or it is gone.
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+
+  // -- findings ---------------------------------------------------------------------------------
+
+  async observeFindings(
+    scanId: string,
+    observations: readonly FindingObservation[],
+    now: Date,
+  ): Promise<void> {
+    await forEachLimited(observations, WRITE_CONCURRENCY, (observation) =>
+      this.observeOne(scanId, observation, now),
+    );
+  }
+
+  /**
+   * One observation: first assume the status is unchanged (the common case, one write);
+   * when the condition says otherwise, read the current status and append the change
+   * conditional on it, so two writers never both record the same transition.
+   */
+  private async observeOne(scanId: string, observation: FindingObservation, now: Date): Promise<void> {
+    const { finding, status } = observation;
+    let assumed: FindingStatus | null = status;
+    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      if (attempt > 0) assumed = (await this.readFinding(finding.id))?.status ?? null;
+      const changed = assumed !== status;
+      const sets = [
+        "findingId = :id",
+        "ruleId = :rule",
+        "severity = :severity",
+        "lastSeen = :now",
+        "lastScanId = :scan",
+        "firstSeen = if_not_exists(firstSeen, :now)",
+      ];
+      const values: Record<string, NativeAttributeValue> = {
+        ":id": finding.id,
+        ":rule": finding.ruleId,
+        ":severity": finding.severity,
+        ":now": iso(now),
+        ":scan": scanId,
+      };
+      if (finding.credential) {
+        sets.push("credentialId = :cred");
+        values[":cred"] = finding.credential.id;
+      }
+      if (changed) {
+        sets.push(
+          "#status = :to",
+          "changes = list_append(if_not_exists(changes, :empty), :change)",
+          "actions = if_not_exists(actions, :empty)",
+        );
+        values[":to"] = status;
+        values[":empty"] = [];
+        values[":change"] = [{ at: iso(now), from: assumed, to: status, scanId }];
+      }
+      if (assumed !== null) values[":from"] = assumed;
+      try {
+        const result = await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: findingKey(finding.id),
+            UpdateExpression: `SET ${sets.join(", ")}`,
+            ConditionExpression: assumed === null ? "attribute_not_exists(pk)" : "#status = :from",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: values,
+            ReturnValues: changed ? "UPDATED_NEW" : "NONE",
+          }),
+        );
+        if (changed) await this.trimHistory(finding.id, "changes", listLength(result.Attributes?.changes));
+        return;
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error;
+      }
+    }
+    throw new StoreContentionError(`finding ${finding.id}: status kept changing under concurrent writers`);
+  }
+
+  async resolveUnseen(scanId: string, seenIds: ReadonlySet<string>, now: Date): Promise<FindingHistory[]> {
+    const resolved: FindingHistory[] = [];
+    for (const stored of await this.listStoredFindings()) {
+      if (!resolvesWhenUnseen(stored, seenIds)) continue;
+      try {
+        const result = await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: findingKey(stored.findingId),
+            UpdateExpression:
+              "SET #status = :resolved, changes = list_append(if_not_exists(changes, :empty), :change)",
+            ConditionExpression: "#status = :from",
+            ExpressionAttributeNames: { "#status": "status" },
+            ExpressionAttributeValues: {
+              ":resolved": "resolved",
+              ":from": stored.status,
+              ":empty": [],
+              ":change": [{ at: iso(now), from: stored.status, to: "resolved", scanId }],
+            },
+            ReturnValues: "ALL_NEW",
+          }),
+        );
+        const after = result.Attributes as StoredFinding;
+        await this.trimHistory(stored.findingId, "changes", listLength(after.changes));
+        resolved.push(
+          findingFromStored({ ...after, changes: keepLast(after.changes, this.options.historyLimit) }),
+        );
+      } catch (error) {
+        // Its status changed since it was listed: whoever changed it decided, not this scan.
+        if (!isConditionFailed(error)) throw error;
+      }
+    }
+    return resolved;
+  }
+
+  async getFinding(findingId: string): Promise<FindingHistory | undefined> {
+    const stored = await this.readFinding(findingId);
+    return stored ? findingFromStored(stored) : undefined;
+  }
+
+  async listFindings(): Promise<FindingHistory[]> {
+    return (await this.listStoredFindings()).map(findingFromStored);
+  }
+
+  async recordAction(findingId: string, action: ActionRecord): Promise<void> {
+    try {
+      const result = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: findingKey(findingId),
+          UpdateExpression: "SET actions = list_append(if_not_exists(actions, :empty), :action)",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":empty": [], ":action": [actionToStored(action)] },
+          ReturnValues: "UPDATED_NEW",
+        }),
+      );
+      await this.trimHistory(findingId, "actions", listLength(result.Attributes?.actions));
+    } catch (error) {
+      if (isConditionFailed(error)) throw new FindingNotFoundError(findingId, { cause: error });
+      throw error;
+    }
+  }
+
+  async setTicketKey(findingId: string, ticketKey: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: findingKey(findingId),
+          UpdateExpression: "SET ticketKey = :ticket",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeValues: { ":ticket": ticketKey },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailed(error)) throw new FindingNotFoundError(findingId, { cause: error });
+      throw error;
+    }
+  }
+
+  /**
+   * Keeps a history list at `historyLimit` entries. `list_append` cannot trim, so the writer
+   * that pushed the list over the limit removes the oldest entries, conditional on the length
+   * it saw: if someone appended meanwhile, their own trim does the job.
+   */
+  private async trimHistory(findingId: string, list: "changes" | "actions", length: number): Promise<void> {
+    const excess = length - this.options.historyLimit;
+    if (excess <= 0) return;
+    const removals = Array.from({ length: excess }, (_, i) => `#list[${i}]`);
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: findingKey(findingId),
+          UpdateExpression: `REMOVE ${removals.join(", ")}`,
+          ConditionExpression: "size(#list) = :length",
+          ExpressionAttributeNames: { "#list": list },
+          ExpressionAttributeValues: { ":length": length },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
+  }
+
+  private async readFinding(findingId: string): Promise<StoredFinding | undefined> {
+    const result = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: findingKey(findingId), ConsistentRead: true }),
+    );
+    return result.Item ? findingFromItem(result.Item) : undefined;
+  }
+
+  private async listStoredFindings(): Promise<StoredFinding[]> {
+    const items = await this.queryPartition(STORE_PARTITIONS.finding);
+    return items.map(findingFromItem).sort((a, b) => compareStrings(a.findingId, b.findingId));
+  }
+
+  // -- outbox -----------------------------------------------------------------------------------
+
+  async enqueue(items: readonly OutboxItem[]): Promise<number> {
+    let added = 0;
+    for (const item of items) {
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: outboxToItem(newStoredOutbox(item)),
+            ConditionExpression: "attribute_not_exists(pk)",
+          }),
+        );
+        added++;
+      } catch (error) {
+        // Known key: the same change was enqueued before, which is the point of the key.
+        if (!isConditionFailed(error)) throw error;
+      }
+    }
+    return added;
+  }
+
+  async dueOutbox(now: Date, limit: number): Promise<OutboxEntry[]> {
+    if (limit <= 0) return [];
+    const items = await this.queryPartition(STORE_PARTITIONS.outbox, {
+      FilterExpression:
+        "(#state = :pending AND nextAttemptAt <= :now) OR (#state = :sending AND (attribute_not_exists(claimedAt) OR claimedAt <= :staleBefore))",
+      ExpressionAttributeNames: { "#state": "state" },
+      ExpressionAttributeValues: {
+        ":pending": "pending",
+        ":sending": "sending",
+        ":now": iso(now),
+        ":staleBefore": iso(staleBefore(now, this.options.staleSendingMs)),
+      },
+    });
+    return items.map(outboxFromItem).sort(compareDue).slice(0, limit).map(outboxFromStored);
+  }
+
+  async claimOutbox(key: string, now: Date): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: outboxKey(key),
+          UpdateExpression: "SET #state = :sending, claimedAt = :now, attempts = attempts + :one",
+          ConditionExpression:
+            "(#state = :pending AND nextAttemptAt <= :now) OR (#state = :sending AND (attribute_not_exists(claimedAt) OR claimedAt <= :staleBefore))",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: {
+            ":pending": "pending",
+            ":sending": "sending",
+            ":now": iso(now),
+            ":staleBefore": iso(staleBefore(now, this.options.staleSendingMs)),
+            ":one": 1,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async markSent(key: string, receipt: string, now: Date): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: outboxKey(key),
+          UpdateExpression:
+            "SET #state = :sent, receipt = :receipt, sentAt = :now, expiresAt = :expiresAt REMOVE claimedAt",
+          ConditionExpression: "attribute_exists(pk)",
+          ExpressionAttributeNames: { "#state": "state" },
+          ExpressionAttributeValues: {
+            ":sent": "sent",
+            ":receipt": receipt,
+            ":now": iso(now),
+            ":expiresAt": Math.ceil((now.getTime() + this.options.sentRetentionMs) / 1000),
+          },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailed(error)) throw new OutboxItemNotFoundError(key, { cause: error });
+      throw error;
+    }
+  }
+
+  /**
+   * Ends a claim that failed: `pending` again at `nextAttemptAt`, or `dead` once the attempts
+   * are used up. Only a `sending` item changes: if it was meanwhile sent by a reclaimer, that
+   * outcome stands. DynamoDB cannot choose a value by condition, so two conditional writes.
+   */
+  async markFailed(key: string, error: string, nextAttemptAt: Date, now: Date): Promise<void> {
+    const values = {
+      ":sending": "sending",
+      ":max": this.options.maxAttempts,
+      ":error": error,
+      ":next": iso(nextAttemptAt),
+      ":now": iso(now),
+    };
+    for (const [state, condition] of [
+      ["dead", "#state = :sending AND attempts >= :max"],
+      ["pending", "#state = :sending AND attempts < :max"],
+    ] as const) {
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: outboxKey(key),
+            UpdateExpression:
+              "SET #state = :state, lastError = :error, nextAttemptAt = :next, failedAt = :now REMOVE claimedAt",
+            ConditionExpression: condition,
+            ExpressionAttributeNames: { "#state": "state" },
+            ExpressionAttributeValues: { ...values, ":state": state },
+          }),
+        );
+        return;
+      } catch (cause) {
+        if (!isConditionFailed(cause)) throw cause;
+      }
+    }
+    if (!(await this.getOutbox(key))) throw new OutboxItemNotFoundError(key);
+  }
+
+  async getOutbox(key: string): Promise<OutboxEntry | undefined> {
+    const result = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: outboxKey(key), ConsistentRead: true }),
+    );
+    return result.Item ? outboxFromStored(outboxFromItem(result.Item)) : undefined;
+  }
+
+  // -- departures -------------------------------------------------------------------------------
+
+  async putDepartureEvent(event: DepartureEvent): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: STORE_PARTITIONS.departure, sk: event.eventId, ...departureToStored(event) },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async listDepartureEvents(): Promise<DepartureEvent[]> {
+    const items = await this.queryPartition(STORE_PARTITIONS.departure);
+    return items
+      .map((item) => departureFromStored(withoutKeys(item) as unknown as StoredDepartureEvent))
+      .sort(
+        (a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || compareStrings(a.eventId, b.eventId),
+      );
+  }
+
+  async getAcceptedListMeta(): Promise<AcceptedListMeta | undefined> {
+    const result = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: STORE_PARTITIONS.meta, sk: ACCEPTED_LIST_SK },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item
+      ? acceptedMetaFromStored(withoutKeys(result.Item) as unknown as StoredAcceptedListMeta)
+      : undefined;
+  }
+
+  async putAcceptedListMeta(meta: AcceptedListMeta): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: STORE_PARTITIONS.meta, sk: ACCEPTED_LIST_SK, ...acceptedMetaToStored(meta) },
+      }),
+    );
+  }
+
+  // -- helpers ----------------------------------------------------------------------------------
+
+  private async queryPartition(
+    pk: string,
+    filter: {
+      FilterExpression?: string;
+      ExpressionAttributeNames?: Record<string, string>;
+      ExpressionAttributeValues?: Record<string, NativeAttributeValue>;
+    } = {},
+  ): Promise<Record<string, NativeAttributeValue>[]> {
+    const items: Record<string, NativeAttributeValue>[] = [];
+    const pages = paginateQuery(
+      { client: this.doc },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: "pk = :pk",
+        ConsistentRead: true,
+        ...filter,
+        ExpressionAttributeValues: { ...filter.ExpressionAttributeValues, ":pk": pk },
+      },
+    );
+    for await (const page of pages) items.push(...(page.Items ?? []));
+    return items;
+  }
+}
+
+function findingKey(findingId: string): Record<string, string> {
+  return { pk: STORE_PARTITIONS.finding, sk: findingId };
+}
+
+function outboxKey(key: string): Record<string, string> {
+  return { pk: STORE_PARTITIONS.outbox, sk: key };
+}
+
+function findingFromItem(item: Record<string, NativeAttributeValue>): StoredFinding {
+  const stored = withoutKeys(item) as unknown as StoredFinding;
+  if (typeof stored.findingId !== "string" || typeof stored.status !== "string") {
+    throw new CorruptRecordError(`finding item ${String(item.sk)}`, "missing findingId or status");
+  }
+  return { ...stored, changes: stored.changes ?? [], actions: stored.actions ?? [] };
+}
+
+/** The payload is kept as JSON text: any shape the notifier likes, no DynamoDB type surprises. */
+function outboxToItem(stored: StoredOutbox): Record<string, NativeAttributeValue> {
+  const { payload, ...rest } = stored;
+  return { pk: STORE_PARTITIONS.outbox, sk: stored.key, ...rest, payloadJson: JSON.stringify(payload) };
+}
+
+function outboxFromItem(item: Record<string, NativeAttributeValue>): StoredOutbox {
+  const { payloadJson, expiresAt: _ttl, failedAt: _failedAt, ...rest } = withoutKeys(item);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(String(payloadJson));
+  } catch (error) {
+    throw new CorruptRecordError(`outbox item ${String(item.sk)}`, "payload is not JSON", { cause: error });
+  }
+  return { ...(rest as unknown as Omit<StoredOutbox, "payload">), payload };
+}
+
+function withoutKeys(item: Record<string, NativeAttributeValue>): Record<string, NativeAttributeValue> {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest;
+}
+
+function listLength(value: unknown): number {
+  return Array.isArray(value) ? value.length : 0;
+}
+
+function isConditionFailed(error: unknown): boolean {
+  return error instanceof Error && error.name === "ConditionalCheckFailedException";
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; the first failure rejects. */
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
