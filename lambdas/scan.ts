@@ -1,0 +1,551 @@
+/**
+ * The one use case: sources -> match -> rules -> policy -> act -> notify -> store.
+ * The scheduled Lambda, the HR-webhook-triggered Lambda, the CLI and the demo all call
+ * `runScan`; it only sees ports, so each caller plugs in its own adapters.
+ */
+import { randomUUID } from "node:crypto";
+import type { Config } from "./config.ts";
+import type { Clock } from "./core/clock.ts";
+import { mapLimit } from "./core/concurrency.ts";
+import { evaluateCredentials, runFinding, withEvidence } from "./core/evaluate.ts";
+import { IdentityIndex } from "./core/identity.ts";
+import type { ActionRecord, Credential, Finding, Person, SourceId } from "./core/model.ts";
+import { buildPlan, type Plan, type PlanItem, revocationTargets } from "./core/plan.ts";
+import type { PolicyException } from "./core/policy.ts";
+import type { CredentialSource, Discovery, RevokeContext } from "./core/ports/credential-source.ts";
+import type { DepartureList, DepartureSource } from "./core/ports/departure-source.ts";
+import type {
+  AuditLog,
+  FindingHistory,
+  FindingObservation,
+  FindingStatus,
+  Store,
+} from "./core/ports/store.ts";
+
+/** Where a scan writes what it is doing; Powertools' Logger fits. */
+export interface ScanLogger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/** What the notification step is given after the plan has been acted on. */
+export interface NotifyInput {
+  readonly scanId: string;
+  readonly now: Date;
+  readonly plan: Plan;
+  readonly resolved: readonly FindingHistory[];
+  readonly applied: boolean;
+}
+
+/** What the notification step reports back (for the report and the audit trail). */
+export interface NotifyOutcome {
+  readonly enqueued: number;
+  readonly sent: number;
+  readonly failed: number;
+  readonly pending: number;
+  readonly details?: Record<string, unknown>;
+}
+
+/** The adapters a scan runs with. */
+export interface ScanDependencies {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly sources: readonly CredentialSource[];
+  /** The HR list. Absent: no departures (hygiene rules only). */
+  readonly departures?: DepartureSource;
+  readonly store?: Store;
+  readonly audit?: AuditLog;
+  /** Composes, enqueues and delivers messages and tickets (see `notify/`). */
+  readonly notify?: (input: NotifyInput) => Promise<NotifyOutcome>;
+  /**
+   * Checks a list for quarantine (too large a share of identities, grown too fast). Returns the
+   * list unchanged or marked rejected. See `departures/sanity.ts`.
+   */
+  readonly assessDepartures?: (list: DepartureList, knownIdentities: number) => Promise<DepartureList>;
+  readonly log?: ScanLogger;
+  /** Progress for a terminal: the phase and counts so far. */
+  readonly progress?: (phase: string, detail?: Record<string, number>) => void;
+}
+
+/** What to scan and whether to act. */
+export interface ScanRequest {
+  /** Act (revoke) if the config's mode is `enforce`. False: plan only. */
+  readonly apply: boolean;
+  /** Who or what started the scan: `schedule`, `cli`, `hr-webhook:<eventId>`, `s3:<key>`. */
+  readonly trigger: string;
+  /** Only these sources. */
+  readonly only?: readonly SourceId[];
+  /** A targeted scan: these people instead of the departure list (already validated). */
+  readonly people?: readonly Person[];
+  readonly scanId?: string;
+}
+
+/** Per-source summary in a scan report. */
+export interface SourceSummary {
+  readonly source: SourceId;
+  readonly credentials: number;
+  readonly problems: Discovery["problems"];
+  readonly stats: Discovery["stats"];
+  readonly notes: readonly string[];
+}
+
+/** Everything a scan did, for reports, the audit trail and exit codes. */
+export interface ScanReport {
+  readonly version: 1;
+  readonly scanId: string;
+  readonly trigger: string;
+  readonly startedAt: Date;
+  readonly finishedAt: Date;
+  /** `busy`: another scan held the lease, nothing was done. */
+  readonly status: "completed" | "busy";
+  /** True when revocations were allowed to run (apply requested and mode enforce). */
+  readonly applied: boolean;
+  readonly plan: Plan;
+  readonly departures: {
+    readonly origin: string;
+    readonly people: number;
+    readonly rejected: boolean;
+    readonly rejectionReason?: string;
+    readonly errors: DepartureList["errors"];
+  };
+  readonly sources: readonly SourceSummary[];
+  readonly resolved: readonly FindingHistory[];
+  readonly notifications?: NotifyOutcome;
+  readonly notes: readonly string[];
+}
+
+const LEASE_NAME = "scan";
+const LEASE_TTL_MS = 15 * 60_000;
+
+function policyExceptions(config: Config): PolicyException[] {
+  return config.exceptions.map((e) => ({
+    ...(e.principal !== undefined ? { principal: e.principal } : {}),
+    ...(e.credentialId !== undefined ? { credentialId: e.credentialId } : {}),
+    ...(e.rule !== undefined ? { rule: e.rule } : {}),
+    reason: e.reason,
+    approver: e.approver,
+    // A plain date expires at the end of that day (UTC).
+    expires: new Date(e.expires.length === 10 ? `${e.expires}T23:59:59.999Z` : e.expires),
+  }));
+}
+
+async function loadDepartures(deps: ScanDependencies, request: ScanRequest): Promise<DepartureList> {
+  if (request.people) {
+    return {
+      origin: request.trigger,
+      people: [...request.people],
+      errors: [],
+      rejected: false,
+      rowCount: request.people.length,
+    };
+  }
+  if (!deps.departures) return { origin: "none", people: [], errors: [], rejected: false, rowCount: 0 };
+  try {
+    return await deps.departures.load();
+  } catch (error) {
+    // An unreadable list is a rejected list: hygiene still runs, no departure drives anything.
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      origin: "unreadable",
+      people: [],
+      errors: [{ line: 0, message }],
+      rejected: true,
+      rejectionReason: `the departure list could not be read: ${message}`,
+      rowCount: 0,
+    };
+  }
+}
+
+async function discoverAll(
+  deps: ScanDependencies,
+  sources: readonly CredentialSource[],
+  people: readonly Person[],
+  index: IdentityIndex,
+  now: Date,
+): Promise<Array<{ source: CredentialSource; discovery: Discovery }>> {
+  return mapLimit(sources, sources.length, async (source) => {
+    deps.progress?.(`discovering ${source.id}`);
+    try {
+      const discovery = await source.discover({
+        now,
+        people,
+        resolver: index,
+        progress: (message, counts) => deps.progress?.(`${source.id}: ${message}`, counts),
+      });
+      deps.progress?.(`discovered ${source.id}`, { credentials: discovery.credentials.length });
+      return { source, discovery };
+    } catch (error) {
+      // The contract says sources record problems rather than throw; a throw still must not end the scan.
+      const err = error instanceof Error ? error : new Error(String(error));
+      deps.log?.error("source failed", { source: source.id, error: err.message });
+      return {
+        source,
+        discovery: {
+          credentials: [],
+          problems: [{ source: source.id, subject: "source", message: err.message, errorName: err.name }],
+          stats: {},
+          notes: [],
+        },
+      };
+    }
+  });
+}
+
+function distinctPrincipals(credentials: readonly Credential[]): number {
+  return new Set(
+    credentials
+      .filter((c) => c.principalType !== "service")
+      .map((c) => `${c.source}:${c.account}:${c.principal}`),
+  ).size;
+}
+
+function sourceErrorFindings(
+  results: ReadonlyArray<{ source: CredentialSource; discovery: Discovery }>,
+): Finding[] {
+  return results
+    .filter((r) => r.discovery.problems.length > 0)
+    .map(({ source, discovery }) => {
+      const first = discovery.problems[0]!;
+      const sourceWide = discovery.problems.some((p) => p.subject === "source");
+      return runFinding(
+        "source-error",
+        sourceWide ? "high" : "medium",
+        "Source could not be fully scanned",
+        `${source.id}: ${discovery.problems.length} problem(s), first on ${first.subject}: ${first.message}`,
+        {
+          source: source.id,
+          problems: discovery.problems.length,
+          firstSubject: first.subject,
+          firstError: first.errorName,
+        },
+        source.id,
+      );
+    });
+}
+
+async function investigate(
+  findings: readonly Finding[],
+  bySource: ReadonlyMap<SourceId, CredentialSource>,
+): Promise<Finding[]> {
+  return mapLimit(findings, 2, async (finding) => {
+    const credential = finding.credential;
+    const source = credential ? bySource.get(credential.source) : undefined;
+    if (finding.ruleId !== "used-after-departure" || !credential || !source?.investigate || !finding.match) {
+      return finding;
+    }
+    try {
+      return withEvidence(finding, await source.investigate(credential, finding.match.person.departedAt));
+    } catch (error) {
+      return withEvidence(finding, {
+        investigationError: error instanceof Error ? error.message : String(error),
+      });
+    }
+  });
+}
+
+async function revokeAll(
+  deps: ScanDependencies,
+  plan: Plan,
+  bySource: ReadonlyMap<SourceId, CredentialSource>,
+  now: Date,
+): Promise<Map<string, ActionRecord[]>> {
+  const outcomes = new Map<string, ActionRecord[]>();
+  const targets = revocationTargets(plan);
+  let done = 0;
+  await mapLimit(targets, 4, async (item) => {
+    const credential = item.finding.credential!;
+    const source = bySource.get(credential.source);
+    const ctx: RevokeContext = {
+      now,
+      revokeSessionsIssuedBefore: now,
+      ...(item.finding.match ? { person: item.finding.match.person } : {}),
+    };
+    const records: ActionRecord[] = [];
+    if (!source) {
+      records.push({
+        type: "revoke",
+        status: "failed",
+        detail: `no adapter for ${credential.source}`,
+        at: now,
+      });
+    } else {
+      try {
+        records.push(...(await source.revoke(credential, ctx)));
+        if (records.every((r) => r.status !== "failed")) records.push(await source.verify(credential, ctx));
+      } catch (error) {
+        const err = error instanceof Error ? error : new Error(String(error));
+        records.push({
+          type: "revoke",
+          status: "failed",
+          detail: `revoke ${credential.kind} ${credential.nativeId}`,
+          at: now,
+          error: { name: err.name, message: err.message },
+        });
+      }
+    }
+    outcomes.set(credential.id, records);
+    deps.progress?.("revoking", { done: ++done, of: targets.length });
+  });
+  return outcomes;
+}
+
+function withOutcomes(plan: Plan, outcomes: ReadonlyMap<string, ActionRecord[]>): Plan {
+  const items: PlanItem[] = plan.items.map((item) => {
+    const id = item.finding.credential?.id;
+    const records = id && item.decision.action === "revoke" ? outcomes.get(id) : undefined;
+    if (!records) return item;
+    return { ...item, actions: [...item.actions.filter((a) => a.type !== "revoke"), ...records] };
+  });
+  return { ...plan, items };
+}
+
+function statusOf(item: PlanItem): FindingStatus {
+  if (item.actions.some((a) => a.type === "verify" && a.status === "verified")) return "revoked";
+  if (item.decision.action === "ticket") return "ticketed";
+  if (item.decision.action === "excepted") return "excepted";
+  return "open";
+}
+
+/** Runs one scan. Throws only for setup problems; failures on credentials are recorded. */
+export async function runScan(deps: ScanDependencies, request: ScanRequest): Promise<ScanReport> {
+  const { config, clock } = deps;
+  const startedAt = clock.now();
+  const scanId =
+    request.scanId ?? `${startedAt.toISOString().replace(/[:.]/g, "")}-${randomUUID().slice(0, 8)}`;
+  const notes: string[] = [];
+  const applied = request.apply && config.mode === "enforce";
+  if (request.apply && config.mode !== "enforce")
+    notes.push("apply was asked but the config mode is report: nothing was revoked");
+
+  const holder = `${scanId}`;
+  if (applied && deps.store) {
+    const lease = await deps.store.acquireLease(LEASE_NAME, holder, LEASE_TTL_MS, startedAt);
+    if (!lease) {
+      deps.log?.warn("another scan holds the lease; nothing done", { scanId });
+      return busyReport(scanId, request, startedAt, clock.now(), config);
+    }
+  }
+  try {
+    return await scanHoldingLease(deps, request, { scanId, startedAt, applied, notes });
+  } finally {
+    if (applied && deps.store) await deps.store.releaseLease(LEASE_NAME, holder);
+  }
+}
+
+async function scanHoldingLease(
+  deps: ScanDependencies,
+  request: ScanRequest,
+  run: { scanId: string; startedAt: Date; applied: boolean; notes: string[] },
+): Promise<ScanReport> {
+  const { config, clock } = deps;
+  const now = run.startedAt;
+  const sources = deps.sources.filter((s) => !request.only || request.only.includes(s.id));
+  const bySource = new Map(sources.map((s) => [s.id, s] as const));
+  const identitySettings = {
+    domainAliases: config.ownership.domainAliases,
+    usernameConventions: config.ownership.usernameConventions,
+  };
+
+  deps.progress?.("reading departures");
+  let departures = await loadDepartures(deps, request);
+  const people = departures.rejected ? [] : departures.people;
+  const discoveryIndex = new IdentityIndex(people, identitySettings);
+  const results = await discoverAll(deps, sources, people, discoveryIndex, now);
+  const credentials = results.flatMap((r) => r.discovery.credentials);
+
+  if (deps.assessDepartures && !departures.rejected && !request.people) {
+    departures = await deps.assessDepartures(departures, distinctPrincipals(credentials));
+  }
+  const acting = departures.rejected ? [] : people;
+  const index = acting === people ? discoveryIndex : new IdentityIndex([], identitySettings);
+
+  deps.progress?.("evaluating", { credentials: credentials.length, people: acting.length });
+  let findings = evaluateCredentials(credentials, index, config.rules, now);
+  findings = await investigate(findings, bySource);
+  if (departures.rejected) {
+    findings.push(
+      runFinding(
+        "departure-list-rejected",
+        "critical",
+        "Departure list rejected",
+        departures.rejectionReason ?? `${departures.origin} was rejected`,
+        {
+          origin: departures.origin,
+          errors: departures.errors.length,
+          firstError: departures.errors[0]
+            ? `line ${departures.errors[0].line}${departures.errors[0].field ? `, field ${departures.errors[0].field}` : ""}: ${departures.errors[0].message}`
+            : null,
+        },
+      ),
+    );
+  }
+  findings.push(...sourceErrorFindings(results));
+
+  let plan = buildPlan({
+    mode: run.applied ? "enforce" : "report",
+    now,
+    findings,
+    policy: {
+      actions: config.rules.actions,
+      gracePeriodHours: config.departures.gracePeriodHours,
+      exceptions: policyExceptions(config),
+      protectedPrincipals: config.protectedPrincipals,
+    },
+    brake: config.brake,
+    credentialsSeen: credentials.length,
+  });
+
+  if (run.applied && !plan.brake.engaged) {
+    const outcomes = await revokeAll(deps, plan, bySource, clock.now());
+    plan = withOutcomes(plan, outcomes);
+  }
+
+  let resolved: FindingHistory[] = [];
+  if (deps.store) {
+    const observations: FindingObservation[] = plan.items.map((item) => ({
+      finding: item.finding,
+      status: statusOf(item),
+    }));
+    await deps.store.observeFindings(run.scanId, observations, now);
+    for (const item of plan.items) {
+      for (const action of item.actions.filter((a) => a.status !== "planned")) {
+        await deps.store.recordAction(item.finding.id, action);
+      }
+    }
+    // Only a full scan whose every source answered can say a finding is gone.
+    const complete =
+      !request.only &&
+      !request.people &&
+      results.every((r) => !r.discovery.problems.some((p) => p.subject === "source"));
+    if (complete && !departures.rejected) {
+      resolved = await deps.store.resolveUnseen(
+        run.scanId,
+        new Set(plan.items.map((i) => i.finding.id)),
+        now,
+      );
+    }
+  }
+
+  let notifications: NotifyOutcome | undefined;
+  if (deps.notify) {
+    deps.progress?.("notifying");
+    try {
+      notifications = await deps.notify({
+        scanId: run.scanId,
+        now: clock.now(),
+        plan,
+        resolved,
+        applied: run.applied,
+      });
+    } catch (error) {
+      // Messages wait in the outbox for the next run; a notifier outage never fails the scan.
+      const message = error instanceof Error ? error.message : String(error);
+      deps.log?.error("notification step failed", { error: message });
+      run.notes.push(`notifications deferred: ${message}`);
+    }
+  }
+
+  const report: ScanReport = {
+    version: 1,
+    scanId: run.scanId,
+    trigger: request.trigger,
+    startedAt: run.startedAt,
+    finishedAt: clock.now(),
+    status: "completed",
+    applied: run.applied,
+    plan,
+    departures: {
+      origin: departures.origin,
+      people: departures.people.length,
+      rejected: departures.rejected,
+      ...(departures.rejectionReason ? { rejectionReason: departures.rejectionReason } : {}),
+      errors: departures.errors,
+    },
+    sources: results.map(({ source, discovery }) => ({
+      source: source.id,
+      credentials: discovery.credentials.length,
+      problems: discovery.problems,
+      stats: discovery.stats,
+      notes: discovery.notes,
+    })),
+    resolved,
+    ...(notifications ? { notifications } : {}),
+    notes: run.notes,
+  };
+  if (deps.audit) await deps.audit.append(auditRecord(report));
+  deps.log?.info("scan finished", {
+    scanId: run.scanId,
+    findings: plan.items.length,
+    applied: run.applied,
+    brake: plan.brake.engaged,
+  });
+  return report;
+}
+
+function busyReport(
+  scanId: string,
+  request: ScanRequest,
+  startedAt: Date,
+  finishedAt: Date,
+  config: Config,
+): ScanReport {
+  return {
+    version: 1,
+    scanId,
+    trigger: request.trigger,
+    startedAt,
+    finishedAt,
+    status: "busy",
+    applied: false,
+    plan: buildPlan({
+      mode: config.mode,
+      now: startedAt,
+      findings: [],
+      policy: { actions: {}, gracePeriodHours: 0, exceptions: [], protectedPrincipals: [] },
+      brake: config.brake,
+      credentialsSeen: 0,
+    }),
+    departures: { origin: "not read", people: 0, rejected: false, errors: [] },
+    sources: [],
+    resolved: [],
+    notes: ["another scan holds the lease: this one did nothing"],
+  };
+}
+
+/** The audit trail's record of one scan: who or what triggered it, what was found, decided and done. */
+export function auditRecord(report: ScanReport): Record<string, unknown> {
+  return {
+    type: "scan",
+    scanId: report.scanId,
+    trigger: report.trigger,
+    startedAt: report.startedAt.toISOString(),
+    finishedAt: report.finishedAt.toISOString(),
+    status: report.status,
+    applied: report.applied,
+    departures: {
+      origin: report.departures.origin,
+      people: report.departures.people,
+      rejected: report.departures.rejected,
+    },
+    brake: report.plan.brake,
+    findings: report.plan.items.map((item) => ({
+      id: item.finding.id,
+      rule: item.finding.ruleId,
+      severity: item.finding.severity,
+      credentialId: item.finding.credential?.id ?? null,
+      person: item.finding.match?.person.emails[0] ?? item.finding.match?.person.employeeId ?? null,
+      decision: item.decision.action,
+      why: item.decision.why,
+      actions: item.actions.map((a) => ({
+        type: a.type,
+        status: a.status,
+        detail: a.detail,
+        at: a.at?.toISOString() ?? null,
+        error: a.error?.message ?? null,
+      })),
+    })),
+    resolved: report.resolved.map((r) => r.findingId),
+    notifications: report.notifications ?? null,
+  };
+}
