@@ -23,6 +23,9 @@ export const DEFAULT_ACCESS_KEY_ID = "AKIATESTTESTTESTTEST";
 /** Its secret (never checked: signatures are not verified). */
 export const DEFAULT_SECRET_ACCESS_KEY = "sandbox-secret-access-key";
 
+/** The account id when a scenario names none. */
+export const DEFAULT_ACCOUNT_ID = "123456789012";
+
 /** `X-Amz-Target` prefixes of the JSON services, mapped to their signing names. */
 const JSON_TARGETS: Record<string, string> = {
   "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101": "cloudtrail",
@@ -141,6 +144,7 @@ export class SandboxCore {
   /** Empties every service, clears faults and call counts. */
   reset(): void {
     this.resetState();
+    this.#useAccount(DEFAULT_ACCOUNT_ID);
     this.faults.clear();
     this.resetCalls();
   }
@@ -150,16 +154,19 @@ export class SandboxCore {
     const scenario = parseScenario(input);
     this.resetState();
     if (scenario.now !== undefined) this.clock.set(toDate(scenario.now, this.clock.now()));
-    const accountId = scenario.accountId ?? "123456789012";
-    if (accountId !== this.iamState.accountId) {
-      this.iamState.accountId = accountId;
-      this.cognito = new CognitoService(this.clock, { accountId, region: this.region });
-    }
+    this.#useAccount(scenario.accountId ?? DEFAULT_ACCOUNT_ID);
     this.iamState.load(scenario);
     this.cloudtrail.load(scenario);
     this.s3.load(scenario.s3?.buckets);
     this.secrets.load(scenario.secrets);
     if (scenario.cognito !== undefined) this.cognito.seed(scenario.cognito);
+  }
+
+  /** Switches the account id; Cognito takes it at construction, so it is rebuilt. */
+  #useAccount(accountId: string): void {
+    if (accountId === this.iamState.accountId) return;
+    this.iamState.accountId = accountId;
+    this.cognito = new CognitoService(this.clock, { accountId, region: this.region });
   }
 
   /** Who signed the request. */

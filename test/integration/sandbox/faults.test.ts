@@ -40,10 +40,10 @@ describe("sandbox fault injection", () => {
     ]);
     // Assess
     expect(
-      errors.map((e) => [
-        e.name,
-        (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode,
-      ]),
+      errors.map((e) => {
+        const err = e as Error & { $metadata?: { httpStatusCode?: number } };
+        return [err.name, err.$metadata?.httpStatusCode];
+      }),
     ).toEqual([
       ["Throttling", 400],
       ["TooManyRequestsException", 400],
