@@ -177,9 +177,8 @@ export class UserStore {
    */
   list(filter: UserFilter | undefined, from: number, limit: number): PositionPage {
     if (filter?.operator === "=" && INDEXED.has(filter.attribute)) return this.#lookup(filter, from, limit);
-    const end = this.#generatedCount + this.#explicit.length;
     const positions: number[] = [];
-    for (let position = Math.max(0, from); position < end; position++) {
+    for (const position of this.#candidates(filter, Math.max(0, from))) {
       if (!this.#isLive(position)) continue;
       if (filter !== undefined && !matchesFilter(filter, this.#valueAt(position, filter.attribute))) continue;
       // Found one more match than the page holds: the next page starts there.
@@ -187,6 +186,39 @@ export class UserStore {
       positions.push(position);
     }
     return { positions, next: undefined };
+  }
+
+  /** Positions from `from` on that may match `filter`, skipping generated users that provably cannot. */
+  *#candidates(filter: UserFilter | undefined, from: number): Generator<number> {
+    let start = from;
+    if (start < this.#generatedCount && filter !== undefined && !this.#unmaterialisedMayMatch(filter)) {
+      yield* [...this.#overrides.keys()].filter((position) => position >= start).sort((a, b) => a - b);
+      start = this.#generatedCount;
+    }
+    const end = this.#generatedCount + this.#explicit.length;
+    for (let position = start; position < end; position++) yield position;
+  }
+
+  /**
+   * Whether any generated user not yet materialised could match `filter`. They all share one status
+   * and one shape (`<fixed part><digits><fixed part>`), so a prefix incompatible with the fixed
+   * leading part rules them all out without a million-step scan.
+   */
+  #unmaterialisedMayMatch(filter: UserFilter): boolean {
+    const spec = this.#generated;
+    if (spec === undefined) return false;
+    if (filter.attribute === "status" || filter.attribute === "cognito:user_status") {
+      const value = filter.attribute === "status" ? (spec.enabled ? "Enabled" : "Disabled") : spec.status;
+      return matchesFilter(filter, value);
+    }
+    const lead = {
+      username: `${spec.prefix}-`,
+      email: `${spec.prefix}-`,
+      name: `${spec.displayName} `,
+      sub: spec.subPrefix,
+    }[filter.attribute as string];
+    if (lead === undefined) return false;
+    return lead.startsWith(filter.value) || filter.value.startsWith(lead);
   }
 
   #lookup(filter: UserFilter, from: number, limit: number): PositionPage {
