@@ -963,6 +963,8 @@ describe("CognitoService", () => {
       expect(
         call("ListUsers", { UserPoolId: CUSTOMERS, Filter: 'status = "Disabled"', Limit: 5 }).Users,
       ).toHaveLength(1);
+      const moved = call("ListUsers", { UserPoolId: CUSTOMERS, Filter: 'email ^= "moved@"' });
+      expect(moved.Users.map((u: Json) => u.Username)).toEqual(["customer-000042"]);
       expect(caught(() => refresh(session.RefreshToken)).message).toBe("User is disabled.");
       expect(signIn("customer-000043").AuthenticationResult.AccessToken).toEqual(expect.any(String));
     });
