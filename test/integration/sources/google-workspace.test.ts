@@ -1,0 +1,450 @@
+import { generateKeyPairSync } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fixedClock } from "../../../lambdas/core/clock.ts";
+import type { Credential, Person } from "../../../lambdas/core/model.ts";
+import type { DiscoverContext, RevokeContext } from "../../../lambdas/core/ports/credential-source.ts";
+import {
+  GOOGLE_WORKSPACE_SCOPES,
+  GoogleWorkspaceSource,
+  type GoogleWorkspaceSourceOptions,
+  googleWorkspacePermissions,
+  parseServiceAccountKey,
+} from "../../../lambdas/sources/google-workspace/index.ts";
+import { type FakeGoogle, type FakeGoogleUser, startGoogleFake } from "../../support/fakes/google.ts";
+
+const NOW = new Date("2025-03-01T12:00:00Z");
+const DEPARTED = new Date("2025-02-20T00:00:00Z");
+const SERVICE_ACCOUNT = "iam-hygiene@hygiene-project.iam.gserviceaccount.com";
+const ADMIN = "admin@corp.example";
+
+const { privateKey, publicKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+// A recognisable run of the key's body: it must never show up in problems or records.
+const KEY_BODY_SAMPLE = privateKey.split("\n")[5] ?? "";
+
+function alice(): FakeGoogleUser {
+  return {
+    id: "111",
+    primaryEmail: "alice@corp.example",
+    aliases: ["a.smith@corp.example"],
+    customerId: "C03abc",
+    lastLoginTime: "2025-02-25T08:00:00.000Z",
+    creationTime: "2021-05-01T00:00:00.000Z",
+    externalIds: [{ type: "organization", value: "E-1001" }],
+    tokens: [
+      {
+        clientId: "1234.apps.googleusercontent.com",
+        displayText: "Dropbox",
+        scopes: ["https://www.googleapis.com/auth/drive", "openid"],
+        nativeApp: false,
+        anonymous: false,
+      },
+    ],
+    asps: [{ codeId: 42, name: "Thunderbird", creationTime: "1700000000000", lastTimeUsed: "1740400000000" }],
+  };
+}
+
+function bob(): FakeGoogleUser {
+  return { id: "222", primaryEmail: "bob@corp.example", customerId: "C03abc" };
+}
+
+function person(emails: string[], departedAt = DEPARTED): Person {
+  return { emails, aliases: [], departedAt };
+}
+
+function discoverContext(people: Person[]): DiscoverContext {
+  return { now: NOW, people, resolver: { resolve: () => undefined } };
+}
+
+const revokeContext: RevokeContext = { now: NOW, revokeSessionsIssuedBefore: NOW };
+
+function sourceFor(
+  fake: Pick<FakeGoogle, "rootUrl" | "tokenUrl">,
+  extra: Partial<GoogleWorkspaceSourceOptions> = {},
+) {
+  return new GoogleWorkspaceSource({
+    serviceAccountKey: { client_email: SERVICE_ACCOUNT, private_key: privateKey, token_uri: fake.tokenUrl },
+    adminSubject: ADMIN,
+    rootUrl: fake.rootUrl,
+    clock: fixedClock(NOW),
+    backoff: { baseDelayMs: 1, maxDelayMs: 5 },
+    ...extra,
+  });
+}
+
+function byKind(credentials: Credential[], kind: Credential["kind"]): Credential {
+  const found = credentials.find((c) => c.kind === kind);
+  if (found === undefined) throw new Error(`no ${kind} credential`);
+  return found;
+}
+
+function expectNoSecrets(text: string): void {
+  expect(text).not.toContain("PRIVATE KEY");
+  expect(text).not.toContain(KEY_BODY_SAMPLE);
+  expect(text).not.toMatch(/ya29\./);
+  expect(text).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
+  expect(text).not.toMatch(/assertion=/);
+}
+
+describe("GoogleWorkspaceSource against a local Directory API fake", () => {
+  let fake: FakeGoogle;
+
+  beforeEach(async () => {
+    fake = await startGoogleFake({
+      users: [alice(), bob()],
+      publicKey,
+      serviceAccountEmail: SERVICE_ACCOUNT,
+    });
+  });
+
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  it("lists OAuth grants, app passwords and pending web sessions of a departed person found by alias", async () => {
+    // Prepare
+    const source = sourceFor(fake);
+
+    // Act
+    const discovery = await source.discover(discoverContext([person(["A.Smith@corp.example"])]));
+
+    // Assess
+    expect(discovery.problems).toEqual([]);
+    expect(discovery.credentials.map((c) => c.id).sort()).toEqual([
+      "google-workspace:C03abc:app-password:111:42",
+      "google-workspace:C03abc:oauth-grant:111:1234.apps.googleusercontent.com",
+      "google-workspace:C03abc:web-sessions:111",
+    ]);
+    const grant = byKind(discovery.credentials, "oauth-grant");
+    expect(grant).toMatchObject({
+      source: "google-workspace",
+      nativeId: "1234.apps.googleusercontent.com",
+      account: "C03abc",
+      principal: "alice@corp.example",
+      principalType: "human",
+      active: true,
+      observedAt: NOW,
+      ownerHints: { employeeIds: ["E-1001"], emails: ["alice@corp.example", "a.smith@corp.example"] },
+      details: {
+        userId: "111",
+        appName: "Dropbox",
+        scopes: "https://www.googleapis.com/auth/drive openid",
+        nativeApp: false,
+        anonymous: false,
+      },
+    });
+    const asp = byKind(discovery.credentials, "app-password");
+    expect(asp.nativeId).toBe("42");
+    expect(asp.createdAt).toEqual(new Date(1700000000000));
+    expect(asp.lastUsed).toMatchObject({ at: new Date(1740400000000) });
+    expect(asp.details).toMatchObject({ name: "Thunderbird" });
+    const sessions = byKind(discovery.credentials, "web-sessions");
+    expect(sessions.active).toBe(true);
+    expect(sessions.lastUsed).toMatchObject({ at: new Date("2025-02-25T08:00:00.000Z") });
+    expect(sessions.details).toMatchObject({ signOutPending: true, lastSignOutAt: null });
+    expect(discovery.stats).toMatchObject({ usersFound: 1, oauthGrants: 1, appPasswords: 1, webSessions: 1 });
+    expect(discovery.notes.join(" ")).toContain("no web sessions");
+    // Domain-wide delegation: the assertion names the service account, the admin and both scopes.
+    const accepted = fake.tokenRequests.filter((t) => t.status === 200);
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(accepted[0]).toMatchObject({ iss: SERVICE_ACCOUNT, sub: ADMIN });
+    expect(accepted[0]?.scope?.split(" ").sort()).toEqual(
+      [GOOGLE_WORKSPACE_SCOPES.userReadonly, GOOGLE_WORKSPACE_SCOPES.userSecurity].sort(),
+    );
+    expect(fake.calls.filter((c) => c.path.startsWith("/admin/")).every((c) => c.status === 200)).toBe(true);
+  });
+
+  it("revokes a grant and an app password, then verifies both are gone", async () => {
+    // Prepare
+    const source = sourceFor(fake);
+    const { credentials } = await source.discover(discoverContext([person(["alice@corp.example"])]));
+    const grant = byKind(credentials, "oauth-grant");
+    const asp = byKind(credentials, "app-password");
+
+    // Act
+    const revoked = [
+      ...(await source.revoke(grant, revokeContext)),
+      ...(await source.revoke(asp, revokeContext)),
+    ];
+    const verified = [await source.verify(grant, revokeContext), await source.verify(asp, revokeContext)];
+
+    // Assess
+    expect(revoked.map((r) => [r.type, r.status])).toEqual([
+      ["revoke", "done"],
+      ["revoke", "done"],
+    ]);
+    expect(revoked[0]?.detail).toBe(
+      "tokens.delete alice@corp.example clientId=1234.apps.googleusercontent.com",
+    );
+    expect(verified.map((r) => [r.type, r.status])).toEqual([
+      ["verify", "verified"],
+      ["verify", "verified"],
+    ]);
+    expect(fake.user("111")?.tokens).toEqual([]);
+    expect(fake.user("111")?.asps).toEqual([]);
+    expect(
+      fake.calls.some(
+        (c) =>
+          c.method === "DELETE" &&
+          c.path === "/admin/directory/v1/users/111/tokens/1234.apps.googleusercontent.com",
+      ),
+    ).toBe(true);
+    expect(
+      fake.calls.some((c) => c.method === "DELETE" && c.path === "/admin/directory/v1/users/111/asps/42"),
+    ).toBe(true);
+  });
+
+  it("signs the person out, records it honestly as done (no read-back), and no longer reports pending sessions", async () => {
+    // Prepare
+    const source = sourceFor(fake);
+    const first = await source.discover(discoverContext([person(["alice@corp.example"])]));
+    const sessions = byKind(first.credentials, "web-sessions");
+
+    // Act
+    const revoked = await source.revoke(sessions, revokeContext);
+    const verified = await source.verify(sessions, revokeContext);
+    const again = await source.discover(discoverContext([person(["alice@corp.example"])]));
+
+    // Assess
+    expect(revoked).toMatchObject([
+      { type: "revoke", status: "done", detail: "users.signOut alice@corp.example" },
+    ]);
+    expect(fake.signOuts).toEqual(["111"]);
+    expect(verified.status).toBe("done");
+    expect(verified.detail).toContain("Google gives no read-back");
+    expect(byKind(again.credentials, "web-sessions")).toMatchObject({
+      active: false,
+      details: { signOutPending: false, lastSignOutAt: NOW.toISOString() },
+    });
+  });
+
+  it("skips the sign-out when configuration turns it off", async () => {
+    // Prepare
+    const source = sourceFor(fake, { signOut: false });
+    const { credentials } = await source.discover(discoverContext([person(["alice@corp.example"])]));
+
+    // Act
+    const revoked = await source.revoke(byKind(credentials, "web-sessions"), revokeContext);
+
+    // Assess
+    expect(revoked).toMatchObject([{ status: "skipped" }]);
+    expect(fake.signOuts).toEqual([]);
+  });
+
+  it("finds no credentials for a person the tenant does not know, and notes it without a problem", async () => {
+    // Prepare
+    const source = sourceFor(fake);
+
+    // Act
+    const discovery = await source.discover(
+      discoverContext([
+        person(["carol@elsewhere.example", "carol@corp.example"]),
+        person(["bob@corp.example"]),
+      ]),
+    );
+
+    // Assess
+    expect(discovery.problems).toEqual([]);
+    expect(discovery.credentials.every((c) => c.principal === "bob@corp.example")).toBe(true);
+    expect(discovery.stats).toMatchObject({ usersFound: 1, usersNotFound: 1 });
+    expect(discovery.notes.join(" ")).toContain("1 of 2 departed people have no account");
+    const lookups = fake.calls.filter((c) => c.path.startsWith("/admin/directory/v1/users/carol"));
+    expect(lookups.map((c) => c.status)).toEqual([404, 404]);
+  });
+
+  it("waits out a 429 rate limit and a 403 userRateLimitExceeded, then succeeds", async () => {
+    // Prepare
+    const source = sourceFor(fake);
+    fake.rateLimit(2);
+    fake.rateLimit(1, "userRateLimitExceeded");
+
+    // Act
+    const discovery = await source.discover(discoverContext([person(["alice@corp.example"])]));
+
+    // Assess
+    expect(discovery.problems).toEqual([]);
+    expect(discovery.credentials).toHaveLength(3);
+    expect(discovery.stats.retries).toBe(3);
+    expect(fake.calls.filter((c) => c.status === 429)).toHaveLength(2);
+    expect(fake.calls.filter((c) => c.status === 403)).toHaveLength(1);
+  });
+
+  it("gives up on a rate limit that does not end, as a problem on that person", async () => {
+    // Prepare
+    const source = sourceFor(fake, { backoff: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 } });
+    fake.rateLimit(100);
+
+    // Act
+    const discovery = await source.discover(discoverContext([person(["alice@corp.example"])]));
+
+    // Assess
+    expect(discovery.credentials).toEqual([]);
+    expect(discovery.problems).toMatchObject([
+      { source: "google-workspace", subject: "alice@corp.example", errorName: "GoogleWorkspaceApiError" },
+    ]);
+    expect(discovery.problems[0]?.message).toContain("429 rateLimitExceeded");
+  });
+
+  it("keeps the app passwords when the token listing fails, and reports the failure for that person", async () => {
+    // Prepare
+    const source = sourceFor(fake, { backoff: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+    fake.fail({
+      times: 10,
+      status: 500,
+      reason: "backendError",
+      match: (_m, path) => path.endsWith("/tokens"),
+    });
+
+    // Act
+    const discovery = await source.discover(discoverContext([person(["alice@corp.example"])]));
+
+    // Assess
+    expect(discovery.credentials.map((c) => c.kind).sort()).toEqual(["app-password", "web-sessions"]);
+    expect(discovery.problems).toMatchObject([
+      { subject: "alice@corp.example", errorName: "GoogleWorkspaceApiError" },
+    ]);
+    expect(discovery.problems[0]?.message).toMatch(/^tokens\.list: 500 backendError/);
+  });
+
+  it("records one source problem when the token endpoint refuses the service account, with no key material", async () => {
+    // Prepare
+    const source = sourceFor(fake);
+    fake.rejectTokens(true);
+
+    // Act
+    const discovery = await source.discover(
+      discoverContext([person(["alice@corp.example"]), person(["bob@corp.example"])]),
+    );
+    const revoked = await source.revoke(
+      {
+        id: "google-workspace:C03abc:oauth-grant:111:1234.apps.googleusercontent.com",
+        source: "google-workspace",
+        kind: "oauth-grant",
+        nativeId: "1234.apps.googleusercontent.com",
+        account: "C03abc",
+        principal: "alice@corp.example",
+        principalType: "human",
+        ownerHints: { employeeIds: [], emails: ["alice@corp.example"], usernames: [], tags: {} },
+        active: true,
+        observedAt: NOW,
+        details: { userId: "111" },
+      },
+      revokeContext,
+    );
+
+    // Assess
+    expect(discovery.credentials).toEqual([]);
+    expect(discovery.problems).toHaveLength(1);
+    expect(discovery.problems[0]).toMatchObject({
+      source: "google-workspace",
+      subject: "google-workspace",
+      errorName: "GoogleWorkspaceUnavailableError",
+    });
+    expect(discovery.problems[0]?.message).toContain("unauthorized_client");
+    expect(revoked).toMatchObject([{ status: "failed", error: { name: "GoogleWorkspaceUnavailableError" } }]);
+    expect(fake.user("111")?.tokens).toHaveLength(1);
+    expectNoSecrets(JSON.stringify({ discovery, revoked }));
+  });
+
+  it("records one source problem when Google cannot be reached at all", async () => {
+    // Prepare: a port that was just free, so nothing listens on it.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const source = sourceFor({
+      rootUrl: `http://127.0.0.1:${port}/`,
+      tokenUrl: `http://127.0.0.1:${port}/token`,
+    });
+
+    // Act
+    const discovery = await source.discover(
+      discoverContext([person(["alice@corp.example"]), person(["bob@corp.example"])]),
+    );
+
+    // Assess
+    expect(discovery.credentials).toEqual([]);
+    expect(discovery.problems).toMatchObject([
+      { subject: "google-workspace", errorName: "GoogleWorkspaceUnavailableError" },
+    ]);
+    expectNoSecrets(JSON.stringify(discovery));
+  });
+
+  it("treats a grant or app password deleted elsewhere as done, and verifies it gone", async () => {
+    // Prepare
+    const source = sourceFor(fake);
+    const { credentials } = await source.discover(discoverContext([person(["alice@corp.example"])]));
+    const grant = byKind(credentials, "oauth-grant");
+    const asp = byKind(credentials, "app-password");
+    const user = fake.user("111");
+    if (user === undefined) throw new Error("fake lost alice");
+    user.tokens = [];
+    user.asps = [];
+
+    // Act
+    const revoked = [
+      ...(await source.revoke(grant, revokeContext)),
+      ...(await source.revoke(asp, revokeContext)),
+    ];
+    const verified = [await source.verify(grant, revokeContext), await source.verify(asp, revokeContext)];
+
+    // Assess
+    expect(revoked.map((r) => r.status)).toEqual(["done", "done"]);
+    expect(revoked.every((r) => r.detail.endsWith("(already gone)"))).toBe(true);
+    expect(fake.calls.filter((c) => c.method === "DELETE").map((c) => c.status)).toEqual([404, 404]);
+    expect(verified.map((r) => r.status)).toEqual(["verified", "verified"]);
+  });
+
+  it("fails verification while the grant is still there", async () => {
+    // Prepare
+    const source = sourceFor(fake);
+    const { credentials } = await source.discover(discoverContext([person(["alice@corp.example"])]));
+
+    // Act
+    const verified = await source.verify(byKind(credentials, "oauth-grant"), revokeContext);
+
+    // Assess
+    expect(verified).toMatchObject({ type: "verify", status: "failed" });
+    expect(verified.detail).toContain("still present");
+  });
+});
+
+describe("Google Workspace permissions and key parsing", () => {
+  it("declares the two Directory API scopes the source uses", () => {
+    expect(googleWorkspacePermissions).toEqual({
+      read: [
+        "https://www.googleapis.com/auth/admin.directory.user.readonly",
+        "https://www.googleapis.com/auth/admin.directory.user.security",
+      ],
+      write: ["https://www.googleapis.com/auth/admin.directory.user.security"],
+    });
+  });
+
+  it("reads a service account key and never quotes a broken one", () => {
+    const key = parseServiceAccountKey(
+      JSON.stringify({
+        type: "service_account",
+        client_email: SERVICE_ACCOUNT,
+        private_key: privateKey,
+        token_uri: "https://oauth2.googleapis.com/token",
+      }),
+    );
+    expect(key.client_email).toBe(SERVICE_ACCOUNT);
+
+    const broken = `{"private_key": "${privateKey.slice(0, 80)}`;
+    expect(() => parseServiceAccountKey(broken)).toThrowError(/not valid JSON$/);
+    try {
+      parseServiceAccountKey(broken);
+    } catch (error) {
+      expectNoSecrets(`${(error as Error).message} ${String((error as Error).cause ?? "")}`);
+    }
+    expect(() => parseServiceAccountKey(JSON.stringify({ client_email: SERVICE_ACCOUNT }))).toThrowError(
+      "the Google service account key lacks private_key",
+    );
+  });
+});
