@@ -1,0 +1,226 @@
+/**
+ * GitHub Issues tickets through `@octokit/rest`. A ticket is found by its stable key, kept as a
+ * label (`issues.listForRepo({ labels })`, following Link pagination); each revision's marker is an
+ * HTML comment in the issue body or a comment, so a re-run never comments the same content twice.
+ */
+import type { Octokit } from "@octokit/rest";
+import type { TicketCredentialLine, TicketGroup, TicketResolution } from "../core/notifications.ts";
+import { accountLabel } from "../core/notifications.ts";
+import { DeliveryError } from "../core/ports/notifier.ts";
+import type {
+  TicketRef,
+  TicketResolveResult,
+  TicketSink,
+  TicketUpsertResult,
+} from "../core/ports/ticket-sink.ts";
+import { revisionMarker } from "../core/ports/ticket-sink.ts";
+
+/** The label every iam-hygiene issue carries besides its own key. */
+export const ISSUE_LABEL = "iam-hygiene";
+
+/** What the GitHub sink needs; the Octokit is created by the caller (`new Octokit({ auth, baseUrl })`). */
+export interface GitHubIssuesSinkOptions {
+  readonly octokit: Octokit;
+  readonly owner: string;
+  readonly repo: string;
+  /** Web URL of the repository, for search links. @default https://github.com/<owner>/<repo> */
+  readonly htmlUrl?: string;
+}
+
+interface FoundIssue {
+  readonly number: number;
+  readonly url: string;
+  readonly body: string;
+}
+
+/** Creates, updates and closes iam-hygiene issues in one repository. */
+export class GitHubIssuesSink implements TicketSink {
+  readonly #octokit: Octokit;
+  readonly #owner: string;
+  readonly #repo: string;
+  readonly #htmlUrl: string;
+
+  constructor(options: GitHubIssuesSinkOptions) {
+    this.#octokit = options.octokit;
+    this.#owner = options.owner;
+    this.#repo = options.repo;
+    this.#htmlUrl = (options.htmlUrl ?? `https://github.com/${options.owner}/${options.repo}`).replace(
+      /\/+$/,
+      "",
+    );
+  }
+
+  async upsert(group: TicketGroup): Promise<TicketUpsertResult> {
+    const marker = revisionMarker(group.key, group.revision);
+    const existing = await this.#findOpen(group.key);
+    if (existing === undefined) {
+      const { data } = await call("create issue", () =>
+        this.#octokit.issues.create({
+          owner: this.#owner,
+          repo: this.#repo,
+          title: group.title,
+          body: issueMarkdown(group, marker),
+          labels: [ISSUE_LABEL, group.key],
+        }),
+      );
+      return { outcome: "created", ...ref(data.number, data.html_url) };
+    }
+    if (await this.#hasMarker(existing, marker))
+      return { outcome: "unchanged", ...ref(existing.number, existing.url) };
+    await call("comment", () =>
+      this.#octokit.issues.createComment({
+        owner: this.#owner,
+        repo: this.#repo,
+        issue_number: existing.number,
+        body: `**The findings changed since the last update.**\n\n${issueMarkdown(group, marker)}`,
+      }),
+    );
+    return { outcome: "commented", ...ref(existing.number, existing.url) };
+  }
+
+  async resolve(resolution: TicketResolution): Promise<TicketResolveResult> {
+    const existing = await this.#findOpen(resolution.key);
+    if (existing === undefined) return { outcome: "absent" };
+    const marker = revisionMarker(resolution.key, resolution.revision);
+    if (!(await this.#hasMarker(existing, marker))) {
+      await call("comment", () =>
+        this.#octokit.issues.createComment({
+          owner: this.#owner,
+          repo: this.#repo,
+          issue_number: existing.number,
+          body: `${resolution.summary}\n\n${resolution.findingIds.map((id) => `- \`${id}\``).join("\n")}\n\n<!-- ${marker} -->`,
+        }),
+      );
+    }
+    await call("close issue", () =>
+      this.#octokit.issues.update({
+        owner: this.#owner,
+        repo: this.#repo,
+        issue_number: existing.number,
+        state: "closed",
+        state_reason: "completed",
+      }),
+    );
+    return { outcome: "closed", ticket: ref(existing.number, existing.url) };
+  }
+
+  linkFor(key: string): string {
+    return `${this.#htmlUrl}/issues?q=${encodeURIComponent(`is:issue label:${key}`)}`;
+  }
+
+  /** The oldest open issue labelled `key` (pull requests share the endpoint and are skipped). */
+  async #findOpen(key: string): Promise<FoundIssue | undefined> {
+    const issues = await call("list issues", () =>
+      this.#octokit.paginate(this.#octokit.issues.listForRepo, {
+        owner: this.#owner,
+        repo: this.#repo,
+        labels: key,
+        state: "open",
+        sort: "created",
+        direction: "asc",
+        per_page: 100,
+      }),
+    );
+    const issue = issues.find((i) => i.pull_request === undefined || i.pull_request === null);
+    if (issue === undefined) return undefined;
+    return { number: issue.number, url: issue.html_url, body: issue.body ?? "" };
+  }
+
+  async #hasMarker(issue: FoundIssue, marker: string): Promise<boolean> {
+    if (issue.body.includes(marker)) return true;
+    const comments = await call("list comments", () =>
+      this.#octokit.paginate(this.#octokit.issues.listComments, {
+        owner: this.#owner,
+        repo: this.#repo,
+        issue_number: issue.number,
+        per_page: 100,
+      }),
+    );
+    return comments.some((c) => (c.body ?? "").includes(marker));
+  }
+}
+
+/** The Markdown body of an issue: summary, a table of credentials, what to do, and the marker. */
+export function issueMarkdown(group: TicketGroup, marker: string): string {
+  const lines = [
+    group.summary,
+    "",
+    `**Account:** ${accountLabel(group.account)} · **Severity:** ${group.severity}${group.incident ? " · **INCIDENT:** a credential was used after its owner left." : ""}`,
+    "",
+    "| Credential | Severity | Finding | Status |",
+    "| --- | --- | --- | --- |",
+    ...group.credentials.map(
+      (c) => `| ${cell(credentialName(c))} | ${c.severity} | ${cell(c.title)} | ${cell(c.status)} |`,
+    ),
+    "",
+    "### What to do",
+    "",
+    ...group.credentials.map(
+      (c) =>
+        `- **${md(credentialName(c))}**: ${md(c.whatToDo)}\n  - Why: ${md(c.why)}\n  - Finding: \`${c.findingId}\``,
+    ),
+    ...(group.reportUrl !== undefined ? ["", `[Full report](${group.reportUrl})`] : []),
+    "",
+    `<!-- ${marker} -->`,
+  ];
+  return lines.join("\n");
+}
+
+function credentialName(c: TicketCredentialLine): string {
+  return c.principal !== undefined ? `${c.kind} ${c.nativeId} of ${c.principal} (${c.source})` : c.title;
+}
+
+function cell(value: string): string {
+  return md(value).replaceAll("|", "\\|").replaceAll("\n", " ");
+}
+
+/** Keeps user-controlled text (principal names, tags) from becoming mentions or HTML. */
+function md(value: string): string {
+  return value.replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll("@", "@\u200b");
+}
+
+function ref(number: number, url: string): TicketRef {
+  return { key: `#${number}`, url };
+}
+
+async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const e = error as {
+      status?: number;
+      message?: string;
+      response?: { headers?: Record<string, string | undefined> };
+    };
+    const headers = e.response?.headers ?? {};
+    const retryAt = rateLimitRetryAt(e.status, headers);
+    throw new DeliveryError(
+      `GitHub ${what} failed${e.status !== undefined ? ` (HTTP ${e.status})` : ""}: ${e.message ?? String(error)}`,
+      {
+        ...(e.status !== undefined
+          ? { code: retryAt !== undefined ? "rate_limited" : `http_${e.status}` }
+          : {}),
+        ...(retryAt !== undefined ? { retryAt } : {}),
+      },
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * When GitHub says to come back: `retry-after` seconds (secondary limit), or `x-ratelimit-reset`
+ * (epoch seconds) when `x-ratelimit-remaining` is 0 (primary limit), on a 403 or 429.
+ */
+export function rateLimitRetryAt(
+  status: number | undefined,
+  headers: Readonly<Record<string, string | undefined>>,
+): Date | undefined {
+  if (status !== 403 && status !== 429) return undefined;
+  const retryAfter = Number(headers["retry-after"]);
+  if (Number.isFinite(retryAfter) && retryAfter > 0) return new Date(Date.now() + retryAfter * 1000);
+  if (headers["x-ratelimit-remaining"] === "0") {
+    const reset = Number(headers["x-ratelimit-reset"]);
+    if (Number.isFinite(reset) && reset > 0) return new Date(reset * 1000);
+  }
+  return undefined;
+}

@@ -1,0 +1,272 @@
+/**
+ * Jira Cloud tickets through jira.js (`Version3Client`). A ticket is found by its stable key,
+ * kept as a label, with the enhanced JQL search (`GET /rest/api/3/search/jql`, which replaced
+ * `/rest/api/3/search`); descriptions and comments are Atlassian Document Format. Each revision's
+ * marker is written into the ticket, so a re-run never comments the same content twice.
+ */
+import type { Version3Client, Version3Models } from "jira.js";
+import type { TicketCredentialLine, TicketGroup, TicketResolution } from "../core/notifications.ts";
+import { accountLabel } from "../core/notifications.ts";
+import { DeliveryError } from "../core/ports/notifier.ts";
+import type {
+  TicketRef,
+  TicketResolveResult,
+  TicketSink,
+  TicketUpsertResult,
+} from "../core/ports/ticket-sink.ts";
+import { revisionMarker } from "../core/ports/ticket-sink.ts";
+
+/** The label every iam-hygiene ticket carries besides its own key. */
+export const TICKET_LABEL = "iam-hygiene";
+
+/** What the Jira sink needs; the client is created by the caller once per cold start. */
+export interface JiraTicketSinkOptions {
+  readonly client: Version3Client;
+  /** Site URL, for browse links: `https://example.atlassian.net`. */
+  readonly host: string;
+  readonly projectKey: string;
+  /** @default "Task" */
+  readonly issueType?: string;
+  /** Transition (or target status) name that closes a ticket. @default "Done" */
+  readonly doneTransition?: string;
+}
+
+/** An ADF node. */
+type Adf = Omit<Version3Models.Document, "version">;
+
+interface FoundIssue {
+  readonly id: string;
+  readonly key: string;
+  readonly description?: unknown;
+}
+
+/** Creates, updates and closes iam-hygiene tickets in one Jira project. */
+export class JiraTicketSink implements TicketSink {
+  readonly #client: Version3Client;
+  readonly #host: string;
+  readonly #project: string;
+  readonly #issueType: string;
+  readonly #done: string;
+
+  constructor(options: JiraTicketSinkOptions) {
+    this.#client = options.client;
+    this.#host = options.host.replace(/\/+$/, "");
+    this.#project = options.projectKey;
+    this.#issueType = options.issueType ?? "Task";
+    this.#done = options.doneTransition ?? "Done";
+  }
+
+  async upsert(group: TicketGroup): Promise<TicketUpsertResult> {
+    const marker = revisionMarker(group.key, group.revision);
+    const existing = await this.#findOpen(group.key);
+    if (existing === undefined) {
+      const created = await call("create issue", () =>
+        this.#client.issues.createIssue({
+          fields: {
+            project: { key: this.#project },
+            issuetype: { name: this.#issueType },
+            summary: group.title,
+            labels: [TICKET_LABEL, group.key],
+            description: doc(ticketBody(group, marker)),
+          },
+        }),
+      );
+      return { outcome: "created", ...this.#ref(created.key) };
+    }
+    if (await this.#hasMarker(existing, marker)) return { outcome: "unchanged", ...this.#ref(existing.key) };
+    await call("add comment", () =>
+      this.#client.issueComments.addComment({
+        issueIdOrKey: existing.key,
+        comment: doc([
+          paragraph([text("The findings changed since the last update:", ["strong"])]),
+          ...ticketBody(group, marker),
+        ]),
+      }),
+    );
+    return { outcome: "commented", ...this.#ref(existing.key) };
+  }
+
+  async resolve(resolution: TicketResolution): Promise<TicketResolveResult> {
+    const existing = await this.#findOpen(resolution.key);
+    if (existing === undefined) return { outcome: "absent" };
+    const marker = revisionMarker(resolution.key, resolution.revision);
+    // A run that died between the comment and the transition must not comment again.
+    if (!(await this.#hasMarker(existing, marker))) {
+      await call("add comment", () =>
+        this.#client.issueComments.addComment({
+          issueIdOrKey: existing.key,
+          comment: doc([
+            paragraph([text(resolution.summary)]),
+            bullets(resolution.findingIds.map((id) => [text(id, ["code"])])),
+            paragraph([text(marker, ["code"])]),
+          ]),
+        }),
+      );
+    }
+    const { transitions = [] } = await call("get transitions", () =>
+      this.#client.issues.getTransitions({ issueIdOrKey: existing.key }),
+    );
+    const wanted = this.#done.toLowerCase();
+    const done =
+      transitions.find((t) => t.name?.toLowerCase() === wanted) ??
+      transitions.find((t) => t.to?.name?.toLowerCase() === wanted);
+    if (done?.id === undefined) {
+      throw new DeliveryError(
+        `Jira issue ${existing.key} has no transition named "${this.#done}" (available: ${transitions.map((t) => t.name).join(", ") || "none"})`,
+        { code: "no_transition" },
+      );
+    }
+    await call("transition issue", () =>
+      this.#client.issues.doTransition({ issueIdOrKey: existing.key, transition: { id: done.id } }),
+    );
+    return { outcome: "closed", ticket: this.#ref(existing.key) };
+  }
+
+  linkFor(key: string): string {
+    const jql = `project = "${this.#project}" AND labels = "${key}" ORDER BY created DESC`;
+    return `${this.#host}/issues/?jql=${encodeURIComponent(jql)}`;
+  }
+
+  #ref(key: string): TicketRef {
+    return { key, url: `${this.#host}/browse/${key}` };
+  }
+
+  /** The oldest open issue labelled `key` (a closed one is history: a recurrence gets a new ticket). */
+  async #findOpen(key: string): Promise<FoundIssue | undefined> {
+    const jql = `project = "${this.#project}" AND labels = "${key}" AND statusCategory != Done ORDER BY created ASC`;
+    const result = await call("search", () =>
+      this.#client.issueSearch.searchForIssuesUsingJqlEnhancedSearch({
+        jql,
+        fields: ["summary", "status", "labels", "description"],
+        maxResults: 5,
+      }),
+    );
+    const issue = result.issues?.[0];
+    if (issue?.key === undefined) return undefined;
+    return { id: issue.id, key: issue.key, description: issue.fields?.description };
+  }
+
+  /** Whether the description or a comment already carries `marker`. */
+  async #hasMarker(issue: FoundIssue, marker: string): Promise<boolean> {
+    if (adfContains(issue.description, marker)) return true;
+    let startAt = 0;
+    for (;;) {
+      const page = await call("get comments", () =>
+        this.#client.issueComments.getComments({
+          issueIdOrKey: issue.key,
+          startAt,
+          maxResults: 100,
+          orderBy: "-created",
+        }),
+      );
+      const comments = page.comments ?? [];
+      if (comments.some((c) => adfContains(c.body, marker))) return true;
+      startAt += comments.length;
+      if (comments.length === 0 || startAt >= (page.total ?? 0)) return false;
+    }
+  }
+}
+
+/** The ADF content of a ticket: summary, one entry per credential, the report link and the marker. */
+export function ticketBody(group: TicketGroup, marker: string): Adf[] {
+  return [
+    paragraph([text(group.summary)]),
+    paragraph([
+      text("Account: ", ["strong"]),
+      text(accountLabel(group.account)),
+      text("  Severity: ", ["strong"]),
+      text(group.severity),
+      ...(group.incident
+        ? [text("  INCIDENT: a credential was used after its owner left.", ["strong"])]
+        : []),
+    ]),
+    heading("Credentials"),
+    bullets(group.credentials.map(credentialParagraphs)),
+    ...(group.reportUrl !== undefined ? [paragraph([link("Full report", group.reportUrl)])] : []),
+    paragraph([text(marker, ["code"])]),
+  ];
+}
+
+function credentialParagraphs(line: TicketCredentialLine): Adf[] {
+  const what =
+    line.principal !== undefined
+      ? `${line.kind} ${line.nativeId} of ${line.principal} (${line.source})`
+      : line.title;
+  return [
+    paragraph([text(what, ["strong"]), text(` — ${line.severity}, ${line.title}`)]),
+    paragraph([text("Why: ", ["strong"]), text(line.why)]),
+    paragraph([text("What to do: ", ["strong"]), text(line.whatToDo)]),
+    paragraph([text("Status: ", ["strong"]), text(line.status), text("  "), text(line.findingId, ["code"])]),
+  ];
+}
+
+function doc(content: Adf[]): Version3Models.Document {
+  return { type: "doc", version: 1, content };
+}
+
+function paragraph(content: Adf[]): Adf {
+  return { type: "paragraph", content };
+}
+
+function heading(title: string): Adf {
+  return { type: "heading", attrs: { level: 3 }, content: [text(title)] };
+}
+
+function bullets(items: Adf[][]): Adf {
+  return {
+    type: "bulletList",
+    content: items.map((content) => ({
+      type: "listItem",
+      content: content[0]?.type === "paragraph" ? content : [paragraph(content)],
+    })),
+  };
+}
+
+function text(value: string, marks: ("strong" | "code")[] = []): Adf {
+  return marks.length > 0
+    ? { type: "text", text: value, marks: marks.map((type) => ({ type })) }
+    : { type: "text", text: value };
+}
+
+function link(value: string, href: string): Adf {
+  return { type: "text", text: value, marks: [{ type: "link", attrs: { href } }] };
+}
+
+/** Whether any text node of an ADF tree (or a plain string) contains `needle`. */
+function adfContains(node: unknown, needle: string): boolean {
+  if (typeof node === "string") return node.includes(needle);
+  if (node === null || typeof node !== "object") return false;
+  const n = node as { text?: unknown; content?: unknown };
+  if (typeof n.text === "string" && n.text.includes(needle)) return true;
+  return Array.isArray(n.content) && n.content.some((child) => adfContains(child, needle));
+}
+
+async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof DeliveryError) throw error;
+    const e = error as {
+      status?: number;
+      message?: string;
+      response?: { data?: { errorMessages?: string[]; errors?: Record<string, string> } };
+      cause?: { response?: { headers?: Record<string, string> } };
+    };
+    const data = e.response?.data;
+    const detail = [
+      ...(data?.errorMessages ?? []),
+      ...Object.entries(data?.errors ?? {}).map(([k, v]) => `${k}: ${v}`),
+    ];
+    const retryAfter = Number(e.cause?.response?.headers?.["retry-after"]);
+    throw new DeliveryError(
+      `Jira ${what} failed${e.status !== undefined ? ` (HTTP ${e.status})` : ""}: ${detail.join("; ") || e.message || String(error)}`,
+      {
+        ...(e.status !== undefined ? { code: `http_${e.status}` } : {}),
+        ...(Number.isFinite(retryAfter) && retryAfter > 0
+          ? { retryAt: new Date(Date.now() + retryAfter * 1000) }
+          : {}),
+      },
+      { cause: error },
+    );
+  }
+}

@@ -1,0 +1,301 @@
+/**
+ * The outbox: what a scan wants said is first written to the store (idempotent by key), then
+ * delivered. A provider outage leaves items pending for the next run (nothing lost); an item
+ * whose key is already known is never enqueued again, and one a crashed run may have sent is
+ * looked up at the provider before it is re-sent (nothing duplicated).
+ */
+import type { ComposedMessage, Composition, TicketGroup, TicketResolution } from "../core/notifications.ts";
+import type { Notifier, SendContext } from "../core/ports/notifier.ts";
+import { DeliveryError, formatReceipt } from "../core/ports/notifier.ts";
+import type { OutboxEntry, OutboxItem, Store } from "../core/ports/store.ts";
+import type { TicketSink } from "../core/ports/ticket-sink.ts";
+
+/** What an outbox item carries. Plain JSON, as the store keeps it. */
+export type OutboxPayload =
+  | { readonly type: "message"; readonly message: ComposedMessage }
+  | { readonly type: "ticket-upsert"; readonly group: TicketGroup }
+  | { readonly type: "ticket-resolve"; readonly resolution: TicketResolution };
+
+/** The outbox key of a message: its idempotency key. */
+export function messageOutboxKey(message: ComposedMessage): string {
+  return `slack:${message.key}`;
+}
+
+/** The outbox key of a ticket revision: one delivery per stable key × revision. */
+export function ticketOutboxKey(group: TicketGroup): string {
+  return `ticket:${group.key}:${group.revision}`;
+}
+
+/** The outbox key of a ticket resolution. */
+export function resolutionOutboxKey(resolution: TicketResolution): string {
+  return `ticket-resolved:${resolution.key}:${resolution.revision}`;
+}
+
+/** Which channels to enqueue for: only those with a configured adapter, so nothing waits forever. */
+export interface EnqueueChannels {
+  /** @default true */
+  readonly messages?: boolean;
+  /** @default true */
+  readonly tickets?: boolean;
+}
+
+/** The outbox items for one scan's composition (tickets first, so messages can link them). */
+export function outboxItemsFor(
+  composition: Composition,
+  now: Date,
+  channels: EnqueueChannels = {},
+): OutboxItem[] {
+  const items: OutboxItem[] = [];
+  if (channels.tickets !== false) {
+    for (const group of composition.tickets) {
+      const payload: OutboxPayload = { type: "ticket-upsert", group };
+      items.push({ key: ticketOutboxKey(group), channel: "ticket", payload, createdAt: now });
+    }
+    for (const resolution of composition.resolutions) {
+      const payload: OutboxPayload = { type: "ticket-resolve", resolution };
+      items.push({ key: resolutionOutboxKey(resolution), channel: "ticket", payload, createdAt: now });
+    }
+  }
+  if (channels.messages !== false) {
+    for (const message of composition.messages) {
+      const payload: OutboxPayload = { type: "message", message };
+      items.push({ key: messageOutboxKey(message), channel: "slack", payload, createdAt: now });
+    }
+  }
+  return items;
+}
+
+/** Enqueues everything a scan wants delivered; returns how many items were new. */
+export async function enqueueForScan(
+  store: Store,
+  composition: Composition,
+  now: Date,
+  channels: EnqueueChannels = {},
+): Promise<number> {
+  return store.enqueue(outboxItemsFor(composition, now, channels));
+}
+
+/** Delay after the `attempt`-th failure (1-based), in milliseconds. */
+export type Backoff = (attempt: number) => number;
+
+/**
+ * Exponential backoff: `baseMs · 2^(attempt-1)`, capped at `maxMs`. Runs are scheduled, so the
+ * delay says when the item is due again, not when it is retried.
+ */
+export function exponentialBackoff(baseMs = 5 * 60_000, maxMs = 6 * 3_600_000): Backoff {
+  return (attempt) => Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+}
+
+/** What `deliver` needs. */
+export interface DeliverOptions {
+  readonly store: Store;
+  /** The chat adapter; items for it fail (and eventually die) when it is missing. */
+  readonly notifier?: Notifier;
+  readonly ticketSink?: TicketSink;
+  readonly now: Date;
+  /**
+   * Attempts after which an item counts as dead in the report. The store decides the state with its
+   * own `maxAttempts`; give the same number.
+   * @default 8
+   */
+  readonly maxAttempts?: number;
+  /** @default exponentialBackoff() */
+  readonly backoff?: Backoff;
+  /** Most items handled in one run. @default 100 */
+  readonly limit?: number;
+}
+
+/** One item's outcome. */
+export interface DeliveryOutcome {
+  readonly key: string;
+  readonly channel: OutboxItem["channel"];
+  readonly attempts: number;
+  readonly receipt?: string;
+  readonly error?: string;
+  readonly nextAttemptAt?: Date;
+}
+
+/** What one delivery run did. */
+export interface DeliveryReport {
+  /** Sent in this run. */
+  readonly sent: DeliveryOutcome[];
+  /** Found already delivered at the provider (a run died after sending), marked sent without re-sending. */
+  readonly recovered: DeliveryOutcome[];
+  /** Failed; pending again at `nextAttemptAt`. */
+  readonly failed: DeliveryOutcome[];
+  /** Failed for the last time: a human must look (the store keeps them as `dead`). */
+  readonly dead: DeliveryOutcome[];
+  /** Claimed by another run meanwhile. */
+  readonly skipped: string[];
+  /** Book-keeping that failed after a successful send (the send stands). */
+  readonly warnings: string[];
+}
+
+const CHANNEL_ORDER: Readonly<Record<OutboxItem["channel"], number>> = {
+  ticket: 0,
+  "security-hub": 1,
+  slack: 2,
+};
+
+/** Claims and delivers due outbox items, marking each sent or failed. Never throws for a provider error. */
+export async function deliver(options: DeliverOptions): Promise<DeliveryReport> {
+  const { store, now } = options;
+  const maxAttempts = options.maxAttempts ?? 8;
+  const backoff = options.backoff ?? exponentialBackoff();
+  const report: DeliveryReport = { sent: [], recovered: [], failed: [], dead: [], skipped: [], warnings: [] };
+  const due = await store.dueOutbox(now, options.limit ?? 100);
+  // Tickets first, in the order they were enqueued, so a message can link the ticket it mentions.
+  due.sort(
+    (a, b) =>
+      CHANNEL_ORDER[a.channel] - CHANNEL_ORDER[b.channel] ||
+      a.createdAt.getTime() - b.createdAt.getTime() ||
+      a.key.localeCompare(b.key),
+  );
+  const ticketLinks: Record<string, string> = {};
+
+  for (const entry of due) {
+    if (!(await store.claimOutbox(entry.key, now))) {
+      report.skipped.push(entry.key);
+      continue;
+    }
+    // The claim counted this attempt; a previous one (failed or crashed) may have reached the provider.
+    const attempts = entry.attempts + 1;
+    const mayHaveBeenSent = entry.attempts > 0 || entry.state === "sending";
+    try {
+      const payload = readPayload(entry);
+      let receipt: string;
+      let recovered = false;
+      if (payload.type === "message") {
+        const notifier = required(options.notifier, "no notifier is configured for Slack messages");
+        const found = mayHaveBeenSent ? await notifier.alreadySent(payload.message) : undefined;
+        if (found !== undefined) {
+          receipt = formatReceipt(found);
+          recovered = true;
+        } else {
+          const context: SendContext = {
+            ticketLinks: linksFor(payload.message, ticketLinks, options.ticketSink),
+          };
+          receipt = formatReceipt(await notifier.send(payload.message, context));
+        }
+      } else if (payload.type === "ticket-upsert") {
+        const sink = required(options.ticketSink, "no ticket tracker is configured");
+        const result = await sink.upsert(payload.group);
+        ticketLinks[payload.group.key] = result.url;
+        recovered = result.outcome === "unchanged";
+        // Remembered per finding before marking sent: a resolution later finds its ticket by it.
+        for (const id of payload.group.findingIds) await setTicketKey(store, id, payload.group.key);
+        receipt = `${result.outcome} ${result.key} ${result.url}`;
+      } else {
+        const sink = required(options.ticketSink, "no ticket tracker is configured");
+        const result = await sink.resolve(payload.resolution);
+        receipt =
+          result.ticket !== undefined
+            ? `${result.outcome} ${result.ticket.key} ${result.ticket.url}`
+            : result.outcome;
+      }
+      await store.markSent(entry.key, receipt, now);
+      (recovered ? report.recovered : report.sent).push({
+        key: entry.key,
+        channel: entry.channel,
+        attempts,
+        receipt,
+      });
+      await recordDelivery(store, payload, receipt, now, report.warnings);
+    } catch (error) {
+      const message = describe(error);
+      const retryAt = error instanceof DeliveryError ? error.details.retryAt : undefined;
+      const nextAttemptAt = new Date(Math.max(now.getTime() + backoff(attempts), retryAt?.getTime() ?? 0));
+      await store.markFailed(entry.key, message, nextAttemptAt, now);
+      const after = await store.getOutbox(entry.key);
+      const outcome = { key: entry.key, channel: entry.channel, attempts, error: message };
+      if (after?.state === "dead" || (after === undefined && attempts >= maxAttempts))
+        report.dead.push(outcome);
+      else report.failed.push({ ...outcome, nextAttemptAt });
+    }
+  }
+  return report;
+}
+
+/** An outbox item's payload is not one this module wrote. */
+export class OutboxPayloadError extends Error {
+  override readonly name = "OutboxPayloadError";
+  constructor(
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`outbox item ${key} has an unknown payload`, options);
+  }
+}
+
+function readPayload(entry: OutboxEntry): OutboxPayload {
+  const payload = entry.payload as Partial<Record<string, unknown>> | null;
+  const ok =
+    payload !== null &&
+    typeof payload === "object" &&
+    ((payload.type === "message" &&
+      typeof (payload.message as ComposedMessage | undefined)?.key === "string") ||
+      (payload.type === "ticket-upsert" &&
+        typeof (payload.group as TicketGroup | undefined)?.key === "string") ||
+      (payload.type === "ticket-resolve" &&
+        typeof (payload.resolution as TicketResolution | undefined)?.key === "string"));
+  if (!ok) throw new OutboxPayloadError(entry.key);
+  return payload as unknown as OutboxPayload;
+}
+
+function required<T>(adapter: T | undefined, why: string): T {
+  if (adapter === undefined) throw new DeliveryError(why, { code: "not_configured" });
+  return adapter;
+}
+
+function linksFor(
+  message: ComposedMessage,
+  known: Readonly<Record<string, string>>,
+  sink: TicketSink | undefined,
+): Record<string, string> {
+  const links: Record<string, string> = {};
+  for (const key of message.ticketKeys) {
+    const link = known[key] ?? sink?.linkFor(key);
+    if (link !== undefined) links[key] = link;
+  }
+  return links;
+}
+
+/** Findings the store has not observed (a plan delivered without a store scan) have no history to update. */
+async function setTicketKey(store: Store, findingId: string, ticketKey: string): Promise<void> {
+  try {
+    await store.setTicketKey(findingId, ticketKey);
+  } catch (error) {
+    if ((error as Error).name !== "FindingNotFoundError") throw error;
+  }
+}
+
+/** Appends the delivery to each finding's history; best effort, because the send already happened. */
+async function recordDelivery(
+  store: Store,
+  payload: OutboxPayload,
+  receipt: string,
+  now: Date,
+  warnings: string[],
+): Promise<void> {
+  const [type, ids, detail] =
+    payload.type === "message"
+      ? payload.message.kind === "digest"
+        ? [undefined, [], ""]
+        : (["notify", payload.message.findingIds, `${payload.message.kind} message ${receipt}`] as const)
+      : payload.type === "ticket-upsert"
+        ? (["ticket", payload.group.findingIds, `ticket ${receipt}`] as const)
+        : (["ticket", payload.resolution.findingIds, `ticket ${receipt}`] as const);
+  if (type === undefined) return;
+  for (const id of ids) {
+    try {
+      await store.recordAction(id, { type, status: "done", detail, at: now });
+    } catch (error) {
+      if ((error as Error).name !== "FindingNotFoundError") warnings.push(`${id}: ${describe(error)}`);
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`.slice(0, 1000);
+  return String(error).slice(0, 1000);
+}
