@@ -22,7 +22,7 @@ import {
   UserPoolAddOnNotEnabledException,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Sandbox } from "../../../sandbox/index.ts";
+import type { Sandbox, Scenario } from "../../../sandbox/index.ts";
 import { startSandbox } from "../../../sandbox/index.ts";
 import { sandboxClientConfig } from "../../support/sandbox.ts";
 
@@ -33,7 +33,7 @@ const CLIENT_ID = "staffwebclient0000000000aa";
 const PASSWORD = "Corr3ct-Horse!";
 const LAPTOP = "us-east-1_11111111-aaaa-bbbb-cccc-000000000001";
 
-const scenario = {
+const scenario: Scenario = {
   cognito: {
     pools: [
       {
@@ -92,7 +92,7 @@ describe("sandbox Cognito user pools over HTTP", () => {
     await sb.close();
   });
   beforeEach(() => {
-    sb.seed(scenario as never);
+    sb.seed(scenario);
     sb.clock.set(NOW);
   });
 
