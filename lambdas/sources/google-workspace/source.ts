@@ -182,6 +182,7 @@ export class GoogleWorkspaceSource implements CredentialSource {
   async revoke(credential: Credential, ctx: RevokeContext): Promise<ActionRecord[]> {
     const userKey = userKeyOf(credential);
     const at = ctx.now;
+    if (credential.source !== SOURCE) return [unsupported("revoke", credential, at)];
     switch (credential.kind) {
       case "oauth-grant":
         return [
@@ -225,6 +226,7 @@ export class GoogleWorkspaceSource implements CredentialSource {
   async verify(credential: Credential, ctx: RevokeContext): Promise<ActionRecord> {
     const userKey = userKeyOf(credential);
     const at = ctx.now;
+    if (credential.source !== SOURCE) return unsupported("verify", credential, at);
     try {
       switch (credential.kind) {
         case "oauth-grant": {
@@ -311,6 +313,10 @@ export class GoogleWorkspaceSource implements CredentialSource {
       this.listOrEmpty(() => this.directory.tokens.list({ userKey }), stats),
       this.listOrEmpty(() => this.directory.asps.list({ userKey }), stats),
     ]);
+    // A refused token or an unreachable provider mid-scan is the source's problem, not this person's.
+    for (const settled of [tokens, asps]) {
+      if (settled.status === "rejected" && isSourceLevel(this.read(settled.reason))) throw settled.reason;
+    }
     const observedAt = this.clock.now();
     const account = user.customerId ?? this.customer;
     const base = {
@@ -490,7 +496,10 @@ export class GoogleWorkspaceSource implements CredentialSource {
       );
     }
     if (halted) {
-      notes.push(`Google Workspace stopped answering; ${stats.peopleSkipped} people were not looked up.`);
+      notes.push(
+        `Google Workspace refused the service account or could not be reached; ${stats.peopleSkipped} of ` +
+          `${stats.people} departed people were not looked up.`,
+      );
     }
     return notes;
   }
@@ -536,7 +545,7 @@ function unsupported(type: "revoke" | "verify", credential: Credential, at: Date
   return {
     type,
     status: "skipped",
-    detail: `${credential.kind} is not a Google Workspace credential kind this source handles`,
+    detail: `${credential.source} ${credential.kind} ${credential.nativeId} is not a credential this source handles`,
     at,
   };
 }

@@ -351,6 +351,30 @@ describe("GoogleWorkspaceSource against a local Directory API fake", () => {
     expectNoSecrets(JSON.stringify({ discovery, revoked }));
   });
 
+  it("stops looking people up when the API starts refusing the token mid-scan", async () => {
+    // Prepare
+    const source = sourceFor(fake, { concurrency: 1 });
+    fake.fail({
+      times: 100,
+      status: 401,
+      reason: "authError",
+      match: (_m, path) => path.endsWith("/tokens"),
+    });
+
+    // Act
+    const discovery = await source.discover(
+      discoverContext([person(["alice@corp.example"]), person(["bob@corp.example"])]),
+    );
+
+    // Assess
+    expect(discovery.credentials).toEqual([]);
+    expect(discovery.problems).toMatchObject([
+      { subject: "google-workspace", errorName: "GoogleWorkspaceUnavailableError" },
+    ]);
+    expect(discovery.stats.peopleSkipped).toBe(2);
+    expect(fake.calls.some((c) => c.path === "/admin/directory/v1/users/bob@corp.example")).toBe(false);
+  });
+
   it("records one source problem when Google cannot be reached at all", async () => {
     // Prepare: a port that was just free, so nothing listens on it.
     const probe = createServer();
