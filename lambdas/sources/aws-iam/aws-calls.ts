@@ -1,0 +1,109 @@
+/**
+ * Small helpers every part of the `aws-iam` source shares: reading AWS errors, counting
+ * calls (so a benchmark can compare call counts), bounded concurrency and a token bucket.
+ */
+
+/** The name and message of an error, as an `ActionRecord` or `SourceProblem` records it. */
+export function errorInfo(error: unknown): { name: string; message: string } {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: "Error", message: String(error) };
+}
+
+/**
+ * Whether `error` is the AWS error `code` (e.g. `NoSuchEntity`). The SDK names error classes
+ * `<Code>Exception` and keeps the wire code in `Code`; both are accepted.
+ */
+export function isAwsError(error: unknown, ...codes: readonly string[]): boolean {
+  if (typeof error !== "object" || error === null) return false;
+  const e = error as { name?: unknown; Code?: unknown };
+  return codes.some(
+    (code) =>
+      e.name === code || e.name === `${code}Exception` || e.Code === code || e.Code === `${code}Exception`,
+  );
+}
+
+/** Counts API calls by operation. Counts what this source asked for, not the SDK's retries. */
+export class CallCounter {
+  readonly #counts = new Map<string, number>();
+
+  /** Runs `call`, counting it under `operation` (`iam:ListUsers`). */
+  async run<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    this.count(operation);
+    return call();
+  }
+
+  /** Counts one call made elsewhere (a paginator's page). */
+  count(operation: string, n = 1): void {
+    this.#counts.set(operation, (this.#counts.get(operation) ?? 0) + n);
+  }
+
+  /** Counts by operation, plus `calls.total`, ready for `Discovery.stats`. */
+  stats(): Record<string, number> {
+    const out: Record<string, number> = {};
+    let total = 0;
+    for (const [operation, n] of this.#counts) {
+      out[`calls.${operation}`] = n;
+      total += n;
+    }
+    out["calls.total"] = total;
+    return out;
+  }
+}
+
+/** Runs `fn` on every item with at most `limit` in flight; results keep the input order. */
+export async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]!, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+/**
+ * A token bucket that keeps a caller under a request rate, waiting with the injected
+ * `sleep`. CloudTrail's LookupEvents allows 2 requests per second per account and region:
+ * https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html
+ */
+export class TokenBucket {
+  #tokens: number;
+  #last: number;
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly sleep: (ms: number) => Promise<void>,
+    private readonly nowMs: () => number,
+    private readonly capacity = Math.max(1, Math.floor(ratePerSecond)),
+  ) {
+    this.#tokens = capacity;
+    this.#last = nowMs();
+  }
+
+  /**
+   * Waits until a request may be sent, then takes its token. Waits are reserved ahead
+   * (`#last` may lie in the future), so concurrent callers queue up instead of racing, and a
+   * `sleep` that returns at once (tests) never makes the bucket spin.
+   */
+  async take(): Promise<void> {
+    const now = this.nowMs();
+    const elapsed = Math.max(0, now - this.#last);
+    this.#tokens = Math.min(this.capacity, this.#tokens + (elapsed / 1000) * this.ratePerSecond);
+    this.#last = Math.max(this.#last, now);
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return;
+    }
+    const waitMs = Math.ceil(((1 - this.#tokens) / this.ratePerSecond) * 1000);
+    this.#tokens = 0;
+    this.#last += waitMs;
+    await this.sleep(this.#last - now);
+  }
+}

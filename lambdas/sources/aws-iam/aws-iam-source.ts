@@ -1,0 +1,179 @@
+/**
+ * The `aws-iam` credential source: IAM users' access keys, console passwords, SSH keys,
+ * service-specific credentials, signing certificates, and the STS sessions they may already
+ * hold. Discovery lives in `discover.ts`, revocation in `revoke.ts`, CloudTrail evidence in
+ * `investigate.ts`.
+ */
+import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import type { IAMClient } from "@aws-sdk/client-iam";
+import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
+import type { Config } from "../../config.ts";
+import type { Clock } from "../../core/clock.ts";
+import type { ActionRecord, Credential, Evidence } from "../../core/model.ts";
+import type {
+  CredentialSource,
+  DiscoverContext,
+  Discovery,
+  RevokeContext,
+} from "../../core/ports/credential-source.ts";
+import { CallCounter, errorInfo, TokenBucket } from "./aws-calls.ts";
+import { discoverAccount } from "./discover.ts";
+import { investigateAccessKey } from "./investigate.ts";
+import { AwsIamRevoker, type QuarantinedKey } from "./revoke.ts";
+
+/** How an `AwsIamSource` is built. Clients are created once per cold start by the caller. */
+export interface AwsIamSourceOptions {
+  /** An IAM client with `retryMode: "adaptive"`: throttling is absorbed by the SDK. */
+  readonly iam: IAMClient;
+  /** For `investigate`. @default none: investigation reports that CloudTrail was not read */
+  readonly cloudTrail?: CloudTrailClient;
+  /** For the account id when `accountId` is not given. */
+  readonly sts?: STSClient;
+  /** @default from STS GetCallerIdentity */
+  readonly accountId?: string;
+  readonly config: Config["sources"]["aws-iam"];
+  readonly ownership: Config["ownership"];
+  /** @default a real timer */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Wall clock for observation times and the CloudTrail rate limit. @default the system clock */
+  readonly clock?: Clock;
+  /** Total time to wait for the credential report. @default 300_000 */
+  readonly reportTimeoutMs?: number;
+  /** Pages of 50 CloudTrail events read per investigation. @default 10 */
+  readonly maxCloudTrailPages?: number;
+}
+
+/** The account id could not be found: no `accountId` and no working STS client. */
+export class AccountIdUnavailableError extends Error {
+  override readonly name = "AccountIdUnavailableError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+const systemClock: Clock = { now: () => new Date() };
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** IAM credentials of one AWS account, discovered at O(1) + O(departed users) calls. */
+export class AwsIamSource implements CredentialSource {
+  readonly id = "aws-iam" as const;
+  /** Calls made by this instance, by operation (what `Discovery.stats` reports). */
+  readonly calls = new CallCounter();
+  readonly #options: AwsIamSourceOptions;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #clock: Clock;
+  readonly #revoker: AwsIamRevoker;
+  readonly #bucket: TokenBucket;
+  #accountId: Promise<string> | undefined;
+
+  constructor(options: AwsIamSourceOptions) {
+    this.#options = options;
+    this.#sleep = options.sleep ?? realSleep;
+    this.#clock = options.clock ?? systemClock;
+    this.#revoker = new AwsIamRevoker({ iam: options.iam, calls: this.calls, config: options.config });
+    this.#bucket = new TokenBucket(options.config.cloudTrailRequestsPerSecond, this.#sleep, () =>
+      this.#clock.now().getTime(),
+    );
+    if (options.accountId !== undefined) this.#accountId = Promise.resolve(options.accountId);
+  }
+
+  /** The account id: given, or from STS GetCallerIdentity (once). */
+  accountId(): Promise<string> {
+    if (this.#accountId) return this.#accountId;
+    const sts = this.#options.sts;
+    if (!sts) return Promise.reject(new AccountIdUnavailableError("give accountId or an STS client"));
+    const pending = this.calls
+      .run("sts:GetCallerIdentity", () => sts.send(new GetCallerIdentityCommand({})))
+      .then((who) => {
+        if (!who.Account) throw new AccountIdUnavailableError("GetCallerIdentity returned no account");
+        return who.Account;
+      })
+      .catch((error: unknown) => {
+        this.#accountId = undefined;
+        throw error instanceof AccountIdUnavailableError
+          ? error
+          : new AccountIdUnavailableError("GetCallerIdentity failed", { cause: error });
+      });
+    this.#accountId = pending;
+    return pending;
+  }
+
+  /** Discovers the account's credentials. Never throws: failures become `problems`. */
+  async discover(ctx: DiscoverContext): Promise<Discovery> {
+    let accountId: string;
+    try {
+      accountId = await this.accountId();
+    } catch (error) {
+      const { name, message } = errorInfo(error);
+      return {
+        credentials: [],
+        problems: [{ source: "aws-iam", subject: "account", errorName: name, message }],
+        stats: this.calls.stats(),
+        notes: [],
+      };
+    }
+    return discoverAccount(
+      {
+        iam: this.#options.iam,
+        calls: this.calls,
+        accountId,
+        config: this.#options.config,
+        ownership: this.#options.ownership,
+        sleep: this.#sleep,
+        clock: this.#clock,
+        reportTimeoutMs: this.#options.reportTimeoutMs ?? 300_000,
+      },
+      ctx,
+    );
+  }
+
+  /** Revokes one credential (per key id, reversibly). Never throws for provider errors. */
+  revoke(credential: Credential, ctx: RevokeContext): Promise<ActionRecord[]> {
+    return this.#revoker.revoke(credential, ctx);
+  }
+
+  /** Reads one credential back after revocation. */
+  verify(credential: Credential, ctx: RevokeContext): Promise<ActionRecord> {
+    return this.#revoker.verify(credential, ctx);
+  }
+
+  /** Deletes access keys deactivated by this scanner more than `deleteKeysAfterDays` ago. */
+  purgeQuarantined(keys: readonly QuarantinedKey[], now: Date): Promise<ActionRecord[]> {
+    return this.#revoker.purgeQuarantined(keys, now);
+  }
+
+  /**
+   * CloudTrail evidence for an access key since `since` (usually the departure). Other
+   * kinds, and runs without CloudTrail, answer with evidence saying why nothing was read.
+   * Never throws: a CloudTrail failure is recorded in the evidence.
+   */
+  async investigate(credential: Credential, since: Date): Promise<Evidence> {
+    const cloudTrail = this.#options.cloudTrail;
+    if (credential.kind !== "access-key") {
+      return {
+        cloudTrail: "not-applicable",
+        reason: `CloudTrail lookup is by access key id, not ${credential.kind}`,
+      };
+    }
+    if (!cloudTrail || !this.#options.config.cloudTrailLookup) {
+      return { cloudTrail: "off", reason: "cloudTrailLookup is off or no CloudTrail client was given" };
+    }
+    try {
+      const accessKeyId = await this.#revoker.accessKeyIdOf(credential);
+      return await investigateAccessKey(
+        {
+          cloudTrail,
+          calls: this.calls,
+          bucket: this.#bucket,
+          maxPages: this.#options.maxCloudTrailPages ?? 10,
+        },
+        accessKeyId,
+        since,
+        this.#clock.now(),
+      );
+    } catch (error) {
+      const { name, message } = errorInfo(error);
+      return { cloudTrail: "failed", errorName: name, errorMessage: message };
+    }
+  }
+}

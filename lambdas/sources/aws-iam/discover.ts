@@ -1,0 +1,542 @@
+/**
+ * Discovery for one AWS account at a cost of O(1) + O(departed users) API calls:
+ *
+ * 1. one credential report (GenerateCredentialReport + GetCredentialReport): every user's
+ *    access keys, password, MFA and signing certificates, in one download;
+ * 2. ListUsers, 1,000 users a page: fresh names and paths (10,000 users = 10 calls);
+ * 3. the resolver, locally, on each user's name and path: who might be a departed person;
+ * 4. targeted, fresh calls only for those users (the report may be four hours old), tags
+ *    included, since neither the report nor ListUsers carries tags.
+ *
+ * Nothing is ever called once per user of the account. See docs/sources/aws-iam.md.
+ */
+import {
+  GetAccessKeyLastUsedCommand,
+  GetLoginProfileCommand,
+  GetUserPolicyCommand,
+  type IAMClient,
+  ListAccessKeysCommand,
+  ListMFADevicesCommand,
+  ListServiceSpecificCredentialsCommand,
+  ListSigningCertificatesCommand,
+  ListSSHPublicKeysCommand,
+  ListUserTagsCommand,
+  paginateListUsers,
+} from "@aws-sdk/client-iam";
+import type { Config } from "../../config.ts";
+import type { Clock } from "../../core/clock.ts";
+import type {
+  Credential,
+  CredentialKind,
+  LastUse,
+  OwnerHints,
+  Person,
+  PrincipalType,
+} from "../../core/model.ts";
+import type { DiscoverContext, Discovery, SourceProblem } from "../../core/ports/credential-source.ts";
+import { type CallCounter, errorInfo, isAwsError, mapLimited } from "./aws-calls.ts";
+import { credentialId, slotId } from "./credential-ids.ts";
+import type { CredentialReport, CredentialReportRow, ReportTime } from "./credential-report.ts";
+import { fetchCredentialReport } from "./fetch-report.ts";
+import { ownerHintsOf, principalTypeOf } from "./owner-hints.ts";
+import { decodePolicyDocument, revokedBefore, SESSION_REVOCATION_POLICY_NAME } from "./session-policy.ts";
+
+/** IAM began recording password use on 2014-10-20; before that, "no information" means unknown. */
+const PASSWORD_TRACKING_SINCE = new Date("2014-10-20T00:00:00Z");
+
+/** What discovery needs from the source. */
+export interface DiscoveryDeps {
+  readonly iam: IAMClient;
+  readonly calls: CallCounter;
+  readonly accountId: string;
+  readonly config: Config["sources"]["aws-iam"];
+  readonly ownership: Config["ownership"];
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly clock: Clock;
+  readonly reportTimeoutMs: number;
+}
+
+/** A user as ListUsers returns it. */
+interface ListedUser {
+  readonly userName: string;
+  readonly path: string;
+  readonly arn: string | undefined;
+  readonly createdAt: Date | undefined;
+  readonly passwordLastUsed: Date | undefined;
+}
+
+/** A user to read: from the report, from ListUsers, or both. */
+interface UserEntry {
+  readonly userName: string;
+  readonly path: string;
+  readonly arn: string | undefined;
+  readonly row: CredentialReportRow | undefined;
+  readonly listed: ListedUser | undefined;
+}
+
+type Details = Record<string, string | number | boolean | null>;
+
+/** Discovers every credential of the account. Never throws for provider errors. */
+export async function discoverAccount(deps: DiscoveryDeps, ctx: DiscoverContext): Promise<Discovery> {
+  const problems: SourceProblem[] = [];
+  const notes: string[] = [];
+  const stats: Record<string, number> = {};
+  const addProblem = (subject: string, error: unknown): void => {
+    const { name, message } = errorInfo(error);
+    problems.push({ source: "aws-iam", subject, message, errorName: name });
+  };
+
+  ctx.progress?.("aws-iam: credential report");
+  let report: CredentialReport | undefined;
+  try {
+    report = await fetchCredentialReport(deps.iam, deps.calls, {
+      pollMs: deps.config.reportPollMs,
+      timeoutMs: deps.reportTimeoutMs,
+      sleep: deps.sleep,
+    });
+  } catch (error) {
+    addProblem("credential-report", error);
+    notes.push(
+      "The credential report could not be read: only users whose names point to a departed person were read (with targeted calls); hygiene findings for other users are missing from this run.",
+    );
+  }
+  const reportAt = report?.generatedAt ?? ctx.now;
+  if (report) {
+    const ageSeconds = Math.max(0, Math.round((ctx.now.getTime() - reportAt.getTime()) / 1000));
+    stats.reportAgeSeconds = ageSeconds;
+    stats.reportRows = report.rows.length;
+    notes.push(
+      `Credential report generated at ${reportAt.toISOString()} (${Math.round(ageSeconds / 60)} min before the scan). AWS reuses a report for up to 4 hours, so report-derived facts (key status, last use) can be that old; users matched to a departed person were re-read with fresh calls. https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_getting-report.html`,
+    );
+  }
+
+  ctx.progress?.("aws-iam: listing users");
+  const listed = new Map<string, ListedUser>();
+  let listedOk = true;
+  try {
+    // ListUsers has no tags (GetUser does): https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListUsers.html
+    for await (const page of paginateListUsers({ client: deps.iam, pageSize: 1000 }, {})) {
+      deps.calls.count("iam:ListUsers");
+      for (const u of page.Users ?? []) {
+        if (!u.UserName) continue;
+        listed.set(u.UserName, {
+          userName: u.UserName,
+          path: u.Path ?? "/",
+          arn: u.Arn,
+          createdAt: u.CreateDate,
+          passwordLastUsed: u.PasswordLastUsed,
+        });
+      }
+    }
+  } catch (error) {
+    listedOk = false;
+    addProblem("ListUsers", error);
+  }
+  if (!report && !listedOk) {
+    return { credentials: [], problems, stats: { ...stats, ...deps.calls.stats() }, notes };
+  }
+
+  const rows = new Map<string, CredentialReportRow>();
+  let root: CredentialReportRow | undefined;
+  for (const row of report?.rows ?? []) {
+    if (row.isRoot) root = row;
+    else rows.set(row.user, row);
+  }
+  const entries: UserEntry[] = [];
+  let deletedSinceReport = 0;
+  for (const [userName, row] of rows) {
+    const fresh = listed.get(userName);
+    // Listed users are the truth when the listing worked: a report row without one was deleted since.
+    if (listedOk && !fresh) {
+      deletedSinceReport++;
+      continue;
+    }
+    entries.push({ userName, path: fresh?.path ?? row.path, arn: fresh?.arn ?? row.arn, row, listed: fresh });
+  }
+  for (const [userName, fresh] of listed) {
+    if (!rows.has(userName))
+      entries.push({ userName, path: fresh.path, arn: fresh.arn, row: undefined, listed: fresh });
+  }
+  stats.usersSeen = entries.length;
+  stats.usersDeletedSinceReport = deletedSinceReport;
+  stats.usersNewerThanReport = report ? entries.filter((e) => !e.row).length : 0;
+
+  const matched: Array<{ entry: UserEntry; person: Person }> = [];
+  const credentials: Credential[] = [];
+  if (root) credentials.push(...rootCredentials(root, deps.accountId, reportAt));
+  for (const entry of entries) {
+    const hints = ownerHintsOf({ path: entry.path }, deps.ownership);
+    const resolved = ctx.resolver.resolve({ ownerHints: hints, principal: entry.userName });
+    if (resolved) matched.push({ entry, person: resolved.person });
+    else if (entry.row) credentials.push(...reportCredentials(deps, entry, entry.row, reportAt, false));
+  }
+  stats.matchedUsers = matched.length;
+  if (matched.length < entries.length) {
+    notes.push(
+      "Owner tags are read only for users whose name or path points to a departed person (ListUsers and the credential report carry no tags; reading them for every user would cost one call per user). Other users' credentials carry `ownerTagsRead: false`.",
+    );
+  }
+
+  ctx.progress?.("aws-iam: confirming matched users", { matched: matched.length });
+  let confirmed = 0;
+  let deleted = 0;
+  const confirmedLists = await mapLimited(matched, deps.config.concurrency, async ({ entry, person }) => {
+    try {
+      const found = await confirmUser(deps, ctx, entry, person);
+      if (found === "deleted") {
+        deleted++;
+        return [];
+      }
+      confirmed++;
+      return found;
+    } catch (error) {
+      addProblem(entry.userName, error);
+      // Keep what the report says, so a failed call never hides a departed person's key.
+      return entry.row ? reportCredentials(deps, entry, entry.row, reportAt, true) : [];
+    }
+  });
+  for (const list of confirmedLists) credentials.push(...list);
+  stats.confirmedUsers = confirmed;
+  stats.usersDeletedSinceListing = deleted;
+  stats.credentials = credentials.length;
+  Object.assign(stats, deps.calls.stats());
+  ctx.progress?.("aws-iam: done", { credentials: credentials.length, problems: problems.length });
+  return { credentials, problems, stats, notes };
+}
+
+/** Fresh, targeted reads of one user matched to a departed person. `deleted` when the user is gone. */
+async function confirmUser(
+  deps: DiscoveryDeps,
+  ctx: DiscoverContext,
+  entry: UserEntry,
+  matchedPerson: Person,
+): Promise<Credential[] | "deleted"> {
+  const { iam, calls } = deps;
+  const UserName = entry.userName;
+  const observedAt = deps.clock.now();
+
+  const tags = new Map<string, string>();
+  try {
+    let Marker: string | undefined;
+    do {
+      const page = await calls.run("iam:ListUserTags", () =>
+        iam.send(new ListUserTagsCommand({ UserName, Marker, MaxItems: 100 })),
+      );
+      for (const t of page.Tags ?? []) if (t.Key !== undefined) tags.set(t.Key, t.Value ?? "");
+      Marker = page.IsTruncated ? page.Marker : undefined;
+    } while (Marker);
+  } catch (error) {
+    if (isAwsError(error, "NoSuchEntity")) return "deleted";
+    throw error;
+  }
+  const hints = ownerHintsOf({ path: entry.path, tags }, deps.ownership);
+  // Tags may name the owner more precisely (an employee id) than the user name did.
+  const person = ctx.resolver.resolve({ ownerHints: hints, principal: UserName })?.person ?? matchedPerson;
+
+  const keys: Array<{ id: string; active: boolean; createdAt: Date | undefined }> = [];
+  let Marker: string | undefined;
+  do {
+    const page = await calls.run("iam:ListAccessKeys", () =>
+      iam.send(new ListAccessKeysCommand({ UserName, Marker })),
+    );
+    for (const k of page.AccessKeyMetadata ?? []) {
+      if (k.AccessKeyId)
+        keys.push({ id: k.AccessKeyId, active: k.Status === "Active", createdAt: k.CreateDate });
+    }
+    Marker = page.IsTruncated ? page.Marker : undefined;
+  } while (Marker);
+
+  let login: { createdAt: Date | undefined } | undefined;
+  try {
+    const got = await calls.run("iam:GetLoginProfile", () =>
+      iam.send(new GetLoginProfileCommand({ UserName })),
+    );
+    login = { createdAt: got.LoginProfile?.CreateDate };
+  } catch (error) {
+    // NoSuchEntity is how IAM says "this user has no console password".
+    if (!isAwsError(error, "NoSuchEntity")) throw error;
+  }
+  let mfaEnabled = entry.row?.mfaActive ?? false;
+  if (login) {
+    const mfa = await calls.run("iam:ListMFADevices", () =>
+      iam.send(new ListMFADevicesCommand({ UserName })),
+    );
+    mfaEnabled = (mfa.MFADevices ?? []).length > 0;
+  }
+
+  const sshKeys = await calls.run("iam:ListSSHPublicKeys", () =>
+    iam.send(new ListSSHPublicKeysCommand({ UserName, MaxItems: 1000 })),
+  );
+  const serviceCredentials = await calls.run("iam:ListServiceSpecificCredentials", () =>
+    iam.send(new ListServiceSpecificCredentialsCommand({ UserName })),
+  );
+  // Certificates are rare; the report says whether there are any. A user the report has not
+  // seen yet (created in the last four hours) is listed to be safe.
+  const certificates =
+    !entry.row || entry.row.certificates.length > 0
+      ? ((
+          await calls.run("iam:ListSigningCertificates", () =>
+            iam.send(new ListSigningCertificatesCommand({ UserName, MaxItems: 1000 })),
+          )
+        ).Certificates ?? [])
+      : [];
+
+  let sessionsRevokedBefore: Date | undefined;
+  try {
+    const policy = await calls.run("iam:GetUserPolicy", () =>
+      iam.send(new GetUserPolicyCommand({ UserName, PolicyName: SESSION_REVOCATION_POLICY_NAME })),
+    );
+    if (policy.PolicyDocument)
+      sessionsRevokedBefore = revokedBefore(decodePolicyDocument(policy.PolicyDocument));
+  } catch (error) {
+    if (!isAwsError(error, "NoSuchEntity")) throw error;
+  }
+
+  const principalType = principalTypeOf(
+    { userName: UserName, path: entry.path, tags, hasPassword: login !== undefined, matched: true },
+    deps.ownership,
+  );
+  const base = baseOf(deps, entry, principalType, hints, observedAt);
+  const details = (extra: Details = {}): Details => ({
+    userPath: entry.path,
+    confirmed: true,
+    ownerTagsRead: true,
+    ...extra,
+  });
+  const out: Credential[] = [];
+  for (const key of keys) {
+    const lastUsed = await calls.run("iam:GetAccessKeyLastUsed", () =>
+      iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.id })),
+    );
+    const used = lastUsed.AccessKeyLastUsed;
+    out.push({
+      ...base,
+      ...kindAndId(deps.accountId, "access-key", key.id),
+      ...(key.createdAt ? { createdAt: key.createdAt } : {}),
+      lastUsed: used?.LastUsedDate
+        ? {
+            at: used.LastUsedDate,
+            ...(known(used.ServiceName) ? { service: used.ServiceName } : {}),
+            ...(known(used.Region) ? { region: used.Region } : {}),
+          }
+        : null,
+      active: key.active,
+      details: details(),
+    });
+  }
+  if (login) {
+    out.push({
+      ...base,
+      ...kindAndId(deps.accountId, "console-password", UserName),
+      ...(login.createdAt ? { createdAt: login.createdAt } : {}),
+      lastUsed: passwordLastUse(entry),
+      active: true,
+      mfaEnabled,
+      details: details(),
+    });
+  }
+  for (const k of sshKeys.SSHPublicKeys ?? []) {
+    if (!k.SSHPublicKeyId) continue;
+    out.push({
+      ...base,
+      ...kindAndId(deps.accountId, "ssh-key", k.SSHPublicKeyId),
+      ...(k.UploadDate ? { createdAt: k.UploadDate } : {}),
+      active: k.Status === "Active",
+      details: details(),
+    });
+  }
+  for (const c of serviceCredentials.ServiceSpecificCredentials ?? []) {
+    if (!c.ServiceSpecificCredentialId) continue;
+    out.push({
+      ...base,
+      ...kindAndId(deps.accountId, "service-specific-credential", c.ServiceSpecificCredentialId),
+      ...(c.CreateDate ? { createdAt: c.CreateDate } : {}),
+      active: c.Status === "Active",
+      details: details({ serviceName: c.ServiceName ?? null, serviceUserName: c.ServiceUserName ?? null }),
+    });
+  }
+  for (const c of certificates) {
+    if (!c.CertificateId) continue;
+    out.push({
+      ...base,
+      ...kindAndId(deps.accountId, "signing-certificate", c.CertificateId),
+      ...(c.UploadDate ? { createdAt: c.UploadDate } : {}),
+      active: c.Status === "Active",
+      details: details(),
+    });
+  }
+  if (principalType === "human") {
+    // Revoked when a policy already denies every token issued before the person left.
+    const revoked = sessionsRevokedBefore !== undefined && sessionsRevokedBefore >= person.departedAt;
+    out.push({
+      ...base,
+      ...kindAndId(deps.accountId, "sts-sessions", UserName),
+      active: !revoked,
+      details: details({ sessionsRevokedBefore: sessionsRevokedBefore?.toISOString() ?? null }),
+    });
+  }
+  return out;
+}
+
+/** Credentials as the credential report shows them, with slot ids for keys and certificates. */
+function reportCredentials(
+  deps: DiscoveryDeps,
+  entry: UserEntry,
+  row: CredentialReportRow,
+  observedAt: Date,
+  confirmFailed: boolean,
+): Credential[] {
+  const hasPassword = row.passwordEnabled === true;
+  const principalType = principalTypeOf(
+    { userName: entry.userName, path: entry.path, hasPassword, matched: confirmFailed },
+    deps.ownership,
+  );
+  const base = baseOf(
+    deps,
+    entry,
+    principalType,
+    ownerHintsOf({ path: entry.path }, deps.ownership),
+    observedAt,
+  );
+  const details = (extra: Details = {}): Details => ({
+    userPath: entry.path,
+    confirmed: false,
+    ownerTagsRead: false,
+    ...(confirmFailed ? { confirmationFailed: true } : {}),
+    ...extra,
+  });
+  const out: Credential[] = [];
+  for (const key of row.accessKeys) {
+    out.push({
+      ...base,
+      ...kindAndId(deps.accountId, "access-key", slotId(entry.userName, "access-key", key.slot)),
+      createdAt: key.lastRotated,
+      lastUsed: reportLastUse(key.lastUsedDate, key.lastUsedService, key.lastUsedRegion),
+      active: key.active,
+      details: details({ reportSlot: key.slot }),
+    });
+  }
+  if (hasPassword) {
+    out.push({
+      ...base,
+      ...kindAndId(deps.accountId, "console-password", entry.userName),
+      ...(row.passwordLastChanged instanceof Date ? { createdAt: row.passwordLastChanged } : {}),
+      lastUsed: passwordLastUse(entry),
+      active: true,
+      mfaEnabled: row.mfaActive,
+      details: details(),
+    });
+  }
+  for (const cert of row.certificates) {
+    out.push({
+      ...base,
+      ...kindAndId(
+        deps.accountId,
+        "signing-certificate",
+        slotId(entry.userName, "signing-certificate", cert.slot),
+      ),
+      createdAt: cert.lastRotated,
+      active: cert.active,
+      details: details({ reportSlot: cert.slot }),
+    });
+  }
+  if (principalType === "human") {
+    out.push({
+      ...base,
+      ...kindAndId(deps.accountId, "sts-sessions", entry.userName),
+      active: true,
+      details: details({ sessionsRevokedBefore: null }),
+    });
+  }
+  return out;
+}
+
+/** The root user's access keys and certificates (its password is not an IAM credential to revoke). */
+function rootCredentials(row: CredentialReportRow, accountId: string, observedAt: Date): Credential[] {
+  const base = {
+    source: "aws-iam" as const,
+    account: accountId,
+    principal: row.user,
+    principalArn: row.arn,
+    principalType: "unknown" as const,
+    ownerHints: { employeeIds: [], emails: [], usernames: [], tags: {} },
+    isRoot: true,
+    observedAt,
+  };
+  const out: Credential[] = [];
+  for (const key of row.accessKeys) {
+    out.push({
+      ...base,
+      ...kindAndId(accountId, "access-key", slotId(row.user, "access-key", key.slot)),
+      createdAt: key.lastRotated,
+      lastUsed: reportLastUse(key.lastUsedDate, key.lastUsedService, key.lastUsedRegion),
+      active: key.active,
+      details: { confirmed: false, reportSlot: key.slot },
+    });
+  }
+  for (const cert of row.certificates) {
+    out.push({
+      ...base,
+      ...kindAndId(accountId, "signing-certificate", slotId(row.user, "signing-certificate", cert.slot)),
+      createdAt: cert.lastRotated,
+      active: cert.active,
+      details: { confirmed: false, reportSlot: cert.slot },
+    });
+  }
+  return out;
+}
+
+function baseOf(
+  deps: DiscoveryDeps,
+  entry: UserEntry,
+  principalType: PrincipalType,
+  ownerHints: OwnerHints,
+  observedAt: Date,
+) {
+  return {
+    source: "aws-iam" as const,
+    account: deps.accountId,
+    principal: entry.userName,
+    ...(entry.arn ? { principalArn: entry.arn } : {}),
+    principalType,
+    ownerHints,
+    observedAt,
+  };
+}
+
+function kindAndId(accountId: string, kind: CredentialKind, nativeId: string) {
+  return { id: credentialId(accountId, kind, nativeId), kind, nativeId };
+}
+
+function known(value: string | undefined): value is string {
+  return value !== undefined && value !== "" && value !== "N/A";
+}
+
+/** `N/A` in a last-used column means never used; `no_information` means IAM cannot tell. */
+function reportLastUse(
+  at: ReportTime,
+  service: string | undefined,
+  region: string | undefined,
+): LastUse | null | undefined {
+  if (at instanceof Date) return { at, ...(service ? { service } : {}), ...(region ? { region } : {}) };
+  return at === "N/A" ? null : undefined;
+}
+
+/**
+ * The password's last use: ListUsers' `PasswordLastUsed` is fresher than the report. Its
+ * absence (or the report's `no_information`) means "never used" only for users created after
+ * IAM began tracking password use; for older users it means "cannot tell".
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_User.html
+ */
+function passwordLastUse(entry: UserEntry): LastUse | null | undefined {
+  const fromList = entry.listed?.passwordLastUsed;
+  const fromReport = entry.row?.passwordLastUsed;
+  const reportAt = fromReport instanceof Date ? fromReport : undefined;
+  const times = [fromList, reportAt].filter((d): d is Date => d !== undefined).map((d) => d.getTime());
+  const latest = times.length > 0 ? new Date(Math.max(...times)) : undefined;
+  if (latest) return { at: latest, service: "console" };
+  const created =
+    entry.listed?.createdAt ??
+    (entry.row?.userCreationTime instanceof Date ? entry.row.userCreationTime : undefined);
+  return created && created >= PASSWORD_TRACKING_SINCE ? null : undefined;
+}

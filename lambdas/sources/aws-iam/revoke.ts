@@ -1,0 +1,563 @@
+/**
+ * Revocation for the `aws-iam` source: one credential at a time (an access key id, never a
+ * user), reversibly first, each change read back by `verify`.
+ *
+ * - access key: UpdateAccessKey `Inactive` (reversible); deleted only by `purgeQuarantined`
+ *   after `deleteKeysAfterDays`, off by default;
+ * - console password: DeleteLoginProfile (IAM has no "disable"; an admin can set a new one);
+ * - SSH key, service-specific credential, signing certificate: `Inactive` (reversible);
+ * - sessions already issued: the `IamHygieneRevokeOlderSessions` inline policy on the user
+ *   and on every role the person could assume (see `session-policy.ts`).
+ *
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html#Using_CreateAccessKey
+ */
+import {
+  DeleteAccessKeyCommand,
+  DeleteLoginProfileCommand,
+  GetLoginProfileCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  GetUserPolicyCommand,
+  type IAMClient,
+  ListAccessKeysCommand,
+  ListServiceSpecificCredentialsCommand,
+  ListSigningCertificatesCommand,
+  ListSSHPublicKeysCommand,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+  paginateListRoles,
+  UpdateAccessKeyCommand,
+  UpdateServiceSpecificCredentialCommand,
+  UpdateSigningCertificateCommand,
+  UpdateSSHPublicKeyCommand,
+} from "@aws-sdk/client-iam";
+import type { Config } from "../../config.ts";
+import { DAY_MS } from "../../core/clock.ts";
+import type { ActionRecord, ActionStatus, Credential, Person } from "../../core/model.ts";
+import type { RevokeContext } from "../../core/ports/credential-source.ts";
+import { type CallCounter, errorInfo, isAwsError, mapLimited } from "./aws-calls.ts";
+import { parseSlotId } from "./credential-ids.ts";
+import {
+  decodePolicyDocument,
+  formatIssueTime,
+  mergeSessionRevocation,
+  revokedBefore,
+  SESSION_REVOCATION_POLICY_NAME,
+} from "./session-policy.ts";
+
+/** A slot id (`alice#1`) whose real key or certificate cannot be told apart any more. */
+export class CredentialNotFoundError extends Error {
+  override readonly name = "CredentialNotFoundError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Sessions that are still allowed on a user or role after revocation. */
+export class SessionsNotRevokedError extends Error {
+  override readonly name = "SessionsNotRevokedError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * An access key this scanner deactivated, as the scan's store remembers it. Deletion relies
+ * on this record (not on a tag: access keys cannot be tagged, and tagging the user would need
+ * `iam:TagUser` and spend the user's 50-tag quota), and on a fresh read that the key is still
+ * inactive: a key someone reactivated is never deleted.
+ */
+export interface QuarantinedKey {
+  readonly userName: string;
+  readonly accessKeyId: string;
+  /** When the scanner deactivated it (the `at` of its `revoke` action record). */
+  readonly deactivatedAt: Date;
+}
+
+/** What the revoker needs. */
+export interface RevokerDeps {
+  readonly iam: IAMClient;
+  readonly calls: CallCounter;
+  readonly config: Config["sources"]["aws-iam"];
+}
+
+/** A user or role that gets the session-revocation policy. */
+interface SessionTarget {
+  readonly type: "user" | "role";
+  readonly name: string;
+}
+
+const ACCESS_KEY_DETAIL = /^UpdateAccessKey (\S+) Inactive \(user (\S+)\)$/;
+
+/**
+ * The quarantine record of a `revoke` action on an access key, for `purgeQuarantined`;
+ * `undefined` for anything else. The scan use case keeps action records in its store.
+ */
+export function quarantinedKeyOf(action: ActionRecord): QuarantinedKey | undefined {
+  const match = ACCESS_KEY_DETAIL.exec(action.detail);
+  if (action.type !== "revoke" || action.status !== "done" || !match || !action.at) return undefined;
+  return { accessKeyId: match[1]!, userName: match[2]!, deactivatedAt: action.at };
+}
+
+/** Revokes, verifies and purges `aws-iam` credentials. */
+export class AwsIamRevoker {
+  #taggedRoles: Promise<Array<{ name: string; tagValue: string }>> | undefined;
+
+  constructor(private readonly deps: RevokerDeps) {}
+
+  /** Revokes one credential. Never throws for provider errors: they become `failed` records. */
+  async revoke(credential: Credential, ctx: RevokeContext): Promise<ActionRecord[]> {
+    const at = ctx.now;
+    const record = (status: ActionStatus, detail: string, error?: unknown): ActionRecord => ({
+      type: "revoke",
+      status,
+      detail,
+      at,
+      ...(error === undefined ? {} : { error: errorInfo(error) }),
+    });
+    if (credential.source !== "aws-iam")
+      return [record("skipped", `not an aws-iam credential: ${credential.id}`)];
+    if (credential.isRoot) {
+      return [
+        record(
+          "skipped",
+          `${credential.kind} of the root user: only the root user can change it (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user_manage_add-key.html)`,
+        ),
+      ];
+    }
+    const { iam, calls } = this.deps;
+    const UserName = credential.principal;
+    let detail = `${credential.kind} ${credential.nativeId} of ${UserName}`;
+    try {
+      switch (credential.kind) {
+        case "access-key": {
+          const AccessKeyId = await this.accessKeyIdOf(credential);
+          detail = `UpdateAccessKey ${AccessKeyId} Inactive (user ${UserName})`;
+          await calls.run("iam:UpdateAccessKey", () =>
+            iam.send(new UpdateAccessKeyCommand({ UserName, AccessKeyId, Status: "Inactive" })),
+          );
+          return [record("done", detail)];
+        }
+        case "console-password": {
+          detail = `DeleteLoginProfile ${UserName}`;
+          try {
+            await calls.run("iam:DeleteLoginProfile", () =>
+              iam.send(new DeleteLoginProfileCommand({ UserName })),
+            );
+          } catch (error) {
+            if (isAwsError(error, "NoSuchEntity"))
+              return [record("skipped", `${detail}: no console password any more`)];
+            throw error;
+          }
+          return [record("done", detail)];
+        }
+        case "ssh-key":
+          detail = `UpdateSSHPublicKey ${credential.nativeId} Inactive (user ${UserName})`;
+          await calls.run("iam:UpdateSSHPublicKey", () =>
+            iam.send(
+              new UpdateSSHPublicKeyCommand({
+                UserName,
+                SSHPublicKeyId: credential.nativeId,
+                Status: "Inactive",
+              }),
+            ),
+          );
+          return [record("done", detail)];
+        case "service-specific-credential":
+          detail = `UpdateServiceSpecificCredential ${credential.nativeId} Inactive (user ${UserName})`;
+          await calls.run("iam:UpdateServiceSpecificCredential", () =>
+            iam.send(
+              new UpdateServiceSpecificCredentialCommand({
+                UserName,
+                ServiceSpecificCredentialId: credential.nativeId,
+                Status: "Inactive",
+              }),
+            ),
+          );
+          return [record("done", detail)];
+        case "signing-certificate": {
+          const CertificateId = await this.certificateIdOf(credential);
+          detail = `UpdateSigningCertificate ${CertificateId} Inactive (user ${UserName})`;
+          await calls.run("iam:UpdateSigningCertificate", () =>
+            iam.send(new UpdateSigningCertificateCommand({ UserName, CertificateId, Status: "Inactive" })),
+          );
+          return [record("done", detail)];
+        }
+        case "sts-sessions":
+          return await this.#revokeSessions(credential, ctx, record);
+        default:
+          return [record("skipped", `aws-iam does not revoke ${credential.kind}`)];
+      }
+    } catch (error) {
+      return [record("failed", detail, error)];
+    }
+  }
+
+  /** Reads the credential back: `verified` when the revocation holds, `failed` otherwise. */
+  async verify(credential: Credential, ctx: RevokeContext): Promise<ActionRecord> {
+    const at = ctx.now;
+    const record = (status: ActionStatus, detail: string, error?: unknown): ActionRecord => ({
+      type: "verify",
+      status,
+      detail,
+      at,
+      ...(error === undefined ? {} : { error: errorInfo(error) }),
+    });
+    if (credential.source !== "aws-iam" || credential.isRoot) {
+      return record("skipped", `${credential.id} is not revoked by this source`);
+    }
+    const { iam, calls } = this.deps;
+    const UserName = credential.principal;
+    const detail = `${credential.kind} ${credential.nativeId} of ${UserName}`;
+    try {
+      switch (credential.kind) {
+        case "access-key": {
+          const id = await this.accessKeyIdOf(credential);
+          const status = (await this.#listAccessKeys(UserName)).find((k) => k.AccessKeyId === id)?.Status;
+          return statusRecord(record, `access key ${id} of ${UserName}`, status);
+        }
+        case "console-password":
+          try {
+            await calls.run("iam:GetLoginProfile", () => iam.send(new GetLoginProfileCommand({ UserName })));
+          } catch (error) {
+            if (isAwsError(error, "NoSuchEntity"))
+              return record("verified", `${UserName} has no console password`);
+            throw error;
+          }
+          return record(
+            "failed",
+            `${UserName} still has a console password`,
+            new CredentialStillActiveError(`GetLoginProfile found a login profile for ${UserName}`),
+          );
+        case "ssh-key": {
+          const page = await calls.run("iam:ListSSHPublicKeys", () =>
+            iam.send(new ListSSHPublicKeysCommand({ UserName, MaxItems: 1000 })),
+          );
+          const status = page.SSHPublicKeys?.find((k) => k.SSHPublicKeyId === credential.nativeId)?.Status;
+          return statusRecord(record, `SSH key ${credential.nativeId} of ${UserName}`, status);
+        }
+        case "service-specific-credential": {
+          const page = await calls.run("iam:ListServiceSpecificCredentials", () =>
+            iam.send(new ListServiceSpecificCredentialsCommand({ UserName })),
+          );
+          const status = page.ServiceSpecificCredentials?.find(
+            (c) => c.ServiceSpecificCredentialId === credential.nativeId,
+          )?.Status;
+          return statusRecord(
+            record,
+            `service-specific credential ${credential.nativeId} of ${UserName}`,
+            status,
+          );
+        }
+        case "signing-certificate": {
+          const id = await this.certificateIdOf(credential);
+          const status = (await this.#listCertificates(UserName)).find((c) => c.CertificateId === id)?.Status;
+          return statusRecord(record, `signing certificate ${id} of ${UserName}`, status);
+        }
+        case "sts-sessions":
+          return await this.#verifySessions(credential, ctx, record);
+        default:
+          return record("skipped", `aws-iam does not revoke ${credential.kind}`);
+      }
+    } catch (error) {
+      return record("failed", detail, error);
+    }
+  }
+
+  /**
+   * Deletes access keys this scanner deactivated more than `deleteKeysAfterDays` ago and
+   * that are still inactive. Off (every key `skipped`) unless the option is set.
+   */
+  async purgeQuarantined(keys: readonly QuarantinedKey[], now: Date): Promise<ActionRecord[]> {
+    const days = this.deps.config.deleteKeysAfterDays;
+    const out: ActionRecord[] = [];
+    for (const key of keys) {
+      const detail = `DeleteAccessKey ${key.accessKeyId} (user ${key.userName})`;
+      const record = (status: ActionStatus, why: string, error?: unknown): ActionRecord => ({
+        type: "revoke",
+        status,
+        detail: `${detail}: ${why}`,
+        at: now,
+        ...(error === undefined ? {} : { error: errorInfo(error) }),
+      });
+      if (days === null) {
+        out.push(record("skipped", "key deletion is off (deleteKeysAfterDays)"));
+        continue;
+      }
+      const due = new Date(key.deactivatedAt.getTime() + days * DAY_MS);
+      if (due > now) {
+        out.push(record("skipped", `in quarantine until ${due.toISOString()}`));
+        continue;
+      }
+      try {
+        const current = (await this.#listAccessKeys(key.userName)).find(
+          (k) => k.AccessKeyId === key.accessKeyId,
+        );
+        if (!current) {
+          out.push(record("skipped", "already deleted"));
+          continue;
+        }
+        if (current.Status !== "Inactive") {
+          out.push(record("skipped", "reactivated since it was revoked; a human decided to keep it"));
+          continue;
+        }
+        await this.deps.calls.run("iam:DeleteAccessKey", () =>
+          this.deps.iam.send(
+            new DeleteAccessKeyCommand({ UserName: key.userName, AccessKeyId: key.accessKeyId }),
+          ),
+        );
+        out.push(record("done", `inactive since ${key.deactivatedAt.toISOString()}, deleted`));
+      } catch (error) {
+        if (isAwsError(error, "NoSuchEntity")) out.push(record("skipped", "user or key already deleted"));
+        else out.push(record("failed", "could not delete", error));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The real access key id of a credential: its native id, or for a report slot id
+   * (`alice#1`) the key whose creation time matches the report's `last_rotated`.
+   */
+  async accessKeyIdOf(credential: Credential): Promise<string> {
+    const slot = parseSlotId(credential.nativeId);
+    if (!slot) return credential.nativeId;
+    const keys = await this.#listAccessKeys(slot.userName);
+    return this.#bySlotTime(
+      credential,
+      keys.map((k) => ({ id: k.AccessKeyId, at: k.CreateDate })),
+      "access key",
+    );
+  }
+
+  /** The real certificate id of a credential, as `accessKeyIdOf` does for keys. */
+  async certificateIdOf(credential: Credential): Promise<string> {
+    const slot = parseSlotId(credential.nativeId);
+    if (!slot) return credential.nativeId;
+    const certs = await this.#listCertificates(slot.userName);
+    return this.#bySlotTime(
+      credential,
+      certs.map((c) => ({ id: c.CertificateId, at: c.UploadDate })),
+      "signing certificate",
+    );
+  }
+
+  #bySlotTime(
+    credential: Credential,
+    items: Array<{ id: string | undefined; at: Date | undefined }>,
+    what: string,
+  ): string {
+    const created = credential.createdAt?.getTime();
+    // The report writes whole seconds; the API may not.
+    const found =
+      created === undefined
+        ? []
+        : items.filter((i) => i.id && i.at && Math.abs(i.at.getTime() - created) < 1000);
+    if (found.length !== 1) {
+      throw new CredentialNotFoundError(
+        `cannot tell which ${what} is ${credential.nativeId}: ${found.length} of ${items.length} created at ${credential.createdAt?.toISOString() ?? "an unknown time"}`,
+      );
+    }
+    return found[0]!.id!;
+  }
+
+  async #listAccessKeys(UserName: string) {
+    const out = [];
+    let Marker: string | undefined;
+    do {
+      const page = await this.deps.calls.run("iam:ListAccessKeys", () =>
+        this.deps.iam.send(new ListAccessKeysCommand({ UserName, Marker })),
+      );
+      out.push(...(page.AccessKeyMetadata ?? []));
+      Marker = page.IsTruncated ? page.Marker : undefined;
+    } while (Marker);
+    return out;
+  }
+
+  async #listCertificates(UserName: string) {
+    const page = await this.deps.calls.run("iam:ListSigningCertificates", () =>
+      this.deps.iam.send(new ListSigningCertificatesCommand({ UserName, MaxItems: 1000 })),
+    );
+    return page.Certificates ?? [];
+  }
+
+  async #revokeSessions(
+    credential: Credential,
+    ctx: RevokeContext,
+    record: (status: ActionStatus, detail: string, error?: unknown) => ActionRecord,
+  ): Promise<ActionRecord[]> {
+    const { targets, problems } = await this.#sessionTargets(credential.principal, ctx.person, record);
+    const out = [...problems];
+    for (const target of targets) {
+      const detail = `${target.type === "user" ? "PutUserPolicy" : "PutRolePolicy"} ${SESSION_REVOCATION_POLICY_NAME} on ${target.type} ${target.name}`;
+      try {
+        const existing = await this.#readSessionPolicy(target);
+        const merge = mergeSessionRevocation(existing, ctx.revokeSessionsIssuedBefore);
+        const cutoff = formatIssueTime(merge.issuedBefore);
+        if (merge.unchanged) {
+          out.push(record("done", `${detail}: already denies sessions issued before ${cutoff}`));
+          continue;
+        }
+        await this.#writeSessionPolicy(target, JSON.stringify(merge.document));
+        out.push(record("done", `${detail}: denies sessions issued before ${cutoff}`));
+      } catch (error) {
+        out.push(record("failed", detail, error));
+      }
+    }
+    return out;
+  }
+
+  async #verifySessions(
+    credential: Credential,
+    ctx: RevokeContext,
+    record: (status: ActionStatus, detail: string, error?: unknown) => ActionRecord,
+  ): Promise<ActionRecord> {
+    const { targets, problems } = await this.#sessionTargets(credential.principal, ctx.person, record);
+    if (problems[0]) return { ...problems[0], type: "verify" };
+    const wanted = ctx.revokeSessionsIssuedBefore;
+    const missing: string[] = [];
+    for (const target of targets) {
+      const existing = await this.#readSessionPolicy(target);
+      const cutoff = existing === undefined ? undefined : revokedBefore(decodePolicyDocument(existing));
+      if (cutoff === undefined || cutoff < wanted) {
+        missing.push(
+          `${target.type} ${target.name} (${cutoff ? `only before ${cutoff.toISOString()}` : "no policy"})`,
+        );
+      }
+    }
+    const names = targets.map((t) => `${t.type} ${t.name}`).join(", ");
+    if (missing.length === 0) {
+      return record("verified", `sessions issued before ${formatIssueTime(wanted)} denied on ${names}`);
+    }
+    return record(
+      "failed",
+      `sessions issued before ${formatIssueTime(wanted)} still allowed on ${missing.join(", ")}`,
+      new SessionsNotRevokedError(
+        `${SESSION_REVOCATION_POLICY_NAME} missing or too old on ${missing.join(", ")}`,
+      ),
+    );
+  }
+
+  /** The user, the configured roles, and the roles tagged as assumable by this person. */
+  async #sessionTargets(
+    userName: string,
+    person: Person | undefined,
+    record: (status: ActionStatus, detail: string, error?: unknown) => ActionRecord,
+  ): Promise<{ targets: SessionTarget[]; problems: ActionRecord[] }> {
+    const targets: SessionTarget[] = [{ type: "user", name: userName }];
+    const problems: ActionRecord[] = [];
+    const seen = new Set<string>();
+    const addRole = (name: string): void => {
+      if (seen.has(name)) return;
+      seen.add(name);
+      targets.push({ type: "role", name });
+    };
+    for (const arn of this.deps.config.sessionRevocationRoleArns) addRole(roleNameFromArn(arn));
+    const tag = this.deps.config.sessionRevocationRoleTag;
+    if (tag) {
+      try {
+        const emails = new Set((person?.emails ?? []).map((e) => e.trim().toLowerCase()));
+        for (const role of await this.#rolesTagged(tag.key)) {
+          const value = role.tagValue.trim().toLowerCase();
+          if (tag.value !== undefined ? role.tagValue === tag.value : emails.has(value)) addRole(role.name);
+        }
+      } catch (error) {
+        problems.push(record("failed", `finding roles tagged ${tag.key}`, error));
+      }
+    }
+    return { targets, problems };
+  }
+
+  /**
+   * Roles carrying the tag, read once per source instance (a scan): ListRoles has no tags,
+   * so each role costs one GetRole. This is O(roles), paid only when a revocation needs it.
+   */
+  #rolesTagged(key: string): Promise<Array<{ name: string; tagValue: string }>> {
+    this.#taggedRoles ??= (async () => {
+      const names: string[] = [];
+      for await (const page of paginateListRoles({ client: this.deps.iam, pageSize: 1000 }, {})) {
+        this.deps.calls.count("iam:ListRoles");
+        for (const r of page.Roles ?? []) if (r.RoleName) names.push(r.RoleName);
+      }
+      const roles = await mapLimited(names, this.deps.config.concurrency, async (RoleName) => {
+        const got = await this.deps.calls.run("iam:GetRole", () =>
+          this.deps.iam.send(new GetRoleCommand({ RoleName })),
+        );
+        const value = got.Role?.Tags?.find((t) => t.Key === key)?.Value;
+        return value === undefined ? undefined : { name: RoleName, tagValue: value };
+      });
+      return roles.filter((r): r is { name: string; tagValue: string } => r !== undefined);
+    })();
+    // A failed listing is retried by the next revocation rather than cached.
+    this.#taggedRoles.catch(() => {
+      this.#taggedRoles = undefined;
+    });
+    return this.#taggedRoles;
+  }
+
+  async #readSessionPolicy(target: SessionTarget): Promise<string | undefined> {
+    const { iam, calls } = this.deps;
+    try {
+      if (target.type === "user") {
+        const got = await calls.run("iam:GetUserPolicy", () =>
+          iam.send(
+            new GetUserPolicyCommand({ UserName: target.name, PolicyName: SESSION_REVOCATION_POLICY_NAME }),
+          ),
+        );
+        return got.PolicyDocument;
+      }
+      const got = await calls.run("iam:GetRolePolicy", () =>
+        iam.send(
+          new GetRolePolicyCommand({ RoleName: target.name, PolicyName: SESSION_REVOCATION_POLICY_NAME }),
+        ),
+      );
+      return got.PolicyDocument;
+    } catch (error) {
+      // No policy yet. (A missing user or role says NoSuchEntity too; the write then fails loudly.)
+      if (isAwsError(error, "NoSuchEntity")) return undefined;
+      throw error;
+    }
+  }
+
+  async #writeSessionPolicy(target: SessionTarget, PolicyDocument: string): Promise<void> {
+    const { iam, calls } = this.deps;
+    const PolicyName = SESSION_REVOCATION_POLICY_NAME;
+    if (target.type === "user") {
+      await calls.run("iam:PutUserPolicy", () =>
+        iam.send(new PutUserPolicyCommand({ UserName: target.name, PolicyName, PolicyDocument })),
+      );
+    } else {
+      await calls.run("iam:PutRolePolicy", () =>
+        iam.send(new PutRolePolicyCommand({ RoleName: target.name, PolicyName, PolicyDocument })),
+      );
+    }
+  }
+}
+
+/** A credential that a revocation should have disabled is still enabled. */
+export class CredentialStillActiveError extends Error {
+  override readonly name = "CredentialStillActiveError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+function statusRecord(
+  record: (status: ActionStatus, detail: string, error?: unknown) => ActionRecord,
+  what: string,
+  status: string | undefined,
+): ActionRecord {
+  if (status === undefined) return record("verified", `${what} no longer exists`);
+  if (status === "Inactive") return record("verified", `${what} is Inactive`);
+  return record(
+    "failed",
+    `${what} is ${status}`,
+    new CredentialStillActiveError(`${what} is still ${status}`),
+  );
+}
+
+/** `arn:aws:iam::123456789012:role/path/name` -> `name` (role names are unique regardless of path). */
+export function roleNameFromArn(arn: string): string {
+  const resource = arn.split(":").slice(5).join(":");
+  return resource.slice(resource.lastIndexOf("/") + 1);
+}
