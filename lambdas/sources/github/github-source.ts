@@ -1,0 +1,592 @@
+/**
+ * The GitHub organisation credential source: SAML SSO credential authorizations (personal access
+ * tokens (classic), SSH keys, OAuth and app tokens authorised for the org) and fine-grained
+ * personal access token grants. Both lists are read once for the whole org (cheap: one call per
+ * 100), then only credentials of logins that map to a departed person are kept.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { Octokit } from "@octokit/rest";
+import type { ActionRecord, Credential, CredentialKind, OwnerHints, Person } from "../../core/model.ts";
+import type {
+  CredentialSource,
+  DiscoverContext,
+  Discovery,
+  OwnerResolver,
+  RevokeContext,
+  SourceProblem,
+} from "../../core/ports/credential-source.ts";
+import { describeGitHubError, type GitHubFailure, retryDelayMs } from "./github-errors.ts";
+
+/** One entry of `GET /orgs/{org}/credential-authorizations` (GitHub Enterprise Cloud). */
+export interface CredentialAuthorization {
+  readonly login: string;
+  readonly credential_id: number;
+  /** "personal access token", "SSH key", "OAuth app token", "GitHub app token". */
+  readonly credential_type: string;
+  readonly token_last_eight?: string | null;
+  readonly credential_authorized_at: string;
+  readonly credential_accessed_at?: string | null;
+  readonly scopes?: readonly string[];
+  readonly fingerprint?: string | null;
+  readonly authorized_credential_id?: number | null;
+  readonly authorized_credential_title?: string | null;
+  readonly authorized_credential_note?: string | null;
+  readonly authorized_credential_expires_at?: string | null;
+}
+
+/** One entry of `GET /orgs/{org}/personal-access-tokens` (a fine-grained PAT's grant to the org). */
+export interface PatGrant {
+  /** The grant id: the `pat_id` the revoke call takes. */
+  readonly id: number;
+  readonly owner: { readonly login: string };
+  readonly repository_selection: string;
+  readonly permissions: Readonly<Record<string, Readonly<Record<string, string>> | undefined>>;
+  readonly access_granted_at: string;
+  readonly token_id: number;
+  readonly token_name: string;
+  readonly token_expired: boolean;
+  readonly token_expires_at: string | null;
+  readonly token_last_used_at: string | null;
+}
+
+/** How the GitHub source is built. */
+export interface GitHubSourceOptions {
+  /** The organisation login; also the `account` of every credential. */
+  readonly org: string;
+  /**
+   * Client for credential authorizations and SAML identities: an org owner's personal access
+   * token (classic) with `read:org` (report) or `admin:org` (revoke).
+   */
+  readonly octokit: Octokit;
+  /**
+   * Client for fine-grained PAT grants: GitHub allows only GitHub App tokens there, with the
+   * "Personal access tokens" organization permission.
+   * @default octokit
+   */
+  readonly patGrantsOctokit?: Octokit;
+  /** Revoke fine-grained PAT grants; when off they are still reported. @default true */
+  readonly revokeFineGrainedTokens?: boolean;
+  /** Read SAML identities (login -> IdP email) with GraphQL. @default true */
+  readonly samlIdentities?: boolean;
+  /** Retries of a rate-limited call (403 with `x-ratelimit-remaining: 0`, or 429). @default 3 */
+  readonly maxRateLimitRetries?: number;
+  /** A rate limit asking for a longer wait fails the call instead. @default 60000 */
+  readonly maxRateLimitWaitMs?: number;
+  /** Secrets to scrub from every recorded message (the tokens behind the clients). @default [] */
+  readonly secrets?: readonly string[];
+}
+
+/** What `githubSourceFromConfig` needs besides the `sources.github` configuration. */
+export interface GitHubSourceSecrets {
+  /** The token `sources.github.token` points to, already read. */
+  readonly token: string;
+  /** A GitHub App installation token for fine-grained PAT grants. @default token */
+  readonly patGrantsToken?: string;
+}
+
+/** The `sources.github` section of the configuration, as parsed. */
+export interface GitHubSourceConfig {
+  readonly org: string;
+  readonly baseUrl?: string | undefined;
+  readonly revokeFineGrainedTokens: boolean;
+}
+
+const USER_AGENT = "iam-hygiene";
+
+/** Builds the source and its Octokit clients from configuration and resolved secrets. */
+export function githubSourceFromConfig(
+  config: GitHubSourceConfig,
+  secrets: GitHubSourceSecrets,
+): GitHubSource {
+  const make = (auth: string) =>
+    new Octokit({
+      auth,
+      userAgent: USER_AGENT,
+      ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
+      // Octokit logs warnings with request details; keep its chatter out of Lambda logs.
+      log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+    });
+  const octokit = make(secrets.token);
+  return new GitHubSource({
+    org: config.org,
+    octokit,
+    ...(secrets.patGrantsToken ? { patGrantsOctokit: make(secrets.patGrantsToken) } : {}),
+    revokeFineGrainedTokens: config.revokeFineGrainedTokens,
+    secrets: [secrets.token, ...(secrets.patGrantsToken ? [secrets.patGrantsToken] : [])],
+  });
+}
+
+const SAML_IDENTITIES = `query($org: String!, $after: String) {
+  organization(login: $org) {
+    samlIdentityProvider {
+      externalIdentities(first: 100, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        edges { node { samlIdentity { nameId emails { value } } user { login } } }
+      }
+    }
+  }
+}`;
+
+interface SamlPage {
+  organization: {
+    samlIdentityProvider: {
+      externalIdentities: {
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+        edges: {
+          node: {
+            samlIdentity: { nameId: string | null; emails?: { value: string }[] | null } | null;
+            user: { login: string } | null;
+          } | null;
+        }[];
+      };
+    } | null;
+  } | null;
+}
+
+/** Counters shared by every client the source wrapped. */
+interface Counters {
+  apiCalls: number;
+  rateLimitRetries: number;
+}
+
+const wrapped = new WeakMap<Octokit, Counters>();
+
+/** GitHub organisations as a credential source: SSO authorizations and fine-grained PAT grants. */
+export class GitHubSource implements CredentialSource {
+  readonly id = "github" as const;
+  readonly #org: string;
+  readonly #octokit: Octokit;
+  readonly #patOctokit: Octokit;
+  readonly #revokePats: boolean;
+  readonly #samlIdentities: boolean;
+  readonly #secrets: readonly string[];
+  readonly #counters: Counters[];
+
+  constructor(options: GitHubSourceOptions) {
+    this.#org = options.org;
+    this.#octokit = options.octokit;
+    this.#patOctokit = options.patGrantsOctokit ?? options.octokit;
+    this.#revokePats = options.revokeFineGrainedTokens ?? true;
+    this.#samlIdentities = options.samlIdentities ?? true;
+    this.#secrets = options.secrets ?? [];
+    const maxRetries = options.maxRateLimitRetries ?? 3;
+    const maxWait = options.maxRateLimitWaitMs ?? 60_000;
+    this.#counters = [...new Set([this.#octokit, this.#patOctokit])].map((o) =>
+      withRateLimitRetry(o, maxRetries, maxWait),
+    );
+  }
+
+  /** Lists the org's credential authorizations and PAT grants, keeping departed people's. */
+  async discover(ctx: DiscoverContext): Promise<Discovery> {
+    const before = this.#totals();
+    const credentials: Credential[] = [];
+    const problems: SourceProblem[] = [];
+    const notes: string[] = [];
+    const stats: Record<string, number> = {
+      samlIdentities: 0,
+      orgCredentialAuthorizations: 0,
+      orgPatGrants: 0,
+      patGrantsSkippedExpired: 0,
+      loginsMatched: 0,
+      credentials: 0,
+    };
+    const fatal = (failure: GitHubFailure): Discovery => {
+      problems.push({
+        source: "github",
+        subject: this.#org,
+        message: failure.message,
+        errorName: failure.status === 0 ? "GitHubUnreachableError" : "GitHubUnauthorizedError",
+      });
+      return this.#result(credentials, problems, stats, notes, before);
+    };
+
+    // 1. SAML identities: login -> the IdP's nameId (an email), when the org has SAML.
+    const samlEmails = new Map<string, string>();
+    if (this.#samlIdentities) {
+      try {
+        for (const [login, email] of await this.#listSamlIdentities())
+          samlEmails.set(login.toLowerCase(), email);
+        stats.samlIdentities = samlEmails.size;
+      } catch (error) {
+        const failure = describeGitHubError(error, this.#secrets);
+        if (failure.fatal) return fatal(failure);
+        notes.push(`SAML identities unavailable (${failure.message}); logins are matched by aliases only.`);
+      }
+    }
+    const match = matcher(ctx.people, ctx.resolver, samlEmails);
+    const matchedLogins = new Set<string>();
+
+    // 2. SAML SSO credential authorizations.
+    try {
+      const authorizations = await this.#listCredentialAuthorizations();
+      stats.orgCredentialAuthorizations = authorizations.length;
+      for (const auth of authorizations) {
+        const found = match(auth.login);
+        if (!found) continue;
+        matchedLogins.add(auth.login.toLowerCase());
+        credentials.push(this.#fromAuthorization(auth, found.hints, ctx.now));
+      }
+    } catch (error) {
+      const failure = describeGitHubError(error, this.#secrets);
+      if (failure.fatal) return fatal(failure);
+      if (failure.notFound) {
+        notes.push(
+          "No SAML SSO credential authorizations: the org does not use SAML SSO (GitHub Enterprise Cloud).",
+        );
+      } else {
+        problems.push({
+          source: "github",
+          subject: `${this.#org}/credential-authorizations`,
+          message: failure.message,
+          errorName: failure.rateLimited ? "GitHubRateLimitError" : "GitHubForbiddenError",
+        });
+      }
+    }
+    ctx.progress?.("github: credential authorizations read", { credentials: credentials.length });
+
+    // 3. Fine-grained personal access token grants.
+    try {
+      const grants = await this.#listPatGrants();
+      stats.orgPatGrants = grants.length;
+      for (const grant of grants) {
+        const found = match(grant.owner.login);
+        if (!found) continue;
+        if (grant.token_expired) {
+          stats.patGrantsSkippedExpired = (stats.patGrantsSkippedExpired ?? 0) + 1;
+          continue;
+        }
+        matchedLogins.add(grant.owner.login.toLowerCase());
+        credentials.push(this.#fromPatGrant(grant, found.hints, ctx.now));
+      }
+    } catch (error) {
+      const failure = describeGitHubError(error, this.#secrets);
+      if (failure.fatal) return fatal(failure);
+      if (failure.forbidden || failure.notFound) {
+        notes.push(
+          `Fine-grained PAT grants not read (${failure.message}): the org does not restrict fine-grained ` +
+            "tokens, or the token is not a GitHub App token with the Personal access tokens permission.",
+        );
+      } else {
+        problems.push({
+          source: "github",
+          subject: `${this.#org}/personal-access-tokens`,
+          message: failure.message,
+          errorName: failure.rateLimited ? "GitHubRateLimitError" : "GitHubRequestError",
+        });
+      }
+    }
+
+    stats.loginsMatched = matchedLogins.size;
+    stats.credentials = credentials.length;
+    notes.push(
+      `Listed the whole org (${stats.orgCredentialAuthorizations} SSO authorizations, ${stats.orgPatGrants} ` +
+        `fine-grained PAT grants) and kept the ${credentials.length} of ${matchedLogins.size} departed logins.`,
+    );
+    return this.#result(credentials, problems, stats, notes, before);
+  }
+
+  /** Removes one SSO authorization, or revokes one fine-grained PAT's access to the org. */
+  async revoke(credential: Credential, ctx: RevokeContext): Promise<ActionRecord[]> {
+    const org = this.#org;
+    const id = credential.nativeId;
+    if (credential.source !== "github" || credential.account !== org) {
+      return [
+        { type: "revoke", status: "failed", detail: `not a credential of GitHub org ${org}`, at: ctx.now },
+      ];
+    }
+    if (credential.kind === "sso-authorization" || credential.kind === "ssh-key") {
+      const detail = `DELETE /orgs/${org}/credential-authorizations/${id}`;
+      try {
+        await this.#octokit.request("DELETE /orgs/{org}/credential-authorizations/{credential_id}", {
+          org,
+          credential_id: Number(id),
+        });
+        return [{ type: "revoke", status: "done", detail, at: ctx.now }];
+      } catch (error) {
+        const failure = describeGitHubError(error, this.#secrets);
+        if (failure.notFound)
+          return [{ type: "revoke", status: "done", detail: `${detail} (already gone: 404)`, at: ctx.now }];
+        return [{ type: "revoke", status: "failed", detail, at: ctx.now, error: errorOf(failure) }];
+      }
+    }
+    if (credential.kind === "personal-access-token") {
+      const detail = `POST /orgs/${org}/personal-access-tokens {"action":"revoke","pat_ids":[${id}]}`;
+      if (!this.#revokePats) {
+        return [
+          {
+            type: "revoke",
+            status: "skipped",
+            detail: `${detail} (revokeFineGrainedTokens is off)`,
+            at: ctx.now,
+          },
+        ];
+      }
+      try {
+        await this.#patOctokit.request("POST /orgs/{org}/personal-access-tokens", {
+          org,
+          action: "revoke",
+          pat_ids: [Number(id)],
+        });
+        return [{ type: "revoke", status: "done", detail, at: ctx.now }];
+      } catch (error) {
+        const failure = describeGitHubError(error, this.#secrets);
+        const why =
+          failure.forbidden || failure.notFound
+            ? `${failure.message} (the org may not allow it, or the token is not a GitHub App token with ` +
+              "Personal access tokens: write)"
+            : failure.message;
+        return [
+          {
+            type: "revoke",
+            status: "failed",
+            detail,
+            at: ctx.now,
+            error: { ...errorOf(failure), message: why },
+          },
+        ];
+      }
+    }
+    return [
+      { type: "revoke", status: "failed", detail: `github cannot revoke ${credential.kind}`, at: ctx.now },
+    ];
+  }
+
+  /** Lists again and checks the credential is no longer there. */
+  async verify(credential: Credential, ctx: RevokeContext): Promise<ActionRecord> {
+    const org = this.#org;
+    const id = credential.nativeId;
+    let detail: string;
+    let stillThere: () => Promise<boolean>;
+    if (credential.kind === "sso-authorization" || credential.kind === "ssh-key") {
+      detail = `GET /orgs/${org}/credential-authorizations?login=${credential.principal}`;
+      stillThere = async () =>
+        (await this.#listCredentialAuthorizations(credential.principal)).some(
+          (a) => String(a.credential_id) === id,
+        );
+    } else if (credential.kind === "personal-access-token") {
+      detail = `GET /orgs/${org}/personal-access-tokens`;
+      stillThere = async () => (await this.#listPatGrants()).some((g) => String(g.id) === id);
+    } else {
+      return {
+        type: "verify",
+        status: "failed",
+        detail: `github cannot verify ${credential.kind}`,
+        at: ctx.now,
+      };
+    }
+    try {
+      if (!(await stillThere()))
+        return { type: "verify", status: "verified", detail: `${detail}: gone`, at: ctx.now };
+      return {
+        type: "verify",
+        status: "failed",
+        detail: `${detail}: still listed`,
+        at: ctx.now,
+        error: {
+          name: "GitHubRevocationNotEffectiveError",
+          message: `${credential.kind} ${id} is still listed`,
+        },
+      };
+    } catch (error) {
+      return {
+        type: "verify",
+        status: "failed",
+        detail,
+        at: ctx.now,
+        error: errorOf(describeGitHubError(error, this.#secrets)),
+      };
+    }
+  }
+
+  async #listSamlIdentities(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    let after: string | null = null;
+    for (;;) {
+      const page: SamlPage = await this.#octokit.graphql<SamlPage>(SAML_IDENTITIES, {
+        org: this.#org,
+        after,
+      });
+      const identities = page.organization?.samlIdentityProvider?.externalIdentities;
+      if (!identities) return out;
+      for (const edge of identities.edges) {
+        const login = edge.node?.user?.login;
+        const email = edge.node?.samlIdentity?.nameId ?? edge.node?.samlIdentity?.emails?.[0]?.value;
+        if (login && email) out.set(login, email);
+      }
+      if (!identities.pageInfo.hasNextPage || !identities.pageInfo.endCursor) return out;
+      after = identities.pageInfo.endCursor;
+    }
+  }
+
+  async #listCredentialAuthorizations(login?: string): Promise<CredentialAuthorization[]> {
+    return (await this.#octokit.paginate("GET /orgs/{org}/credential-authorizations", {
+      org: this.#org,
+      per_page: 100,
+      ...(login === undefined ? {} : { login }),
+    })) as CredentialAuthorization[];
+  }
+
+  async #listPatGrants(): Promise<PatGrant[]> {
+    return (await this.#patOctokit.paginate("GET /orgs/{org}/personal-access-tokens", {
+      org: this.#org,
+      per_page: 100,
+    })) as PatGrant[];
+  }
+
+  #fromAuthorization(auth: CredentialAuthorization, hints: OwnerHints, now: Date): Credential {
+    const kind: CredentialKind = /ssh/i.test(auth.credential_type) ? "ssh-key" : "sso-authorization";
+    const nativeId = String(auth.credential_id);
+    const accessed = auth.credential_accessed_at;
+    return {
+      id: `github:${this.#org}:${kind}:${nativeId}`,
+      source: "github",
+      kind,
+      nativeId,
+      account: this.#org,
+      principal: auth.login,
+      principalType: "human",
+      ownerHints: hints,
+      createdAt: new Date(auth.credential_authorized_at),
+      ...(accessed === undefined ? {} : { lastUsed: accessed === null ? null : { at: new Date(accessed) } }),
+      active: true,
+      observedAt: now,
+      details: {
+        credentialType: auth.credential_type,
+        tokenLastEight: auth.token_last_eight ?? null,
+        scopes: auth.scopes?.join(" ") ?? null,
+        fingerprint: auth.fingerprint ?? null,
+        authorizedCredentialId: auth.authorized_credential_id ?? null,
+        title: auth.authorized_credential_title ?? auth.authorized_credential_note ?? null,
+        expiresAt: auth.authorized_credential_expires_at ?? null,
+        revokes: "the credential's SSO authorization for this org, not the credential itself",
+      },
+    };
+  }
+
+  #fromPatGrant(grant: PatGrant, hints: OwnerHints, now: Date): Credential {
+    const nativeId = String(grant.id);
+    const permissions = Object.entries(grant.permissions)
+      .flatMap(([scope, perms]) =>
+        Object.entries(perms ?? {}).map(([name, level]) => `${scope}.${name}:${level}`),
+      )
+      .join(" ");
+    return {
+      id: `github:${this.#org}:personal-access-token:${nativeId}`,
+      source: "github",
+      kind: "personal-access-token",
+      nativeId,
+      account: this.#org,
+      principal: grant.owner.login,
+      principalType: "human",
+      ownerHints: hints,
+      createdAt: new Date(grant.access_granted_at),
+      lastUsed: grant.token_last_used_at === null ? null : { at: new Date(grant.token_last_used_at) },
+      active: true,
+      observedAt: now,
+      details: {
+        tokenId: grant.token_id,
+        tokenName: grant.token_name,
+        tokenExpiresAt: grant.token_expires_at,
+        repositorySelection: grant.repository_selection,
+        permissions,
+        revokes: "the token's access to this org, not the token itself",
+      },
+    };
+  }
+
+  #totals(): Counters {
+    return this.#counters.reduce(
+      (sum, c) => ({
+        apiCalls: sum.apiCalls + c.apiCalls,
+        rateLimitRetries: sum.rateLimitRetries + c.rateLimitRetries,
+      }),
+      { apiCalls: 0, rateLimitRetries: 0 },
+    );
+  }
+
+  #result(
+    credentials: Credential[],
+    problems: SourceProblem[],
+    stats: Record<string, number>,
+    notes: string[],
+    before: Counters,
+  ): Discovery {
+    const after = this.#totals();
+    stats.apiCalls = after.apiCalls - before.apiCalls;
+    stats.rateLimitRetries = after.rateLimitRetries - before.rateLimitRetries;
+    return { credentials, problems, stats, notes };
+  }
+}
+
+/**
+ * Maps a login to a departed person: an alias equal to the login, a person email equal to the
+ * login's SAML email, or else whatever the core's resolver makes of the login and that email.
+ */
+function matcher(
+  people: readonly Person[],
+  resolver: OwnerResolver,
+  samlEmails: ReadonlyMap<string, string>,
+): (login: string) => { person: Person; hints: OwnerHints } | undefined {
+  const byAlias = new Map<string, Person>();
+  const byEmail = new Map<string, Person>();
+  for (const person of people) {
+    for (const alias of person.aliases) byAlias.set(alias.trim().toLowerCase(), person);
+    for (const email of person.emails) byEmail.set(email.trim().toLowerCase(), person);
+  }
+  const cache = new Map<string, { person: Person; hints: OwnerHints } | undefined>();
+  return (login) => {
+    const key = login.toLowerCase();
+    if (cache.has(key)) return cache.get(key);
+    const samlEmail = samlEmails.get(key);
+    const hints: OwnerHints = {
+      employeeIds: [],
+      emails: samlEmail ? [samlEmail] : [],
+      usernames: [login],
+      tags: {},
+    };
+    const person =
+      byAlias.get(key) ??
+      (samlEmail ? byEmail.get(samlEmail.toLowerCase()) : undefined) ??
+      resolver.resolve({ ownerHints: hints, principal: login })?.person;
+    const result = person ? { person, hints } : undefined;
+    cache.set(key, result);
+    return result;
+  };
+}
+
+/**
+ * Retries GitHub's rate limits on every request of `octokit` (REST pages and GraphQL alike):
+ * 429, or 403 with `x-ratelimit-remaining: 0` or `retry-after`, waiting as GitHub asks, at most
+ * `maxRetries` times and never longer than `maxWaitMs` at once.
+ */
+function withRateLimitRetry(octokit: Octokit, maxRetries: number, maxWaitMs: number): Counters {
+  const existing = wrapped.get(octokit);
+  if (existing) return existing;
+  const counters: Counters = { apiCalls: 0, rateLimitRetries: 0 };
+  wrapped.set(octokit, counters);
+  octokit.hook.wrap("request", async (request, options) => {
+    for (let attempt = 0; ; attempt++) {
+      counters.apiCalls++;
+      try {
+        return await request(options);
+      } catch (error) {
+        const wait = retryDelayMs(error, Date.now());
+        if (wait === undefined || attempt >= maxRetries || wait > maxWaitMs) throw error;
+        counters.rateLimitRetries++;
+        await sleep(wait);
+      }
+    }
+  });
+  return counters;
+}
+
+function errorOf(failure: GitHubFailure): { name: string; message: string } {
+  const name = failure.rateLimited
+    ? "GitHubRateLimitError"
+    : failure.status === 401
+      ? "GitHubUnauthorizedError"
+      : failure.forbidden
+        ? "GitHubForbiddenError"
+        : "GitHubRequestError";
+  return { name, message: failure.message };
+}

@@ -1,0 +1,308 @@
+/**
+ * A local fake of the GitHub organisation APIs the GitHub source calls, on 127.0.0.1 and a free
+ * port: SAML SSO credential authorizations (list with `login`, delete), fine-grained PAT grants
+ * (list, bulk revoke) and the GraphQL SAML external identities. Lists page with `per_page` and
+ * `page` announced in `Link` headers (`rel="next"`, `rel="last"`); errors carry GitHub's
+ * `{ message, documentation_url }`; answers carry the `x-ratelimit-*` headers.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { CredentialAuthorization, PatGrant } from "../../../lambdas/sources/github/index.ts";
+
+/** One request the fake answered. */
+export interface RecordedGitHubCall {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Record<string, string>;
+  readonly body: unknown;
+  readonly authorization: string | undefined;
+  readonly status: number;
+}
+
+export interface FakeGitHubOrgOptions {
+  readonly org?: string;
+  /** Token accepted for credential authorizations and GraphQL. @default "ghp_fakeClassicOwnerToken0000000000000000" */
+  readonly token?: string;
+  /** Token accepted for PAT grants; GitHub allows only GitHub App tokens there. @default token */
+  readonly appToken?: string;
+  /** Largest page. @default 100 */
+  readonly maxPageSize?: number;
+}
+
+/** How the fake refuses fine-grained PAT grant calls, as GitHub does for the wrong token kind. */
+export type PatAccess = "ok" | "forbidden" | "not-found";
+
+const DOCS = "https://docs.github.com/rest";
+
+/** The local GitHub organisation fake. Start with `FakeGitHubOrg.start()`, stop with `close()`. */
+export class FakeGitHubOrg {
+  readonly calls: RecordedGitHubCall[] = [];
+  readonly org: string;
+  readonly token: string;
+  readonly appToken: string;
+  readonly credentialAuthorizations: CredentialAuthorization[] = [];
+  readonly patGrants: PatGrant[] = [];
+  /** login -> SAML nameId; `null` when the org has no SAML identity provider. */
+  samlIdentities: Map<string, string> | null = new Map();
+  patAccess: PatAccess = "ok";
+  /** Whether the org uses SAML SSO (else credential authorizations answer 404). */
+  samlSso = true;
+  readonly #server: Server;
+  readonly #maxPageSize: number;
+  #rateLimitLeft = 0;
+  #rateLimitKind: "primary" | "secondary" = "primary";
+  #unauthorized = false;
+  #nextId = 1000;
+
+  private constructor(server: Server, options: FakeGitHubOrgOptions) {
+    this.#server = server;
+    this.org = options.org ?? "acme";
+    this.token = options.token ?? "ghp_fakeClassicOwnerToken0000000000000000";
+    this.appToken = options.appToken ?? this.token;
+    this.#maxPageSize = options.maxPageSize ?? 100;
+  }
+
+  /** Starts the fake on 127.0.0.1 and a free port. */
+  static async start(options: FakeGitHubOrgOptions = {}): Promise<FakeGitHubOrg> {
+    let fake: FakeGitHubOrg | undefined;
+    const server = createServer((req, res) => {
+      fake?.handle(req, res).catch((error: unknown) => {
+        res.statusCode = 500;
+        res.end(String(error));
+      });
+    });
+    fake = new FakeGitHubOrg(server, options);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return fake;
+  }
+
+  /** `http://127.0.0.1:<port>`, the `baseUrl` to give Octokit. */
+  get url(): string {
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve, reject) => this.#server.close((e) => (e ? reject(e) : resolve())));
+  }
+
+  addCredentialAuthorization(
+    login: string,
+    overrides: Partial<CredentialAuthorization> = {},
+  ): CredentialAuthorization {
+    const id = this.#nextId++;
+    const auth: CredentialAuthorization = {
+      login,
+      credential_id: id,
+      credential_type: "personal access token",
+      token_last_eight: `${id}abcd`.slice(-8),
+      credential_authorized_at: "2026-02-01T10:00:00Z",
+      credential_accessed_at: "2026-05-30T10:00:00Z",
+      scopes: ["repo", "read:org"],
+      fingerprint: null,
+      authorized_credential_id: id + 50_000,
+      authorized_credential_note: "laptop",
+      authorized_credential_title: null,
+      authorized_credential_expires_at: null,
+      ...overrides,
+    };
+    this.credentialAuthorizations.push(auth);
+    return auth;
+  }
+
+  addPatGrant(login: string, overrides: Partial<PatGrant> = {}): PatGrant {
+    const id = this.#nextId++;
+    const grant: PatGrant = {
+      id,
+      owner: { login },
+      repository_selection: "subset",
+      permissions: { repository: { contents: "write", metadata: "read" }, organization: {} },
+      access_granted_at: "2026-03-01T10:00:00Z",
+      token_id: id + 90_000,
+      token_name: "deploy scripts",
+      token_expired: false,
+      token_expires_at: "2026-09-01T00:00:00Z",
+      token_last_used_at: "2026-05-31T09:00:00Z",
+      ...overrides,
+    };
+    this.patGrants.push(grant);
+    return grant;
+  }
+
+  /** The next `times` requests are rate limited: `primary` 403 with `x-ratelimit-remaining: 0`, `secondary` 429 with `retry-after`. */
+  rateLimit(times: number, kind: "primary" | "secondary" = "primary"): void {
+    this.#rateLimitLeft = times;
+    this.#rateLimitKind = kind;
+  }
+
+  /** While on, every request gets 401 Bad credentials. */
+  setUnauthorized(on: boolean): void {
+    this.#unauthorized = on;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString("utf8");
+    const body: unknown = text === "" ? undefined : JSON.parse(text);
+    const url = new URL(req.url ?? "/", this.url);
+    const query = Object.fromEntries(url.searchParams);
+    const method = req.method ?? "GET";
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    const send = (status: number, payload?: unknown, headers: Record<string, string> = {}): void => {
+      this.calls.push({
+        method,
+        path: url.pathname,
+        query,
+        body,
+        authorization: req.headers.authorization,
+        status,
+      });
+      res.writeHead(status, {
+        "x-ratelimit-limit": "5000",
+        "x-ratelimit-remaining": "4999",
+        "x-ratelimit-used": "1",
+        "x-ratelimit-reset": String(nowSeconds + 3600),
+        "x-ratelimit-resource": url.pathname === "/graphql" ? "graphql" : "core",
+        "x-github-api-version-selected": "2022-11-28",
+        ...(payload === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
+        ...headers,
+      });
+      res.end(payload === undefined ? undefined : JSON.stringify(payload));
+    };
+    const error = (status: number, message: string, headers: Record<string, string> = {}) =>
+      send(status, { message, documentation_url: DOCS, status: String(status) }, headers);
+
+    const token = (req.headers.authorization ?? "").replace(/^(token|bearer)\s+/i, "");
+    const isPats = url.pathname === `/orgs/${this.org}/personal-access-tokens`;
+    const accepted = isPats ? [this.appToken, this.token] : [this.token];
+    if (this.#unauthorized || !accepted.includes(token)) {
+      error(401, "Bad credentials");
+      return;
+    }
+    if (this.#rateLimitLeft > 0) {
+      this.#rateLimitLeft--;
+      if (this.#rateLimitKind === "primary") {
+        error(403, "API rate limit exceeded for user ID 1.", {
+          "x-ratelimit-remaining": "0",
+          "x-ratelimit-reset": String(nowSeconds),
+        });
+      } else {
+        error(
+          429,
+          "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+          {
+            "retry-after": "1",
+          },
+        );
+      }
+      return;
+    }
+
+    const page = <T>(items: readonly T[]): void => {
+      const perPage = Math.min(Number(query.per_page ?? 30) || 30, this.#maxPageSize);
+      const current = Math.max(1, Number(query.page ?? 1) || 1);
+      const last = Math.max(1, Math.ceil(items.length / perPage));
+      const link = (n: number, rel: string) => {
+        const next = new URL(url.pathname, url.origin);
+        for (const [k, v] of url.searchParams) next.searchParams.set(k, v);
+        next.searchParams.set("per_page", String(perPage));
+        next.searchParams.set("page", String(n));
+        return `<${next.href}>; rel="${rel}"`;
+      };
+      const links = [
+        ...(current < last ? [link(current + 1, "next"), link(last, "last")] : []),
+        ...(current > 1 ? [link(1, "first"), link(current - 1, "prev")] : []),
+      ];
+      send(
+        200,
+        items.slice((current - 1) * perPage, current * perPage),
+        links.length ? { link: links.join(", ") } : {},
+      );
+    };
+
+    if (url.pathname === "/graphql" && method === "POST") {
+      this.#graphql(body, send);
+      return;
+    }
+    const authPath = `/orgs/${this.org}/credential-authorizations`;
+    if (url.pathname === authPath && method === "GET") {
+      if (!this.samlSso) return error(404, "Not Found");
+      const login = query.login?.toLowerCase();
+      page(
+        this.credentialAuthorizations.filter((a) => login === undefined || a.login.toLowerCase() === login),
+      );
+      return;
+    }
+    if (url.pathname.startsWith(`${authPath}/`) && method === "DELETE") {
+      if (!this.samlSso) return error(404, "Not Found");
+      const id = Number(url.pathname.slice(authPath.length + 1));
+      const index = this.credentialAuthorizations.findIndex((a) => a.credential_id === id);
+      if (index < 0) return error(404, "Not Found");
+      this.credentialAuthorizations.splice(index, 1);
+      send(204);
+      return;
+    }
+    if (isPats) {
+      if (this.patAccess === "forbidden")
+        return error(403, "Resource not accessible by personal access token");
+      if (this.patAccess === "not-found") return error(404, "Not Found");
+      if (method === "GET") {
+        page(this.patGrants);
+        return;
+      }
+      if (method === "POST") {
+        const request = (body ?? {}) as { action?: unknown; pat_ids?: unknown };
+        const ids = Array.isArray(request.pat_ids) ? request.pat_ids : [];
+        if (request.action !== "revoke" || ids.length === 0 || ids.some((id) => typeof id !== "number")) {
+          return error(422, "Invalid request.\n\nInvalid input: action and pat_ids are required.");
+        }
+        if (ids.some((id) => !this.patGrants.some((g) => g.id === id))) return error(404, "Not Found");
+        for (const id of ids) {
+          this.patGrants.splice(
+            this.patGrants.findIndex((g) => g.id === id),
+            1,
+          );
+        }
+        send(202, {});
+        return;
+      }
+    }
+    error(404, "Not Found");
+  }
+
+  #graphql(body: unknown, send: (status: number, payload?: unknown) => void): void {
+    const { variables } = (body ?? {}) as { variables?: { org?: string; after?: string | null } };
+    if (variables?.org !== this.org) {
+      send(200, {
+        data: { organization: null },
+        errors: [
+          { type: "NOT_FOUND", path: ["organization"], message: `Could not resolve to an Organization.` },
+        ],
+      });
+      return;
+    }
+    if (this.samlIdentities === null) {
+      send(200, { data: { organization: { samlIdentityProvider: null } } });
+      return;
+    }
+    const all = [...this.samlIdentities];
+    const start = variables.after ? Number(variables.after) : 0;
+    const slice = all.slice(start, start + 100);
+    const end = start + slice.length;
+    send(200, {
+      data: {
+        organization: {
+          samlIdentityProvider: {
+            externalIdentities: {
+              pageInfo: { hasNextPage: end < all.length, endCursor: end < all.length ? String(end) : null },
+              edges: slice.map(([login, nameId]) => ({
+                node: { samlIdentity: { nameId, emails: [{ value: nameId }] }, user: { login } },
+              })),
+            },
+          },
+        },
+      },
+    });
+  }
+}
