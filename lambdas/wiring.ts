@@ -1,0 +1,181 @@
+/**
+ * The composition root: from a validated configuration to the adapters a scan runs with.
+ * The Lambda handlers and the CLI both come through here, so a laptop scan and a scheduled
+ * scan use exactly the same code path; only the environment (endpoints, secrets) differs.
+ */
+import { dirname } from "node:path";
+import { AwsClients, type ClientSettings } from "./aws-clients.ts";
+import type { Config } from "./config.ts";
+import type { Clock } from "./core/clock.ts";
+import type { CredentialSource } from "./core/ports/credential-source.ts";
+import type { DepartureList } from "./core/ports/departure-source.ts";
+import type { AuditLog, Store } from "./core/ports/store.ts";
+import { assessList } from "./departures/sanity.ts";
+import { departureSourceFromConfig } from "./departures/sources.ts";
+import type { ScanDependencies, ScanLogger } from "./scan.ts";
+import { SecretResolver } from "./secrets.ts";
+import { AwsIamSource } from "./sources/aws-iam/index.ts";
+import { type GitHubSource, githubSourceFromConfig } from "./sources/github/index.ts";
+import { GoogleWorkspaceSource, parseServiceAccountKey } from "./sources/google-workspace/index.ts";
+import { OktaSource } from "./sources/okta/index.ts";
+import { auditLogFromConfig, storeFromConfig } from "./store/index.ts";
+
+/** The system clock: the only place outside tests where time is read. */
+export const systemClock: Clock = { now: () => new Date() };
+
+/** What a process has: its configuration, its environment, and where the config came from. */
+export interface RuntimeOptions {
+  readonly config: Config;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The config file, so relative paths (departure file, local store) resolve next to it. */
+  readonly configPath?: string;
+  readonly clock?: Clock;
+  readonly clientSettings?: ClientSettings;
+  /** Read secrets from Secrets Manager (Lambda) rather than only from environment variables (CLI). */
+  readonly useSecretsManager?: boolean;
+  readonly log?: ScanLogger;
+}
+
+/** Everything built once per cold start (or once per CLI run). */
+export interface Runtime {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly clients: AwsClients;
+  readonly secrets: SecretResolver;
+  readonly store: Store;
+  readonly audit?: AuditLog;
+  readonly baseDir: string;
+  readonly log?: ScanLogger;
+}
+
+/** Builds the clients, secrets, store and audit log a configuration asks for. */
+export function createRuntime(options: RuntimeOptions): Runtime {
+  const clients = new AwsClients(options.clientSettings);
+  const baseDir = options.configPath ? dirname(options.configPath) : process.cwd();
+  const config = options.config;
+  const secrets = new SecretResolver({
+    env: options.env,
+    ...(options.useSecretsManager ? { secretsManager: () => clients.secretsManager() } : {}),
+  });
+  const store = storeFromConfig(config.store, {
+    baseDir,
+    ...(config.store.type === "dynamodb" ? { dynamoDb: clients.dynamoDb() } : {}),
+  });
+  const audit = config.audit
+    ? auditLogFromConfig(config.audit, {
+        baseDir,
+        ...(config.audit.type === "s3" ? { s3: clients.s3() } : {}),
+      })
+    : undefined;
+  return {
+    config,
+    clock: options.clock ?? systemClock,
+    clients,
+    secrets,
+    store,
+    ...(audit ? { audit } : {}),
+    baseDir,
+    ...(options.log ? { log: options.log } : {}),
+  };
+}
+
+/** The credential sources the configuration enables, each with its clients and secrets. */
+export async function sourcesFromConfig(runtime: Runtime): Promise<CredentialSource[]> {
+  const { config, clients, secrets, clock } = runtime;
+  const sources: CredentialSource[] = [];
+  const iam = config.sources["aws-iam"];
+  if (iam.enabled) {
+    sources.push(
+      new AwsIamSource({
+        iam: clients.iam(),
+        sts: clients.sts(),
+        cloudTrail: clients.cloudTrail(),
+        config: iam,
+        ownership: config.ownership,
+        clock,
+      }),
+    );
+  }
+  const google = config.sources["google-workspace"];
+  if (google?.enabled) {
+    const key = parseServiceAccountKey(await secrets.resolve(google.serviceAccountKey));
+    sources.push(
+      new GoogleWorkspaceSource({
+        serviceAccountKey: key,
+        adminSubject: google.adminSubject,
+        customer: google.customer,
+        signOut: google.signOut,
+        clock,
+        ...(google.rootUrl ? { rootUrl: google.rootUrl } : {}),
+        ...(google.tokenUrl ? { tokenUrl: google.tokenUrl } : {}),
+      }),
+    );
+  }
+  const okta = config.sources.okta;
+  if (okta?.enabled) {
+    sources.push(
+      new OktaSource({
+        orgUrl: okta.orgUrl,
+        apiToken: await secrets.resolve(okta.apiToken),
+        clearSessions: okta.clearSessions,
+      }),
+    );
+  }
+  const github = config.sources.github;
+  if (github?.enabled) {
+    const source: GitHubSource = githubSourceFromConfig(github, {
+      token: await secrets.resolve(github.token),
+    });
+    sources.push(source);
+  }
+  return sources;
+}
+
+/** Everything `runScan` needs, from one runtime. `overrides` lets a caller swap one adapter (targeted scans). */
+export async function scanDependencies(
+  runtime: Runtime,
+  overrides: Partial<ScanDependencies> = {},
+): Promise<ScanDependencies> {
+  const { config, clients, store } = runtime;
+  const departures = departureSourceFromConfig(
+    {
+      ...config.departures,
+      source:
+        config.departures.source?.type === "file" && !config.departures.source.path.startsWith("/")
+          ? { type: "file", path: `${runtime.baseDir}/${config.departures.source.path}` }
+          : config.departures.source,
+    },
+    {
+      store,
+      ...(config.departures.source?.type === "s3" ? { s3: clients.s3() } : {}),
+    },
+  );
+  const assessDepartures = async (list: DepartureList, knownIdentities: number): Promise<DepartureList> => {
+    const previous = await store.getAcceptedListMeta();
+    const assessed = assessList(list, {
+      knownIdentities,
+      maxShareOfIdentities: config.departures.maxShareOfIdentities,
+      maxGrowthFactor: config.departures.maxGrowthFactor,
+      ...(previous ? { previous } : {}),
+    });
+    if (!assessed.rejected) {
+      await store.putAcceptedListMeta({
+        origin: list.origin,
+        count: list.people.length,
+        acceptedAt: runtime.clock.now(),
+      });
+    }
+    return assessed;
+  };
+  return {
+    config,
+    clock: runtime.clock,
+    sources: await sourcesFromConfig(runtime),
+    ...(departures ? { departures } : {}),
+    store,
+    ...(runtime.audit ? { audit: runtime.audit } : {}),
+    assessDepartures,
+    ...(runtime.log ? { log: runtime.log } : {}),
+    ...overrides,
+  };
+}
