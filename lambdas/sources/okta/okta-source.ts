@@ -491,3 +491,14 @@ function toFound(
 function errorOf(failure: OktaFailure): { name: string; message: string } {
   return { name: failure.rateLimited ? "OktaRateLimitError" : "OktaRequestError", message: failure.message };
 }
+
+/** The `sources.okta` section of the configuration, as parsed. */
+export interface OktaSourceConfig {
+  readonly orgUrl: string;
+  readonly clearSessions: boolean;
+}
+
+/** Builds the source from configuration and the API token its secret holds, already read. */
+export function oktaSourceFromConfig(config: OktaSourceConfig, apiToken: string): OktaSource {
+  return new OktaSource({ orgUrl: config.orgUrl, apiToken, clearSessions: config.clearSessions });
+}

@@ -5,7 +5,7 @@ import type {
   OwnerResolver,
   RevokeContext,
 } from "../../../lambdas/core/ports/credential-source.ts";
-import { OktaSource, oktaPermissions } from "../../../lambdas/sources/okta/index.ts";
+import { OktaSource, oktaPermissions, oktaSourceFromConfig } from "../../../lambdas/sources/okta/index.ts";
 import { FakeOkta } from "../../support/fakes/okta.ts";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
@@ -47,7 +47,7 @@ describe("OktaSource against a local Okta fake", () => {
 
   beforeEach(async () => {
     fake = await FakeOkta.start({ maxPageSize: 2 });
-    source = new OktaSource({ orgUrl: fake.url, apiToken: fake.apiToken, concurrency: 2 });
+    source = oktaSourceFromConfig({ orgUrl: fake.url, clearSessions: true }, fake.apiToken);
   });
 
   afterEach(async () => {
@@ -283,6 +283,19 @@ describe("OktaSource against a local Okta fake", () => {
       error: { name: "OktaRequestError", message: "Okta answered HTTP 401 E0000011: Invalid token provided" },
     });
     expect(JSON.stringify(revoked)).not.toContain(fake.apiToken);
+  });
+
+  it("reports no web sessions and clears none when clearSessions is off", async () => {
+    // Prepare
+    seedJane();
+    const noSessions = new OktaSource({ orgUrl: fake.url, apiToken: fake.apiToken, clearSessions: false });
+
+    // Act
+    const discovery = await noSessions.discover(discoverContext([jane]));
+
+    // Assess
+    expect(discovery.credentials.some((c) => c.kind === "web-sessions")).toBe(false);
+    expect(fake.sessionClears).toEqual([]);
   });
 
   it("declares the scopes a service app needs", () => {
