@@ -67,6 +67,7 @@ export interface FakeFailure {
   readonly match?: (method: string, path: string) => boolean;
 }
 
+/** What the fake starts with: its users, the service account it trusts, the delegated scopes. */
 export interface FakeGoogleOptions {
   readonly users?: readonly FakeGoogleUser[];
   /** The service account's public key; when given, assertion signatures are verified. */
