@@ -196,11 +196,7 @@ export function departureSourceFromConfig(
 }
 
 function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === "string" && !error.message.includes(code)
-      ? `${code}: ${error.message}`
-      : `${error.name}: ${error.message}`;
-  }
-  return String(error);
+  if (!(error instanceof Error)) return String(error);
+  // Node's errors carry their code in the message; SDK errors in the name (NoSuchKey, AccessDenied).
+  return error.name === "Error" ? error.message : `${error.name}: ${error.message}`;
 }
