@@ -543,7 +543,7 @@ function describeOutcome(
     case "scheduled":
       return { needsLine: `${label}: revocation scheduled for the departure date.${weakNote}` };
     case "notify":
-      return { needsLine: `${label}: ${item.finding.summary}${weakNote}` };
+      return { needsLine: `${label}: ${item.finding.summary} ${whatToDo(item)}${weakNote}` };
     default:
       return weak ? { needsLine: `${label}:${weakNote}` } : {};
   }

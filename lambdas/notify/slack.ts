@@ -3,7 +3,7 @@
  * The message carries its idempotency key in Slack message metadata, so a later run can find it in
  * the conversation's history and not post it twice.
  */
-import type { RetryOptions, WebClient } from "@slack/web-api";
+import type { LogLevel, RetryOptions, WebClient } from "@slack/web-api";
 import { ErrorCode, WebClient as SlackWebClient } from "@slack/web-api";
 import type { ComposedMessage } from "../core/notifications.ts";
 import { accountLabel } from "../core/notifications.ts";
@@ -30,6 +30,8 @@ export interface SlackClientSettings {
   readonly apiUrl?: string;
   /** @default DEFAULT_SLACK_RETRY */
   readonly retryConfig?: RetryOptions;
+  /** The WebClient's own log level (its warnings on retried calls). @default LogLevel.INFO */
+  readonly logLevel?: LogLevel;
 }
 
 /**
@@ -41,6 +43,7 @@ export function createSlackWebClient(token: string, settings: SlackClientSetting
     ...(settings.apiUrl !== undefined ? { slackApiUrl: settings.apiUrl } : {}),
     retryConfig: settings.retryConfig ?? DEFAULT_SLACK_RETRY,
     rejectRateLimitedCalls: false,
+    ...(settings.logLevel !== undefined ? { logLevel: settings.logLevel } : {}),
   });
 }
 

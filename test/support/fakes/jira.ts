@@ -1,0 +1,236 @@
+/**
+ * A local fake of the Jira Cloud REST API v3 endpoints iam-hygiene calls, on 127.0.0.1: the
+ * enhanced JQL search (`GET /rest/api/3/search/jql`; the old `/rest/api/3/search` answers 410 as
+ * it now does on Jira Cloud), create issue (ADF description required), comments, transitions.
+ * Errors have Jira's shape: `{ errorMessages: [], errors: {} }`. Basic auth with email:apiToken.
+ */
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** An issue as the fake keeps it. */
+export interface FakeJiraIssue {
+  readonly id: string;
+  readonly key: string;
+  summary: string;
+  labels: string[];
+  description: unknown;
+  issueType: string;
+  status: "To Do" | "In Progress" | "Done";
+  readonly comments: { id: string; body: unknown; created: string }[];
+}
+
+/** A running fake Jira site with one project. */
+export class FakeJira {
+  readonly issues: FakeJiraIssue[] = [];
+  readonly requests: { method: string; path: string; status: number }[] = [];
+  /** When true every call answers 503. */
+  outage = false;
+  readonly #server: Server;
+  readonly #project: string;
+  readonly #auth: string;
+  #seq = 0;
+  #rateLimited = 0;
+
+  private constructor(project: string, email: string, apiToken: string) {
+    this.#project = project;
+    this.#auth = `Basic ${Buffer.from(`${email}:${apiToken}`).toString("base64")}`;
+    this.#server = createServer((req, res) => {
+      void this.#handle(req, res);
+    });
+  }
+
+  /** Starts a fake site whose only project is `project`, accepting `email`/`apiToken`. */
+  static async start(project = "SEC", email = "bot@example.com", apiToken = "jira-token"): Promise<FakeJira> {
+    const fake = new FakeJira(project, email, apiToken);
+    await new Promise<void>((resolve) => fake.#server.listen(0, "127.0.0.1", resolve));
+    return fake;
+  }
+
+  /** The site URL to give `Version3Client` as `host`. */
+  get host(): string {
+    const { port } = this.#server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}`;
+  }
+
+  /** The next `times` calls answer 429 with `Retry-After: retryAfter`. */
+  rateLimit(times: number): void {
+    this.#rateLimited = times;
+  }
+
+  /** Issues carrying a label. */
+  withLabel(label: string): FakeJiraIssue[] {
+    return this.issues.filter((i) => i.labels.includes(label));
+  }
+
+  async close(): Promise<void> {
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve, reject) => this.#server.close((e) => (e ? reject(e) : resolve())));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://x");
+    const method = req.method ?? "GET";
+    const body = await readJson(req);
+    const reply = (status: number, payload?: unknown, headers: Record<string, string> = {}): void => {
+      this.requests.push({ method, path: url.pathname, status });
+      res.writeHead(status, {
+        ...(payload !== undefined ? { "content-type": "application/json" } : {}),
+        ...headers,
+      });
+      res.end(payload !== undefined ? JSON.stringify(payload) : undefined);
+    };
+    const error = (status: number, errorMessages: string[], errors: Record<string, string> = {}): void =>
+      reply(status, { errorMessages, errors });
+
+    if (this.outage) return error(503, ["Service Unavailable"]);
+    if (this.#rateLimited > 0) {
+      this.#rateLimited -= 1;
+      return reply(429, { errorMessages: ["Rate limit exceeded."], errors: {} }, { "retry-after": "1" });
+    }
+    if (req.headers.authorization !== this.#auth) {
+      return error(401, ["Client must be authenticated to access this resource."]);
+    }
+
+    const path = url.pathname;
+    if (path === "/rest/api/3/search" || path === "/rest/api/2/search") {
+      return error(410, [
+        "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API.",
+      ]);
+    }
+    if (path === "/rest/api/3/search/jql" && method === "GET") {
+      const jql = url.searchParams.get("jql") ?? "";
+      const found = this.#search(jql);
+      if (found === "unbounded") return error(400, ["Unbounded JQL queries are not allowed here."]);
+      const max = Number(url.searchParams.get("maxResults") ?? 50);
+      const fields = (url.searchParams.get("fields") ?? "id").split(",");
+      // The last page carries no nextPageToken (JRACLOUD-92184).
+      return reply(200, {
+        issues: found.slice(0, max).map((i) => ({
+          id: i.id,
+          key: i.key,
+          self: `${this.host}/rest/api/3/issue/${i.id}`,
+          fields: pick(
+            {
+              summary: i.summary,
+              labels: i.labels,
+              description: i.description,
+              status: { name: i.status, statusCategory: { key: i.status === "Done" ? "done" : "new" } },
+            },
+            fields,
+          ),
+        })),
+        isLast: true,
+      });
+    }
+    if (path === "/rest/api/3/issue" && method === "POST") {
+      const fields = (body as { fields?: Record<string, unknown> } | undefined)?.fields ?? {};
+      const problems: Record<string, string> = {};
+      if ((fields.project as { key?: string } | undefined)?.key !== this.#project)
+        problems.project = "valid project is required";
+      if (typeof fields.summary !== "string" || fields.summary === "")
+        problems.summary = "You must specify a summary of the issue.";
+      if ((fields.issuetype as { name?: string } | undefined)?.name === undefined)
+        problems.issuetype = "Specify an issue type";
+      if (fields.description !== undefined && !isAdf(fields.description)) {
+        problems.description =
+          "Operation value must be an Atlassian Document (see the Atlassian Document Format)";
+      }
+      if (Object.keys(problems).length > 0) return error(400, [], problems);
+      this.#seq += 1;
+      const issue: FakeJiraIssue = {
+        id: String(10_000 + this.#seq),
+        key: `${this.#project}-${this.#seq}`,
+        summary: fields.summary as string,
+        labels: [...((fields.labels as string[] | undefined) ?? [])],
+        description: fields.description,
+        issueType: (fields.issuetype as { name: string }).name,
+        status: "To Do",
+        comments: [],
+      };
+      this.issues.push(issue);
+      return reply(201, { id: issue.id, key: issue.key, self: `${this.host}/rest/api/3/issue/${issue.id}` });
+    }
+    const match = /^\/rest\/api\/3\/issue\/([^/]+)\/(comment|transitions)$/.exec(path);
+    const issue = match ? this.issues.find((i) => i.key === match[1] || i.id === match[1]) : undefined;
+    if (match && issue === undefined)
+      return error(404, ["Issue does not exist or you do not have permission to see it."]);
+    if (match && issue !== undefined) {
+      if (match[2] === "comment" && method === "GET") {
+        const startAt = Number(url.searchParams.get("startAt") ?? 0);
+        const max = Number(url.searchParams.get("maxResults") ?? 50);
+        const ordered =
+          url.searchParams.get("orderBy") === "-created" ? [...issue.comments].reverse() : issue.comments;
+        return reply(200, {
+          startAt,
+          maxResults: max,
+          total: issue.comments.length,
+          comments: ordered.slice(startAt, startAt + max),
+        });
+      }
+      if (match[2] === "comment" && method === "POST") {
+        const commentBody = (body as { body?: unknown } | undefined)?.body;
+        if (!isAdf(commentBody))
+          return error(400, [], { comment: "Comment body must be an Atlassian Document" });
+        this.#seq += 1;
+        const comment = {
+          id: String(20_000 + this.#seq),
+          body: commentBody,
+          created: new Date().toISOString(),
+        };
+        issue.comments.push(comment);
+        return reply(201, comment);
+      }
+      if (match[2] === "transitions" && method === "GET") {
+        return reply(200, { expand: "transitions", transitions: TRANSITIONS });
+      }
+      if (match[2] === "transitions" && method === "POST") {
+        const id = (body as { transition?: { id?: string } } | undefined)?.transition?.id;
+        const transition = TRANSITIONS.find((t) => t.id === id);
+        if (transition === undefined) return error(400, ["Transition id is not valid for this issue."]);
+        issue.status = transition.to.name as FakeJiraIssue["status"];
+        return reply(204);
+      }
+    }
+    return error(404, [`No fake for ${method} ${path}`]);
+  }
+
+  /** Understands the JQL iam-hygiene writes: `project = "X" AND labels = "Y" [AND statusCategory != Done]`. */
+  #search(jql: string): FakeJiraIssue[] | "unbounded" {
+    const project = /project\s*=\s*"?([\w-]+)"?/i.exec(jql)?.[1];
+    const label = /labels\s*=\s*"?([\w-]+)"?/i.exec(jql)?.[1];
+    if (project === undefined && label === undefined) return "unbounded";
+    const openOnly = /statusCategory\s*!=\s*Done/i.test(jql);
+    return this.issues.filter(
+      (i) =>
+        (project === undefined || i.key.startsWith(`${project}-`)) &&
+        (label === undefined || i.labels.includes(label)) &&
+        (!openOnly || i.status !== "Done"),
+    );
+  }
+}
+
+const TRANSITIONS = [
+  { id: "11", name: "To Do", to: { name: "To Do", statusCategory: { key: "new" } } },
+  { id: "21", name: "In Progress", to: { name: "In Progress", statusCategory: { key: "indeterminate" } } },
+  { id: "31", name: "Done", to: { name: "Done", statusCategory: { key: "done" } } },
+];
+
+function isAdf(value: unknown): boolean {
+  const v = value as { type?: unknown; version?: unknown; content?: unknown } | null;
+  return (
+    v !== null && typeof v === "object" && v.type === "doc" && v.version === 1 && Array.isArray(v.content)
+  );
+}
+
+function pick(fields: Record<string, unknown>, wanted: readonly string[]): Record<string, unknown> {
+  if (wanted.includes("*all") || wanted.includes("*navigable")) return fields;
+  return Object.fromEntries(Object.entries(fields).filter(([k]) => wanted.includes(k)));
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString("utf8");
+  return text === "" ? undefined : JSON.parse(text);
+}

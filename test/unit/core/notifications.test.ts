@@ -1,0 +1,304 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { ComposedMessage } from "../../../lambdas/core/notifications.ts";
+import { composeNotifications, ticketKeyFor } from "../../../lambdas/core/notifications.ts";
+import type { FindingHistory } from "../../../lambdas/core/ports/store.ts";
+import {
+  failedRevocation,
+  item,
+  NOW,
+  person,
+  threeKeysOfJane,
+  verifiedRevocation,
+} from "../notify/plan-items.ts";
+
+const managerMessages = (messages: readonly ComposedMessage[]) =>
+  messages.filter((m) => m.kind === "manager");
+
+describe("composeNotifications: managers", () => {
+  it("groups three keys of one departed person into one manager message", () => {
+    // Prepare
+    const items = threeKeysOfJane();
+
+    // Act
+    const { messages } = composeNotifications({
+      items,
+      mode: "enforce",
+      accountNames: { "123456789012": "prod" },
+    });
+
+    // Assess
+    const managers = managerMessages(messages);
+    expect(managers).toHaveLength(1);
+    const [message] = managers;
+    expect(message?.audience).toEqual({ kind: "person", role: "manager", email: "boss@corp.example" });
+    expect(message?.severity).toBe("critical");
+    expect(message?.findingIds).toHaveLength(3);
+    expect(message?.done).toEqual([
+      "Revoked access-key AKIAJANE000000000001 of jane.doe (aws-iam) (verified).",
+    ]);
+    expect(message?.needsHuman.join("\n")).toContain("Revocation FAILED for access-key AKIAJANE000000000002");
+    expect(message?.needsHuman.join("\n")).toContain(
+      "AKIAJANE000000000003 of jane.doe (aws-iam): held by the revocation brake",
+    );
+    expect(message?.title).toBe("Credentials of Jane Doe <jane.doe@corp.example> in prod (123456789012)");
+  });
+
+  it("sends one message per person × account", () => {
+    // Prepare
+    const items = [
+      item({ credential: { nativeId: "AKIA1", account: "111111111111" } }),
+      item({ credential: { nativeId: "AKIA2", account: "222222222222" } }),
+      item({
+        credential: { nativeId: "AKIA3", account: "111111111111" },
+        person: person({ employeeId: "E200" }),
+      }),
+    ];
+
+    // Act
+    const { messages } = composeNotifications({ items, mode: "report" });
+
+    // Assess
+    expect(managerMessages(messages)).toHaveLength(3);
+  });
+
+  it("falls back to the security channel, saying why, when the person has no manager", () => {
+    // Prepare
+    const items = [item({ person: person({ managerEmail: undefined }) })];
+
+    // Act
+    const { messages } = composeNotifications({ items, mode: "enforce" });
+
+    // Assess
+    expect(managerMessages(messages)[0]?.audience).toEqual({
+      kind: "security-channel",
+      reason: "No manager is on record for Jane Doe <jane.doe@corp.example>.",
+    });
+  });
+
+  it("asks the manager to confirm weak matches and says what report mode would do", () => {
+    // Prepare
+    const items = [item({ strength: "weak", actions: [{ type: "revoke", status: "planned", detail: "x" }] })];
+
+    // Act
+    const { messages } = composeNotifications({ items, mode: "report" });
+
+    // Assess
+    const needs = managerMessages(messages)[0]?.needsHuman.join("\n") ?? "";
+    expect(needs).toContain("Would revoke");
+    expect(needs).toContain("report mode");
+    expect(needs).toContain("Weak match");
+  });
+});
+
+describe("composeNotifications: idempotency keys", () => {
+  it("gives the same keys for the same state in any order, and other keys when a status changes", () => {
+    // Prepare
+    const items = threeKeysOfJane();
+    const changed = [...items];
+    changed[1] = item({ credential: { nativeId: "AKIAJANE000000000002" }, actions: verifiedRevocation() });
+
+    // Act
+    const first = composeNotifications({ items, mode: "enforce" });
+    const reordered = composeNotifications({ items: [...items].reverse(), mode: "enforce" });
+    const reworded = composeNotifications({
+      items: items.map((i) => ({
+        ...i,
+        finding: { ...i.finding, summary: `${i.finding.summary} (47 days)` },
+      })),
+      mode: "enforce",
+    });
+    const after = composeNotifications({ items: changed, mode: "enforce" });
+
+    // Assess
+    const keys = (c: typeof first) => c.messages.map((m) => m.key).sort();
+    expect(keys(reordered)).toEqual(keys(first));
+    expect(keys(reworded)).toEqual(keys(first));
+    expect(managerMessages(after.messages)[0]?.key).not.toBe(managerMessages(first.messages)[0]?.key);
+  });
+
+  it("keys do not depend on the order of the items (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(
+          [
+            ...threeKeysOfJane(),
+            item({
+              ruleId: "unused-credential",
+              person: null,
+              action: "notify",
+              credential: { nativeId: "AKIAOWN1" },
+            }),
+            item({
+              ruleId: "used-after-departure",
+              severity: "critical",
+              credential: { nativeId: "AKIAINC1" },
+            }),
+          ],
+          { minLength: 1 },
+        ),
+        (subset) => {
+          const a = composeNotifications({ items: subset, mode: "enforce" });
+          const b = composeNotifications({ items: [...subset].reverse(), mode: "enforce" });
+          expect(b.messages.map((m) => m.key)).toEqual(a.messages.map((m) => m.key));
+          expect(b.tickets.map((t) => `${t.key}:${t.revision}`)).toEqual(
+            a.tickets.map((t) => `${t.key}:${t.revision}`),
+          );
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+});
+
+describe("composeNotifications: owners and digest", () => {
+  it("groups hygiene findings of people still here per owner × account", () => {
+    // Prepare
+    const owner = (nativeId: string, email: string, ruleId: "unused-credential" | "unrotated-access-key") =>
+      item({
+        ruleId,
+        person: null,
+        action: "notify",
+        severity: "medium",
+        credential: {
+          nativeId,
+          principal: email.split("@")[0],
+          ownerHints: { employeeIds: [], emails: [email], usernames: [], tags: {} },
+        },
+      });
+    const items = [
+      owner("AKIAA1", "amy@corp.example", "unused-credential"),
+      owner("AKIAA2", "amy@corp.example", "unrotated-access-key"),
+      owner("AKIAB1", "bob@corp.example", "unused-credential"),
+    ];
+
+    // Act
+    const { messages } = composeNotifications({ items, mode: "enforce" });
+
+    // Assess
+    const owners = messages.filter((m) => m.kind === "owner");
+    expect(owners.map((m) => (m.audience.kind === "person" ? m.audience.email : "")).sort()).toEqual([
+      "amy@corp.example",
+      "bob@corp.example",
+    ]);
+    expect(owners.find((m) => m.findingIds.length === 2)?.needsHuman.join("\n")).toContain("Rotate it");
+  });
+
+  it("puts incidents first in one digest per run with counts by severity and action", () => {
+    // Prepare
+    const items = [
+      ...threeKeysOfJane(),
+      item({
+        ruleId: "used-after-departure",
+        severity: "critical",
+        credential: { nativeId: "AKIAINCIDENT0000001" },
+        summary: "Used 2026-05-31 from 203.0.113.9 after the departure.",
+      }),
+    ];
+
+    // Act
+    const { messages } = composeNotifications({
+      items,
+      mode: "enforce",
+      reportUrl: "https://reports.example/r/1",
+    });
+
+    // Assess
+    const digests = messages.filter((m) => m.kind === "digest");
+    expect(digests).toHaveLength(1);
+    const digest = digests[0]!;
+    expect(digest.audience).toEqual({ kind: "security-channel" });
+    expect(digest.incident).toBe(true);
+    expect(digest.title).toMatch(/^1 incident, /);
+    expect(digest.sections[0]?.title).toContain("Incidents (1)");
+    expect(digest.sections[0]?.lines[0]).toContain("AKIAINCIDENT0000001");
+    expect(digest.fields.find((f) => f.label === "By severity")?.value).toBe("critical: 2, high: 2");
+    expect(digest.fields.find((f) => f.label === "By action")?.value).toBe("held-by-brake: 1, revoke: 3");
+    expect(digest.reportUrl).toBe("https://reports.example/r/1");
+  });
+
+  it("composes nothing for a run with nothing to say", () => {
+    expect(composeNotifications({ items: [item({ action: "ignore" })], mode: "enforce" }).messages).toEqual(
+      [],
+    );
+  });
+});
+
+describe("composeNotifications: tickets", () => {
+  it("makes one ticket per person × account for ticketed findings and incidents, with a stable key", () => {
+    // Prepare
+    const jane = person();
+    const items = [
+      item({
+        action: "ticket",
+        credential: { nativeId: "AKIASVC1", principal: "svc-deploy", principalType: "service" },
+      }),
+      item({ ruleId: "used-after-departure", severity: "critical", credential: { nativeId: "AKIAINC1" } }),
+      item({ action: "revoke", credential: { nativeId: "AKIAREV1" }, actions: failedRevocation() }),
+    ];
+
+    // Act
+    const { tickets, messages } = composeNotifications({ items, mode: "enforce" });
+
+    // Assess
+    expect(tickets).toHaveLength(1);
+    const ticket = tickets[0]!;
+    expect(ticket.key).toBe(ticketKeyFor(`employee:${jane.employeeId}`, "123456789012"));
+    expect(ticket.key).toMatch(/^iam-hygiene-[0-9a-f]{16}$/);
+    expect(ticket.incident).toBe(true);
+    expect(ticket.credentials.map((c) => c.nativeId)).toEqual(["AKIAINC1", "AKIASVC1"]);
+    expect(ticket.credentials.find((c) => c.nativeId === "AKIASVC1")?.whatToDo).toContain(
+      "Transfer ownership",
+    );
+    expect(managerMessages(messages)[0]?.ticketKeys).toEqual([ticket.key]);
+  });
+
+  it("changes the revision, not the key, when the ticket's findings change", () => {
+    // Prepare
+    const one = [item({ action: "ticket", credential: { nativeId: "AKIA1" } })];
+    const two = [...one, item({ action: "ticket", credential: { nativeId: "AKIA2" } })];
+
+    // Act
+    const [a] = composeNotifications({ items: one, mode: "enforce" }).tickets;
+    const [b] = composeNotifications({ items: two, mode: "enforce" }).tickets;
+
+    // Assess
+    expect(b?.key).toBe(a?.key);
+    expect(b?.revision).not.toBe(a?.revision);
+  });
+
+  it("resolves a ticket only when all its findings are resolved", () => {
+    // Prepare
+    const open = item({ action: "ticket", credential: { nativeId: "AKIA1" } });
+    const groupKey = ticketKeyFor("employee:E100", "123456789012");
+    const history = (findingId: string, ticketKey?: string): FindingHistory => ({
+      findingId,
+      ruleId: "departed-owner-active-credential",
+      severity: "high",
+      status: "resolved",
+      firstSeen: NOW,
+      lastSeen: NOW,
+      changes: [],
+      actions: [],
+      ...(ticketKey !== undefined ? { ticketKey } : {}),
+    });
+
+    // Act
+    const partly = composeNotifications({
+      items: [open],
+      mode: "enforce",
+      resolved: [history("gone-1", groupKey)],
+    });
+    const fully = composeNotifications({
+      items: [],
+      mode: "enforce",
+      resolved: [history("gone-1", groupKey), history(open.finding.id, groupKey), history("never-ticketed")],
+    });
+
+    // Assess
+    expect(partly.resolutions).toEqual([]);
+    expect(fully.resolutions).toHaveLength(1);
+    expect(fully.resolutions[0]?.key).toBe(groupKey);
+    expect(fully.resolutions[0]?.findingIds).toEqual([open.finding.id, "gone-1"].sort());
+  });
+});
