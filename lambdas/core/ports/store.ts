@@ -82,9 +82,9 @@ export interface Store {
   /** Gives the lease back, only if still held by `holder`. */
   releaseLease(name: string, holder: string): Promise<void>;
 
-  /** Updates first/last seen and status of each observed finding; returns the histories after. */
+  /** Updates first/last seen and status of each observed finding; a status change is appended to its history. */
   observeFindings(scanId: string, observations: readonly FindingObservation[], now: Date): Promise<void>;
-  /** Marks open findings not seen in this scan as resolved; returns them. */
+  /** Marks findings still awaiting action (`open`, `ticketed`) not seen in this scan as resolved; returns them. */
   resolveUnseen(scanId: string, seenIds: ReadonlySet<string>, now: Date): Promise<FindingHistory[]>;
   getFinding(findingId: string): Promise<FindingHistory | undefined>;
   listFindings(): Promise<FindingHistory[]>;
@@ -99,6 +99,7 @@ export interface Store {
   /** Claims an item for sending (conditional on its state); false if someone else did. */
   claimOutbox(key: string, now: Date): Promise<boolean>;
   markSent(key: string, receipt: string, now: Date): Promise<void>;
+  /** Ends a claim that failed: `pending` again at `nextAttemptAt`, or `dead` after the last attempt. */
   markFailed(key: string, error: string, nextAttemptAt: Date, now: Date): Promise<void>;
   getOutbox(key: string): Promise<OutboxEntry | undefined>;
 
