@@ -7,9 +7,9 @@ import { randomUUID } from "node:crypto";
 import type { Config } from "./config.ts";
 import type { Clock } from "./core/clock.ts";
 import { mapLimit } from "./core/concurrency.ts";
-import { evaluateCredentials, runFinding, withEvidence } from "./core/evaluate.ts";
+import { evaluateCredentials, findingId, runFinding, withEvidence } from "./core/evaluate.ts";
 import { IdentityIndex } from "./core/identity.ts";
-import type { ActionRecord, Credential, Finding, Person, SourceId } from "./core/model.ts";
+import type { ActionRecord, Credential, Finding, Person, RuleId, SourceId } from "./core/model.ts";
 import { buildPlan, type Plan, type PlanItem, revocationTargets } from "./core/plan.ts";
 import type { PolicyException } from "./core/policy.ts";
 import type { CredentialSource, Discovery, RevokeContext } from "./core/ports/credential-source.ts";
@@ -78,6 +78,11 @@ export interface ScanRequest {
   readonly only?: readonly SourceId[];
   /** A targeted scan: these people instead of the departure list (already validated). */
   readonly people?: readonly Person[];
+  /**
+   * The AWS account this scan covers, when several accounts share one store (org-wide scans):
+   * scopes the lease, run-level findings and what "no longer seen" means.
+   */
+  readonly account?: string;
   readonly scanId?: string;
 }
 
@@ -115,7 +120,7 @@ export interface ScanReport {
   readonly notes: readonly string[];
 }
 
-const LEASE_NAME = "scan";
+const LEASE_PREFIX = "scan";
 const LEASE_TTL_MS = 15 * 60_000;
 
 function policyExceptions(config: Config): PolicyException[] {
@@ -202,6 +207,7 @@ function distinctPrincipals(credentials: readonly Credential[]): number {
 
 function sourceErrorFindings(
   results: ReadonlyArray<{ source: CredentialSource; discovery: Discovery }>,
+  account: string | undefined,
 ): Finding[] {
   return results
     .filter((r) => r.discovery.problems.length > 0)
@@ -219,7 +225,7 @@ function sourceErrorFindings(
           firstSubject: first.subject,
           firstError: first.errorName,
         },
-        source.id,
+        account ? `${source.id}:${account}` : source.id,
       );
     });
 }
@@ -300,6 +306,24 @@ function withOutcomes(plan: Plan, outcomes: ReadonlyMap<string, ActionRecord[]>)
   return { ...plan, items };
 }
 
+/** Whether a stored finding belongs to what this scan covered (its sources, its account). */
+function inScope(
+  history: FindingHistory,
+  scanned: ReadonlySet<string>,
+  account: string | undefined,
+  runSubject: string,
+): boolean {
+  if (!history.credentialId) {
+    // Run-level findings: the brake and a rejected list are this run's; source errors are their source's.
+    return (
+      history.findingId === findingId(history.ruleId as RuleId, runSubject) ||
+      history.ruleId === "source-error"
+    );
+  }
+  const [source, credentialAccount] = history.credentialId.split(":");
+  return scanned.has(source ?? "") && (account === undefined || credentialAccount === account);
+}
+
 function statusOf(item: PlanItem): FindingStatus {
   if (item.actions.some((a) => a.type === "verify" && a.status === "verified")) return "revoked";
   if (item.decision.action === "ticket") return "ticketed";
@@ -319,8 +343,9 @@ export async function runScan(deps: ScanDependencies, request: ScanRequest): Pro
     notes.push("apply was asked but the config mode is report: nothing was revoked");
 
   const holder = `${scanId}`;
+  const leaseName = request.account ? `${LEASE_PREFIX}:${request.account}` : LEASE_PREFIX;
   if (applied && deps.store) {
-    const lease = await deps.store.acquireLease(LEASE_NAME, holder, LEASE_TTL_MS, startedAt);
+    const lease = await deps.store.acquireLease(leaseName, holder, LEASE_TTL_MS, startedAt);
     if (!lease) {
       deps.log?.warn("another scan holds the lease; nothing done", { scanId });
       return busyReport(scanId, request, startedAt, clock.now(), config);
@@ -329,7 +354,7 @@ export async function runScan(deps: ScanDependencies, request: ScanRequest): Pro
   try {
     return await scanHoldingLease(deps, request, { scanId, startedAt, applied, notes });
   } finally {
-    if (applied && deps.store) await deps.store.releaseLease(LEASE_NAME, holder);
+    if (applied && deps.store) await deps.store.releaseLease(leaseName, holder);
   }
 }
 
@@ -340,6 +365,7 @@ async function scanHoldingLease(
 ): Promise<ScanReport> {
   const { config, clock } = deps;
   const now = run.startedAt;
+  const runSubject = request.account ? `run:${request.account}` : "run";
   const sources = deps.sources.filter((s) => !request.only || request.only.includes(s.id));
   const bySource = new Map(sources.map((s) => [s.id, s] as const));
   const identitySettings = {
@@ -377,10 +403,11 @@ async function scanHoldingLease(
             ? `line ${departures.errors[0].line}${departures.errors[0].field ? `, field ${departures.errors[0].field}` : ""}: ${departures.errors[0].message}`
             : null,
         },
+        runSubject,
       ),
     );
   }
-  findings.push(...sourceErrorFindings(results));
+  findings.push(...sourceErrorFindings(results, request.account));
 
   let plan = buildPlan({
     mode: run.applied ? "enforce" : "report",
@@ -394,6 +421,7 @@ async function scanHoldingLease(
     },
     brake: config.brake,
     credentialsSeen: credentials.length,
+    runSubject,
   });
 
   if (run.applied && !plan.brake.engaged) {
@@ -413,17 +441,17 @@ async function scanHoldingLease(
         await deps.store.recordAction(item.finding.id, action);
       }
     }
-    // Only a full scan whose every source answered can say a finding is gone.
-    const complete =
-      !request.only &&
-      !request.people &&
-      results.every((r) => !r.discovery.problems.some((p) => p.subject === "source"));
-    if (complete && !departures.rejected) {
-      resolved = await deps.store.resolveUnseen(
-        run.scanId,
-        new Set(plan.items.map((i) => i.finding.id)),
-        now,
-      );
+    // Only a scan whose every source answered can say a finding is gone, and only within what it
+    // covered: a targeted scan covers nobody's absence, a scan of some sources or one account
+    // leaves the others' findings alone.
+    const answered = results.every((r) => !r.discovery.problems.some((p) => p.subject === "source"));
+    if (!request.people && answered && !departures.rejected) {
+      const seen = new Set(plan.items.map((i) => i.finding.id));
+      const scanned = new Set<string>(sources.map((s) => s.id));
+      for (const history of await deps.store.listFindings()) {
+        if (!inScope(history, scanned, request.account, runSubject)) seen.add(history.findingId);
+      }
+      resolved = await deps.store.resolveUnseen(run.scanId, seen, now);
     }
   }
 

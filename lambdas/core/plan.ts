@@ -27,6 +27,8 @@ export interface PlanInput {
   readonly brake: BrakeSettings;
   /** Every credential the sources saw, for the brake's fraction. */
   readonly credentialsSeen: number;
+  /** Names the run in run-level finding ids (one per account in an org-wide scan). @default "run" */
+  readonly runSubject?: string;
 }
 
 /** How many revocations a run may make, given how many credentials it saw. */
@@ -110,6 +112,7 @@ export function buildPlan(input: PlanInput): Plan {
       "Revocation brake engaged",
       brake.reason ?? "brake engaged",
       { wouldRevoke: toRevoke.size, limit, credentialsSeen: input.credentialsSeen },
+      input.runSubject,
     );
     const decision: Decision = {
       findingId: finding.id,
