@@ -55,7 +55,8 @@ export interface GitHubSourceOptions {
   readonly org: string;
   /**
    * Client for credential authorizations and SAML identities: an org owner's personal access
-   * token (classic) with `read:org` (report) or `admin:org` (revoke).
+   * token (classic) with `read:org` (report) or `admin:org` (revoke). The source adds a
+   * rate-limit retry to this client's requests (once per client).
    */
   readonly octokit: Octokit;
   /**
