@@ -1,0 +1,144 @@
+import { Octokit } from "@octokit/rest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { TicketGroup } from "../../../lambdas/core/notifications.ts";
+import { composeNotifications } from "../../../lambdas/core/notifications.ts";
+import { DeliveryError } from "../../../lambdas/core/ports/notifier.ts";
+import { revisionMarker } from "../../../lambdas/core/ports/ticket-sink.ts";
+import { GitHubIssuesSink } from "../../../lambdas/notify/github-issues.ts";
+import { FakeGitHubIssues } from "../../support/fakes/github-issues.ts";
+import { item } from "./plan-items.ts";
+
+function ticketFor(nativeIds: string[]): TicketGroup {
+  const items = nativeIds.map((nativeId) => item({ action: "ticket", credential: { nativeId } }));
+  const [group] = composeNotifications({ items, mode: "enforce" }).tickets;
+  if (group === undefined) throw new Error("no ticket composed");
+  return group;
+}
+
+describe("GitHubIssuesSink", () => {
+  let github: FakeGitHubIssues;
+
+  beforeEach(async () => {
+    github = await FakeGitHubIssues.start("acme", "security", "ghp_test");
+  });
+  afterEach(async () => {
+    await github.close();
+  });
+
+  const sink = (auth = "ghp_test") =>
+    new GitHubIssuesSink({
+      octokit: new Octokit({
+        auth,
+        baseUrl: github.baseUrl,
+        log: { debug() {}, info() {}, warn() {}, error() {} },
+      }),
+      owner: "acme",
+      repo: "security",
+    });
+
+  it("creates one issue labelled with the stable key, skipping pull requests that carry the label", async () => {
+    // Prepare
+    const group = ticketFor(["AKIA1", "AKIA2"]);
+    github.seed({ title: "a pull request", labels: [group.key], pullRequest: true });
+
+    // Act
+    const result = await sink().upsert(group);
+
+    // Assess
+    expect(result.outcome).toBe("created");
+    const issues = github.withLabel(group.key);
+    expect(issues).toHaveLength(1);
+    expect(result).toEqual({
+      outcome: "created",
+      key: `#${issues[0]?.number}`,
+      url: `https://github.test/acme/security/issues/${issues[0]?.number}`,
+    });
+    expect(issues[0]?.labels).toEqual(["iam-hygiene", group.key]);
+    expect(issues[0]?.body).toContain("| Credential | Severity | Finding | Status |");
+    expect(issues[0]?.body).toContain(`<!-- ${revisionMarker(group.key, group.revision)} -->`);
+  });
+
+  it("does nothing on a re-run with the same content, comments once when it changes, never duplicates", async () => {
+    // Prepare
+    const first = ticketFor(["AKIA1"]);
+    const changed = ticketFor(["AKIA1", "AKIA2"]);
+    await sink().upsert(first);
+
+    // Act
+    const outcomes = [
+      (await sink().upsert(first)).outcome,
+      (await sink().upsert(changed)).outcome,
+      (await sink().upsert(changed)).outcome,
+    ];
+
+    // Assess
+    expect(outcomes).toEqual(["unchanged", "commented", "unchanged"]);
+    const issues = github.withLabel(first.key);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]?.comments).toHaveLength(1);
+  });
+
+  it("follows Link pagination when looking for the revision marker among many comments", async () => {
+    // Prepare
+    const group = ticketFor(["AKIA1"]);
+    const issue = github.seed({ title: "old", labels: ["iam-hygiene", group.key], body: "no marker here" });
+    for (let i = 0; i < 150; i++) issue.comments.push({ id: i + 1, body: `chatter ${i}` });
+    issue.comments.push({ id: 999, body: `<!-- ${revisionMarker(group.key, group.revision)} -->` });
+
+    // Act
+    const result = await sink().upsert(group);
+
+    // Assess
+    expect(result.outcome).toBe("unchanged");
+    const pages = github.requests.filter(
+      (r) => r.method === "GET" && r.path.endsWith(`/issues/${issue.number}/comments`),
+    );
+    expect(pages).toHaveLength(2);
+  });
+
+  it("comments and closes as completed on resolve, once", async () => {
+    // Prepare
+    const group = ticketFor(["AKIA1"]);
+    await sink().upsert(group);
+    const resolution = {
+      key: group.key,
+      revision: "r-closed",
+      findingIds: group.findingIds,
+      summary: "All resolved.",
+    };
+
+    // Act
+    const closed = await sink().resolve(resolution);
+    const again = await sink().resolve(resolution);
+
+    // Assess
+    expect(closed.outcome).toBe("closed");
+    expect(again.outcome).toBe("absent");
+    const [issue] = github.withLabel(group.key);
+    expect(issue?.state).toBe("closed");
+    expect(issue?.stateReason).toBe("completed");
+    expect(issue?.comments).toHaveLength(1);
+  });
+
+  it("turns the primary rate limit into a DeliveryError that says when to retry", async () => {
+    // Prepare
+    github.rateLimit(1);
+
+    // Act
+    const upserting = sink().upsert(ticketFor(["AKIA1"]));
+
+    // Assess
+    const error = await upserting.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect((error as DeliveryError).details.code).toBe("rate_limited");
+    expect((error as DeliveryError).details.retryAt).toBeInstanceOf(Date);
+  });
+
+  it("reports bad credentials as a 401 DeliveryError", async () => {
+    await expect(sink("ghp_wrong").upsert(ticketFor(["AKIA1"]))).rejects.toMatchObject({
+      name: "DeliveryError",
+      details: { code: "http_401" },
+      message: expect.stringContaining("Bad credentials"),
+    });
+  });
+});

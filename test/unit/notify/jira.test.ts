@@ -1,0 +1,125 @@
+import { Version3Client } from "jira.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { TicketGroup, TicketResolution } from "../../../lambdas/core/notifications.ts";
+import { composeNotifications } from "../../../lambdas/core/notifications.ts";
+import { DeliveryError } from "../../../lambdas/core/ports/notifier.ts";
+import { JiraTicketSink } from "../../../lambdas/notify/jira.ts";
+import { FakeJira } from "../../support/fakes/jira.ts";
+import { item } from "./plan-items.ts";
+
+function ticketFor(nativeIds: string[]): TicketGroup {
+  const items = nativeIds.map((nativeId) => item({ action: "ticket", credential: { nativeId } }));
+  const [group] = composeNotifications({ items, mode: "enforce" }).tickets;
+  if (group === undefined) throw new Error("no ticket composed");
+  return group;
+}
+
+function resolutionOf(group: TicketGroup): TicketResolution {
+  return {
+    key: group.key,
+    revision: "r-closed",
+    findingIds: group.findingIds,
+    summary: "All findings resolved.",
+  };
+}
+
+describe("JiraTicketSink", () => {
+  let jira: FakeJira;
+
+  beforeEach(async () => {
+    jira = await FakeJira.start("SEC", "bot@example.com", "jira-token");
+  });
+  afterEach(async () => {
+    await jira.close();
+  });
+
+  const sink = (apiToken = "jira-token") =>
+    new JiraTicketSink({
+      client: new Version3Client({
+        host: jira.host,
+        authentication: { basic: { email: "bot@example.com", apiToken } },
+      }),
+      host: jira.host,
+      projectKey: "SEC",
+    });
+
+  it("creates one ticket with an ADF description, the stable key as label, found with the enhanced search", async () => {
+    // Prepare
+    const group = ticketFor(["AKIA1", "AKIA2"]);
+
+    // Act
+    const result = await sink().upsert(group);
+
+    // Assess
+    expect(result).toEqual({ outcome: "created", key: "SEC-1", url: `${jira.host}/browse/SEC-1` });
+    const [issue] = jira.withLabel(group.key);
+    expect(issue?.labels).toEqual(["iam-hygiene", group.key]);
+    expect(issue?.issueType).toBe("Task");
+    expect(JSON.stringify(issue?.description)).toContain("AKIA2");
+    expect(jira.requests.some((r) => r.path === "/rest/api/3/search/jql" && r.status === 200)).toBe(true);
+  });
+
+  it("does nothing on a re-run with the same content, comments once when it changes, never duplicates", async () => {
+    // Prepare
+    const first = ticketFor(["AKIA1"]);
+    const changed = ticketFor(["AKIA1", "AKIA2"]);
+    await sink().upsert(first);
+
+    // Act
+    const again = await sink().upsert(first);
+    const updated = await sink().upsert(changed);
+    const updatedAgain = await sink().upsert(changed);
+
+    // Assess
+    expect([again.outcome, updated.outcome, updatedAgain.outcome]).toEqual([
+      "unchanged",
+      "commented",
+      "unchanged",
+    ]);
+    expect(jira.issues).toHaveLength(1);
+    expect(jira.issues[0]?.comments).toHaveLength(1);
+    expect(JSON.stringify(jira.issues[0]?.comments[0]?.body)).toContain("AKIA2");
+  });
+
+  it("closes the ticket on resolve with a comment and the Done transition, once", async () => {
+    // Prepare
+    const group = ticketFor(["AKIA1"]);
+    await sink().upsert(group);
+
+    // Act
+    const closed = await sink().resolve(resolutionOf(group));
+    const again = await sink().resolve(resolutionOf(group));
+
+    // Assess
+    expect(closed).toEqual({ outcome: "closed", ticket: { key: "SEC-1", url: `${jira.host}/browse/SEC-1` } });
+    expect(again).toEqual({ outcome: "absent" });
+    expect(jira.issues[0]?.status).toBe("Done");
+    expect(jira.issues[0]?.comments).toHaveLength(1);
+  });
+
+  it("opens a new ticket when the same person's findings come back after the old one was closed", async () => {
+    // Prepare
+    const group = ticketFor(["AKIA1"]);
+    await sink().upsert(group);
+    await sink().resolve(resolutionOf(group));
+
+    // Act
+    const result = await sink().upsert(group);
+
+    // Assess
+    expect(result.outcome).toBe("created");
+    expect(jira.withLabel(group.key).map((i) => i.status)).toEqual(["Done", "To Do"]);
+  });
+
+  it("reports a 401 as a DeliveryError carrying Jira's error message", async () => {
+    // Act
+    const upserting = sink("wrong").upsert(ticketFor(["AKIA1"]));
+
+    // Assess
+    await expect(upserting).rejects.toBeInstanceOf(DeliveryError);
+    await expect(upserting).rejects.toMatchObject({
+      details: { code: "http_401" },
+      message: expect.stringContaining("Client must be authenticated"),
+    });
+  });
+});
