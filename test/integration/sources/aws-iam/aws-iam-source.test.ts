@@ -1,0 +1,576 @@
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { parseConfig } from "../../../../lambdas/config.ts";
+import { IdentityIndex } from "../../../../lambdas/core/identity.ts";
+import type { Credential, Person } from "../../../../lambdas/core/model.ts";
+import type { DiscoverContext, RevokeContext } from "../../../../lambdas/core/ports/credential-source.ts";
+import {
+  AwsIamSource,
+  quarantinedKeyOf,
+  SESSION_REVOCATION_POLICY_NAME,
+} from "../../../../lambdas/sources/aws-iam/index.ts";
+import { decodePolicyDocument, revokedBefore } from "../../../../lambdas/sources/aws-iam/session-policy.ts";
+import type { Sandbox, Scenario } from "../../../../sandbox/index.ts";
+import { startSandbox } from "../../../../sandbox/index.ts";
+import { sandboxClientConfig } from "../../../support/sandbox.ts";
+
+const NOW = new Date("2026-06-01T12:00:00Z");
+const DEPARTED_AT = new Date("2026-05-25T17:00:00Z");
+const ACCOUNT = "111122223333";
+const DANA_KEY_1 = "AKIADANA000000000001";
+const DANA_KEY_2 = "AKIADANA000000000002";
+const DANA_SECRET = "dana-secret-key-1";
+const ERIN_KEY = "AKIAERIN000000000001";
+
+const dana: Person = {
+  employeeId: "E-7",
+  emails: ["dana.smith@corp.example"],
+  aliases: [],
+  displayName: "Dana Smith",
+  departedAt: DEPARTED_AT,
+};
+
+function scenario(extra: { danaPolicies?: Record<string, Record<string, unknown>> } = {}): Scenario {
+  return {
+    accountId: ACCOUNT,
+    now: NOW.toISOString(),
+    iam: {
+      accountCreatedAt: "2019-01-01T00:00:00Z",
+      rootAccessKeys: [{ id: "AKIAROOT000000000001", createdAt: "2019-02-01T00:00:00Z" }],
+      users: [
+        {
+          userName: "dana.smith",
+          path: "/people/",
+          createdAt: "2024-01-01T00:00:00Z",
+          tags: { email: "dana.smith@corp.example", "employee-id": "E-7" },
+          password: { createdAt: "2024-01-02T00:00:00Z", lastUsedAt: "2026-05-20T08:00:00Z" },
+          mfa: true,
+          accessKeys: [
+            {
+              id: DANA_KEY_1,
+              secret: DANA_SECRET,
+              createdAt: "2024-02-01T00:00:00Z",
+              lastUsedAt: "2026-05-30T03:00:00Z",
+              lastUsedService: "s3",
+              lastUsedRegion: "eu-west-1",
+            },
+            { id: DANA_KEY_2, createdAt: "2025-03-01T00:00:00Z" },
+          ],
+          sshKeys: [{ id: "APKADANA00000000001", uploadedAt: "2024-03-01T00:00:00Z" }],
+          serviceSpecificCredentials: [
+            {
+              id: "ACCADANA000000000001",
+              serviceName: "codecommit.amazonaws.com",
+              createdAt: "2024-04-01T00:00:00Z",
+            },
+          ],
+          ...(extra.danaPolicies ? { inlinePolicies: extra.danaPolicies } : {}),
+        },
+        {
+          userName: "erin.jones",
+          createdAt: "2023-01-01T00:00:00Z",
+          password: { lastUsedAt: "2026-05-31T09:00:00Z" },
+          accessKeys: [
+            { id: ERIN_KEY, createdAt: "2023-06-01T10:20:30Z", lastUsedAt: "2026-05-31T10:00:00Z" },
+          ],
+        },
+        {
+          userName: "svc-ci",
+          path: "/service/",
+          createdAt: "2022-01-01T00:00:00Z",
+          accessKeys: [{ id: "AKIASVCCI00000000001", createdAt: "2022-01-01T00:00:00Z" }],
+        },
+      ],
+      roles: [
+        { roleName: "admin", tags: { "assumable-by": "dana.smith@corp.example" } },
+        { roleName: "readonly", tags: { "assumable-by": "erin.jones@corp.example" } },
+        { roleName: "break-glass" },
+      ],
+    },
+    cloudtrail: {
+      events: [
+        {
+          eventName: "ListBuckets",
+          eventSource: "s3.amazonaws.com",
+          eventTime: "2026-05-10T10:00:00Z",
+          accessKeyId: DANA_KEY_1,
+          username: "dana.smith",
+          sourceIPAddress: "192.0.2.1",
+        },
+        {
+          eventName: "GetObject",
+          eventSource: "s3.amazonaws.com",
+          eventTime: "2026-05-30T03:00:00Z",
+          accessKeyId: DANA_KEY_1,
+          username: "dana.smith",
+          sourceIPAddress: "203.0.113.9",
+          userAgent: "aws-cli/2.15.0",
+        },
+        {
+          eventName: "GetObject",
+          eventSource: "s3.amazonaws.com",
+          eventTime: "2026-05-30T03:05:00Z",
+          accessKeyId: DANA_KEY_1,
+          username: "dana.smith",
+          sourceIPAddress: "203.0.113.9",
+          userAgent: "aws-cli/2.15.0",
+        },
+      ],
+    },
+  };
+}
+
+const config = parseConfig({
+  sources: { "aws-iam": { reportPollMs: 0, sessionRevocationRoleTag: { key: "assumable-by" } } },
+});
+const resolver = new IdentityIndex([dana], config.ownership);
+const discoverCtx: DiscoverContext = { now: NOW, people: [dana], resolver };
+const revokeCtx: RevokeContext = { now: NOW, person: dana, revokeSessionsIssuedBefore: DEPARTED_AT };
+
+describe("AwsIamSource against the sandbox", () => {
+  let sb: Sandbox;
+  const clients: Array<{ destroy(): void }> = [];
+  const sleeps: number[] = [];
+
+  function makeSource(
+    options: { maxAttempts?: number; aws?: Record<string, unknown>; accountId?: string } = {},
+  ): AwsIamSource {
+    const settings = {
+      ...sandboxClientConfig(sb, { maxAttempts: options.maxAttempts ?? 3 }),
+      retryMode: "adaptive",
+    };
+    const iam = new IAMClient(settings);
+    const sts = new STSClient(settings);
+    const cloudTrail = new CloudTrailClient(settings);
+    clients.push(iam, sts, cloudTrail);
+    return new AwsIamSource({
+      iam,
+      sts,
+      cloudTrail,
+      ...(options.accountId ? { accountId: options.accountId } : {}),
+      config: { ...config.sources["aws-iam"], ...options.aws },
+      ownership: config.ownership,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      clock: { now: () => sb.clock.now() },
+    });
+  }
+
+  const byId = (credentials: Credential[]) => new Map(credentials.map((c) => [c.id, c]));
+  const id = (kind: string, nativeId: string) => `aws-iam:${ACCOUNT}:${kind}:${nativeId}`;
+
+  beforeAll(async () => {
+    sb = await startSandbox();
+  });
+  afterAll(async () => {
+    await sb.close();
+  });
+  beforeEach(() => {
+    sb.reset();
+    sb.seed(scenario());
+    sleeps.length = 0;
+  });
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.destroy();
+  });
+
+  it("discovers each credential of a departed user with real ids, status and last use", async () => {
+    // Prepare
+    const source = makeSource();
+
+    // Act
+    const discovery = await source.discover(discoverCtx);
+
+    // Assess
+    expect(discovery.problems).toEqual([]);
+    const found = byId(discovery.credentials);
+    const key1 = found.get(id("access-key", DANA_KEY_1));
+    expect(key1).toMatchObject({
+      kind: "access-key",
+      nativeId: DANA_KEY_1,
+      principal: "dana.smith",
+      principalArn: `arn:aws:iam::${ACCOUNT}:user/people/dana.smith`,
+      principalType: "human",
+      active: true,
+      createdAt: new Date("2024-02-01T00:00:00Z"),
+      lastUsed: { at: new Date("2026-05-30T03:00:00Z"), service: "s3", region: "eu-west-1" },
+      ownerHints: { emails: ["dana.smith@corp.example"], employeeIds: ["E-7"] },
+      details: { confirmed: true, ownerTagsRead: true, userPath: "/people/" },
+    });
+    expect(found.get(id("access-key", DANA_KEY_2))).toMatchObject({ active: true, lastUsed: null });
+    expect(found.get(id("console-password", "dana.smith"))).toMatchObject({
+      active: true,
+      mfaEnabled: true,
+      lastUsed: { at: new Date("2026-05-20T08:00:00Z") },
+    });
+    expect(found.get(id("ssh-key", "APKADANA00000000001"))).toMatchObject({ active: true });
+    expect(found.get(id("service-specific-credential", "ACCADANA000000000001"))).toMatchObject({
+      active: true,
+      details: { serviceName: "codecommit.amazonaws.com" },
+    });
+    expect(found.get(id("sts-sessions", "dana.smith"))).toMatchObject({ active: true });
+
+    // Users not matched to a departed person come from the report alone, with slot ids.
+    expect(found.get(id("access-key", "erin.jones#1"))).toMatchObject({
+      active: true,
+      principalType: "human",
+      createdAt: new Date("2023-06-01T10:20:30Z"),
+      lastUsed: { at: new Date("2026-05-31T10:00:00Z") },
+      details: { confirmed: false, ownerTagsRead: false, reportSlot: 1 },
+    });
+    expect(found.get(id("access-key", "svc-ci#1"))).toMatchObject({
+      principalType: "service",
+      lastUsed: null,
+    });
+    expect(found.has(id("sts-sessions", "svc-ci"))).toBe(false);
+    expect(found.get(id("access-key", "<root_account>#1"))).toMatchObject({ isRoot: true, active: true });
+
+    // Targeted calls only for the one matched user; nothing per user of the account.
+    const calls = sb.calls();
+    expect(calls["iam:ListUserTags"]).toBe(1);
+    expect(calls["iam:ListAccessKeys"]).toBe(1);
+    expect(calls["sts:GetCallerIdentity"]).toBe(1);
+    expect(discovery.stats).toMatchObject({
+      matchedUsers: 1,
+      confirmedUsers: 1,
+      usersSeen: 3,
+      reportAgeSeconds: 0,
+    });
+    expect(discovery.stats["calls.total"]).toBe(Object.values(calls).reduce((a, b) => a + b, 0));
+    expect(discovery.notes.join(" ")).toMatch(/up to 4 hours/);
+  });
+
+  it("summarises CloudTrail events of a key used after departure", async () => {
+    // Prepare: use the departed key once more, signed with its own secret.
+    const stolen = new STSClient({
+      ...sandboxClientConfig(sb, { accessKeyId: DANA_KEY_1, secretAccessKey: DANA_SECRET }),
+    });
+    clients.push(stolen);
+    await stolen.send(new GetCallerIdentityCommand({}));
+    const source = makeSource({ accountId: ACCOUNT });
+    const { credentials } = await source.discover(discoverCtx);
+    const key = credentials.find((c) => c.nativeId === DANA_KEY_1)!;
+
+    // Act
+    const evidence = await source.investigate(key, DEPARTED_AT);
+
+    // Assess: the event before departure is not counted.
+    expect(evidence).toMatchObject({
+      accessKeyId: DANA_KEY_1,
+      events: 3,
+      firstEventAt: "2026-05-30T03:00:00.000Z",
+      lastEventAt: NOW.toISOString(),
+      distinctSourceIps: 2,
+      truncated: false,
+    });
+    expect(evidence.topEventNames).toBe("GetObject (2), GetCallerIdentity (1)");
+    expect(evidence.sourceIps).toBe("203.0.113.9 (2), 127.0.0.1 (1)");
+    expect(sb.calls()["cloudtrail:LookupEvents"]).toBe(1);
+  });
+
+  it("revokes each credential of the departed user, verifies it, and leaves others untouched", async () => {
+    // Prepare
+    const source = makeSource();
+    const before = await source.discover(discoverCtx);
+    const danas = before.credentials.filter((c) => c.principal === "dana.smith");
+    expect(danas.map((c) => c.kind).sort()).toEqual([
+      "access-key",
+      "access-key",
+      "console-password",
+      "service-specific-credential",
+      "ssh-key",
+      "sts-sessions",
+    ]);
+
+    // Act
+    const revoked = await Promise.all(danas.map((c) => source.revoke(c, revokeCtx)));
+    const verified = await Promise.all(danas.map((c) => source.verify(c, revokeCtx)));
+    const after = await source.discover(discoverCtx);
+
+    // Assess: every action done, every read-back verified.
+    expect(revoked.flat().map((r) => [r.status, r.error])).toEqual(
+      revoked.flat().map(() => ["done", undefined]),
+    );
+    expect(revoked.flat().map((r) => r.detail)).toEqual(
+      expect.arrayContaining([
+        `UpdateAccessKey ${DANA_KEY_1} Inactive (user dana.smith)`,
+        `UpdateAccessKey ${DANA_KEY_2} Inactive (user dana.smith)`,
+        "DeleteLoginProfile dana.smith",
+        expect.stringMatching(/^PutUserPolicy IamHygieneRevokeOlderSessions on user dana.smith/),
+        expect.stringMatching(/^PutRolePolicy IamHygieneRevokeOlderSessions on role admin/),
+      ]),
+    );
+    expect(verified.map((v) => [v.status, v.error])).toEqual(verified.map(() => ["verified", undefined]));
+
+    const user = sb.iam.users.get("dana.smith")!;
+    expect(user.accessKeys.map((k) => k.status)).toEqual(["Inactive", "Inactive"]);
+    expect(user.loginProfile).toBeUndefined();
+    expect(user.sshKeys[0]!.status).toBe("Inactive");
+    expect(user.serviceSpecificCredentials[0]!.status).toBe("Inactive");
+    const cutoff = (doc: string | undefined) => revokedBefore(decodePolicyDocument(doc!));
+    expect(cutoff(user.inlinePolicies.get(SESSION_REVOCATION_POLICY_NAME))).toEqual(DEPARTED_AT);
+    expect(cutoff(sb.iam.roles.get("admin")!.inlinePolicies.get(SESSION_REVOCATION_POLICY_NAME))).toEqual(
+      DEPARTED_AT,
+    );
+    expect(sb.iam.roles.get("readonly")!.inlinePolicies.size).toBe(0);
+    expect(sb.iam.roles.get("break-glass")!.inlinePolicies.size).toBe(0);
+
+    // The non-departed user is untouched.
+    const erin = sb.iam.users.get("erin.jones")!;
+    expect(erin.accessKeys.map((k) => [k.accessKeyId, k.status])).toEqual([[ERIN_KEY, "Active"]]);
+    expect(erin.loginProfile).toBeDefined();
+    expect(erin.inlinePolicies.size).toBe(0);
+
+    // Discovery (fresh calls for the matched user, whatever the cached report says) agrees.
+    const again = byId(after.credentials.filter((c) => c.principal === "dana.smith"));
+    expect(again.get(id("access-key", DANA_KEY_1))?.active).toBe(false);
+    expect(again.get(id("access-key", DANA_KEY_2))?.active).toBe(false);
+    expect(again.has(id("console-password", "dana.smith"))).toBe(false);
+    expect(again.get(id("ssh-key", "APKADANA00000000001"))?.active).toBe(false);
+    expect(again.get(id("service-specific-credential", "ACCADANA000000000001"))?.active).toBe(false);
+    expect(again.get(id("sts-sessions", "dana.smith"))).toMatchObject({
+      active: false,
+      details: { sessionsRevokedBefore: DEPARTED_AT.toISOString() },
+    });
+
+    // The departed key no longer works.
+    const stolen = new STSClient(
+      sandboxClientConfig(sb, { accessKeyId: DANA_KEY_1, secretAccessKey: DANA_SECRET }),
+    );
+    clients.push(stolen);
+    await expect(stolen.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({
+      name: "InvalidClientTokenId",
+    });
+  });
+
+  it("never moves a session-revocation cut-off earlier, and moves an older one later", async () => {
+    // Prepare: Dana's user already revokes sessions up to an hour ago (a human used the console).
+    const later = new Date("2026-06-01T11:00:00Z");
+    const policy = (at: string) => ({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Deny",
+          Action: ["*"],
+          Resource: ["*"],
+          Condition: { DateLessThan: { "aws:TokenIssueTime": at } },
+        },
+      ],
+    });
+    sb.seed(scenario({ danaPolicies: { [SESSION_REVOCATION_POLICY_NAME]: policy(later.toISOString()) } }));
+    sb.iam.roles
+      .get("admin")!
+      .inlinePolicies.set(SESSION_REVOCATION_POLICY_NAME, JSON.stringify(policy("2026-01-01T00:00:00Z")));
+    const source = makeSource();
+    const { credentials } = await source.discover(discoverCtx);
+    const sessions = credentials.find((c) => c.kind === "sts-sessions" && c.principal === "dana.smith")!;
+
+    // Act
+    const records = await source.revoke(sessions, revokeCtx);
+    const check = await source.verify(sessions, revokeCtx);
+
+    // Assess
+    expect(sessions.active).toBe(false);
+    expect(records.map((r) => r.detail)).toEqual([
+      "PutUserPolicy IamHygieneRevokeOlderSessions on user dana.smith: already denies sessions issued before 2026-06-01T11:00:00Z",
+      "PutRolePolicy IamHygieneRevokeOlderSessions on role admin: denies sessions issued before 2026-05-25T17:00:00Z",
+    ]);
+    const cutoff = (doc: string | undefined) => revokedBefore(decodePolicyDocument(doc!));
+    expect(
+      cutoff(sb.iam.users.get("dana.smith")!.inlinePolicies.get(SESSION_REVOCATION_POLICY_NAME)),
+    ).toEqual(later);
+    expect(cutoff(sb.iam.roles.get("admin")!.inlinePolicies.get(SESSION_REVOCATION_POLICY_NAME))).toEqual(
+      DEPARTED_AT,
+    );
+    expect(check.status).toBe("verified");
+  });
+
+  it("revokes a report-only key by its slot id, per key, and reads it back", async () => {
+    // Prepare
+    const source = makeSource();
+    const { credentials } = await source.discover(discoverCtx);
+    const erinKey = credentials.find((c) => c.id === id("access-key", "erin.jones#1"))!;
+
+    // Act
+    const [record] = await source.revoke(erinKey, revokeCtx);
+    const check = await source.verify(erinKey, revokeCtx);
+
+    // Assess
+    expect(record).toMatchObject({
+      status: "done",
+      detail: `UpdateAccessKey ${ERIN_KEY} Inactive (user erin.jones)`,
+    });
+    expect(check.status).toBe("verified");
+    expect(sb.iam.accessKeys.get(ERIN_KEY)!.status).toBe("Inactive");
+  });
+
+  it("reports a verification failure with what is still active", async () => {
+    // Prepare: revoke, then someone re-enables the key.
+    const source = makeSource();
+    const { credentials } = await source.discover(discoverCtx);
+    const key = credentials.find((c) => c.nativeId === DANA_KEY_2)!;
+    await source.revoke(key, revokeCtx);
+    sb.iam.accessKeys.get(DANA_KEY_2)!.status = "Active";
+
+    // Act
+    const check = await source.verify(key, revokeCtx);
+
+    // Assess
+    expect(check).toMatchObject({
+      type: "verify",
+      status: "failed",
+      error: { name: "CredentialStillActiveError" },
+    });
+  });
+
+  it("refuses to touch root credentials", async () => {
+    // Prepare
+    const source = makeSource();
+    const { credentials } = await source.discover(discoverCtx);
+    const root = credentials.find((c) => c.isRoot)!;
+
+    // Act
+    const records = await source.revoke(root, revokeCtx);
+
+    // Assess
+    expect(records[0]!.status).toBe("skipped");
+    expect(sb.iam.accessKeys.get("AKIAROOT000000000001")!.status).toBe("Active");
+  });
+
+  it("deletes quarantined keys only after the quarantine, and only while still inactive", async () => {
+    // Prepare: three keys revoked by a scan 40 days ago, one of them re-enabled since, one yesterday.
+    const source = makeSource({ aws: { deleteKeysAfterDays: 30 } });
+    const off = makeSource();
+    const { credentials } = await source.discover(discoverCtx);
+    const actions = [];
+    for (const native of [DANA_KEY_1, DANA_KEY_2]) {
+      const key = credentials.find((c) => c.nativeId === native)!;
+      const [record] = await source.revoke(key, { ...revokeCtx, now: new Date("2026-04-22T00:00:00Z") });
+      actions.push(record!);
+    }
+    const erinKey = credentials.find((c) => c.id === id("access-key", "erin.jones#1"))!;
+    const [erinRecord] = await source.revoke(erinKey, {
+      ...revokeCtx,
+      now: new Date("2026-05-31T00:00:00Z"),
+    });
+    sb.iam.accessKeys.get(DANA_KEY_2)!.status = "Active";
+    const quarantined = [...actions, erinRecord!].map((a) => quarantinedKeyOf(a)!);
+
+    // Act
+    const disabled = await off.purgeQuarantined(quarantined, NOW);
+    const purged = await source.purgeQuarantined(quarantined, NOW);
+
+    // Assess
+    expect(disabled.map((r) => r.status)).toEqual(["skipped", "skipped", "skipped"]);
+    expect(purged.map((r) => [r.status, r.detail.split(": ")[1]])).toEqual([
+      ["done", "inactive since 2026-04-22T00:00:00.000Z, deleted"],
+      ["skipped", "reactivated since it was revoked; a human decided to keep it"],
+      ["skipped", "in quarantine until 2026-06-30T00:00:00.000Z"],
+    ]);
+    expect(sb.iam.accessKeys.has(DANA_KEY_1)).toBe(false);
+    expect(sb.iam.accessKeys.has(DANA_KEY_2)).toBe(true);
+    expect(sb.iam.accessKeys.get(ERIN_KEY)!.status).toBe("Inactive");
+  });
+
+  it("completes discovery under IAM throttling, the SDK retrying", async () => {
+    // Prepare
+    sb.faults.set("iam:*", { throttleAboveRps: 4 });
+    const source = makeSource({ maxAttempts: 20, accountId: ACCOUNT });
+
+    // Act
+    const discovery = await source.discover(discoverCtx);
+
+    // Assess: same result as unthrottled, more requests than the source asked for.
+    expect(discovery.problems).toEqual([]);
+    expect(discovery.credentials.filter((c) => c.principal === "dana.smith")).toHaveLength(6);
+    const received = Object.entries(sb.calls())
+      .filter(([k]) => k.startsWith("iam:"))
+      .reduce((a, [, n]) => a + n, 0);
+    expect(received).toBeGreaterThan(discovery.stats["calls.total"]!);
+  });
+
+  it("turns a failure on one user into a problem and keeps what the report says", async () => {
+    // Prepare: every ListSSHPublicKeys fails (5xx), past the SDK's retries.
+    sb.faults.set("iam:ListSSHPublicKeys", { errorRate: 1 });
+    const source = makeSource({ maxAttempts: 2, accountId: ACCOUNT });
+
+    // Act
+    const discovery = await source.discover(discoverCtx);
+
+    // Assess
+    expect(discovery.problems).toEqual([
+      expect.objectContaining({ source: "aws-iam", subject: "dana.smith", errorName: "ServiceUnavailable" }),
+    ]);
+    const found = byId(discovery.credentials);
+    expect(found.get(id("access-key", "dana.smith#1"))).toMatchObject({
+      active: true,
+      details: { confirmed: false, confirmationFailed: true },
+    });
+    expect(found.get(id("console-password", "dana.smith"))).toMatchObject({ active: true, mfaEnabled: true });
+    expect(found.has(id("access-key", "erin.jones#1"))).toBe(true);
+  });
+
+  it("waits for a credential report that takes time to generate, with backoff", async () => {
+    // Prepare
+    const slow = await startSandbox({ scenario: scenario(), credentialReportDelayMs: 300 });
+    const settings = { ...sandboxClientConfig(slow), retryMode: "adaptive" };
+    const iam = new IAMClient(settings);
+    clients.push(iam);
+    const waits: number[] = [];
+    const source = new AwsIamSource({
+      iam,
+      accountId: ACCOUNT,
+      config: { ...config.sources["aws-iam"], reportPollMs: 50 },
+      ownership: config.ownership,
+      sleep: async (ms) => {
+        waits.push(ms);
+        await new Promise((r) => setTimeout(r, ms));
+      },
+    });
+
+    try {
+      // Act
+      const discovery = await source.discover(discoverCtx);
+
+      // Assess
+      expect(discovery.problems).toEqual([]);
+      expect(discovery.credentials.some((c) => c.id === id("access-key", "erin.jones#1"))).toBe(true);
+      expect(slow.calls()["iam:GenerateCredentialReport"]).toBeGreaterThan(1);
+      expect(waits.slice(0, 3)).toEqual([50, 100, 200]);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it("falls back to ListUsers and targeted calls when the report never comes", async () => {
+    // Prepare
+    const slow = await startSandbox({ scenario: scenario(), credentialReportDelayMs: 60_000 });
+    const iam = new IAMClient({ ...sandboxClientConfig(slow), retryMode: "adaptive" });
+    clients.push(iam);
+    const source = new AwsIamSource({
+      iam,
+      accountId: ACCOUNT,
+      config: { ...config.sources["aws-iam"], reportPollMs: 10 },
+      ownership: config.ownership,
+      sleep: async () => {},
+      reportTimeoutMs: 100,
+    });
+
+    try {
+      // Act
+      const discovery = await source.discover(discoverCtx);
+
+      // Assess
+      expect(discovery.problems).toEqual([
+        expect.objectContaining({ subject: "credential-report", errorName: "CredentialReportTimeoutError" }),
+      ]);
+      expect(discovery.credentials.some((c) => c.id === id("access-key", DANA_KEY_1))).toBe(true);
+      expect(discovery.credentials.some((c) => c.principal === "erin.jones")).toBe(false);
+    } finally {
+      await slow.close();
+    }
+  });
+});
