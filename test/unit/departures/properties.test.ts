@@ -145,12 +145,14 @@ const csvStyle = fc.record({
   trailingEol: fc.boolean(),
 });
 
+type CsvStyle = typeof csvStyle extends fc.Arbitrary<infer T> ? T : never;
+
 function quote(value: string, always: boolean): string {
   return always || /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
 /** Writes rows as CSV and returns the physical line each row starts on. */
-function toCsv(generated: readonly GeneratedRow[], style: fc.RecordValue<typeof csvStyle.__type>) {
+function toCsv(generated: readonly GeneratedRow[], style: CsvStyle) {
   const columns = style.order.map((field) => ({
     field,
     header: style.upper[FIELDS.indexOf(field)] ? field.toUpperCase() : field,
