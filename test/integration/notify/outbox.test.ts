@@ -157,8 +157,8 @@ describe("outbox delivery", () => {
     const manager = composition.messages.find((m) => m.kind === "manager")!;
     const key = messageOutboxKey(manager);
     expect(await store.claimOutbox(key, NOW)).toBe(true);
-    const entry = await store.getOutbox(key);
-    await notifier().send((entry?.payload as OutboxPayload & { type: "message" }).message);
+    const payload = (await store.getOutbox(key))?.payload as Extract<OutboxPayload, { type: "message" }>;
+    await notifier().send(payload.message);
     // ...and the run dies here: no markSent.
 
     // Act
