@@ -12,6 +12,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { STSClient } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
 
 /** Settings shared by every client. */
 export interface ClientSettings {
@@ -19,7 +20,7 @@ export interface ClientSettings {
   readonly maxAttempts?: number;
   readonly region?: string;
   /** Explicit credentials (e.g. an assumed role for an org-wide scan). @default the standard chain */
-  readonly credentials?: IAMClient["config"]["credentials"];
+  readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 }
 
 type ClientCtor<C> = new (config: Record<string, unknown>) => C;

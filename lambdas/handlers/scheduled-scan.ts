@@ -1,0 +1,66 @@
+/**
+ * The scan Lambda: on a schedule, when HR posts a departure (targeted), and when a new
+ * departures file lands in the bucket. Thin: parse the event, run the one use case, publish
+ * metrics, keep the report.
+ */
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import middy from "@middy/core";
+import { METRIC_NAMESPACE, scanMetrics } from "../observability.ts";
+import type { ScanReport, ScanRequest } from "../scan.ts";
+import { lambdaScanner } from "./lambda-runtime.ts";
+import { scanRequestFromEvent } from "./scan-events.ts";
+
+/** What the handler needs; tests pass their own. */
+export interface ScanHandlerDeps {
+  readonly scan: (request: ScanRequest) => Promise<ScanReport>;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+/** A short answer for the invoker (Scheduler, Step Functions, a person in the console). */
+export interface ScanHandlerResult {
+  readonly scanId: string;
+  readonly status: ScanReport["status"];
+  readonly findings: number;
+  readonly critical: number;
+  readonly revoked: number;
+  readonly brakeEngaged: boolean;
+}
+
+/** Builds the handler around its dependencies. */
+export function makeHandler(deps: ScanHandlerDeps) {
+  return middy<unknown, ScanHandlerResult>()
+    .use(injectLambdaContext(deps.logger))
+    .use(logMetrics(deps.metrics, { captureColdStartMetric: true }))
+    .handler(async (event) => {
+      const report = await deps.scan(scanRequestFromEvent(event));
+      for (const point of scanMetrics(report)) {
+        const metric = point.dimensions ? deps.metrics.singleMetric() : deps.metrics;
+        for (const [name, value] of Object.entries(point.dimensions ?? {})) metric.addDimension(name, value);
+        metric.addMetric(
+          point.name,
+          point.unit === "Seconds" ? MetricUnit.Seconds : MetricUnit.Count,
+          point.value,
+        );
+      }
+      return {
+        scanId: report.scanId,
+        status: report.status,
+        findings: report.plan.items.length,
+        critical: report.plan.counts.critical,
+        revoked: report.plan.items.filter((i) =>
+          i.actions.some((a) => a.type === "verify" && a.status === "verified"),
+        ).length,
+        brakeEngaged: report.plan.brake.engaged,
+      };
+    });
+}
+
+const logger = new Logger({ serviceName: "iam-hygiene" });
+const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: "iam-hygiene" });
+
+/** The deployed handler: configuration and clients are built once per cold start. */
+export const handler = makeHandler({ scan: lambdaScanner(logger), logger, metrics });
