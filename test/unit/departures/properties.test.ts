@@ -74,7 +74,8 @@ const corruption = fc.constantFrom(
   "control-alias",
 );
 
-function generatedRow(index: number): fc.Arbitrary<GeneratedRow> {
+/** A row, built once its index (which makes its ids unique) is known. */
+function rowBuilder(): fc.Arbitrary<(index: number) => GeneratedRow> {
   return fc
     .record({
       identity: fc.constantFrom("both", "email", "id"),
@@ -86,7 +87,7 @@ function generatedRow(index: number): fc.Arbitrary<GeneratedRow> {
       corrupt: fc.option(corruption, { freq: 3, nil: undefined }),
       garbage: fc.string({ maxLength: 6 }),
     })
-    .map(({ identity, name, departure, manager, slack, aliases, corrupt, garbage }) => {
+    .map(({ identity, name, departure, manager, slack, aliases, corrupt, garbage }) => (index: number) => {
       const row: Row = { departed_at: departure.text };
       if (identity !== "id") row.email = `p${index}@example.com`;
       if (identity !== "email") row.employee_id = `E${index}`;
@@ -128,11 +129,7 @@ function generatedRow(index: number): fc.Arbitrary<GeneratedRow> {
     });
 }
 
-const rows = fc
-  .integer({ min: 0, max: 8 })
-  .chain((n) =>
-    n === 0 ? fc.constant([]) : fc.tuple(...Array.from({ length: n }, (_, i) => generatedRow(i))),
-  );
+const rows = fc.array(rowBuilder(), { maxLength: 8 }).map((builders) => builders.map((build, i) => build(i)));
 
 const csvStyle = fc.record({
   eol: fc.constantFrom("\n", "\r\n"),
