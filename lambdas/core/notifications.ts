@@ -449,7 +449,7 @@ function composeTickets(input: CompositionInput): TicketGroup[] {
       incident,
       account,
       subject,
-      summary: `${count(items.length, "credential")} of ${subject} in ${accountLabel(account)} need a human (highest severity: ${severity}).`,
+      summary: `${count(items.length, "credential")} of ${subject} in ${accountLabel(account)} ${items.length === 1 ? "needs" : "need"} a human (highest severity: ${severity}).`,
       credentials,
       findingIds,
       ...(input.reportUrl !== undefined ? { reportUrl: input.reportUrl } : {}),

@@ -198,16 +198,17 @@ export function renderSlackBlocks(message: ComposedMessage, options: RenderOptio
     const link = options.ticketLinks?.[key];
     return link !== undefined ? `<${link}|${key}>` : key;
   });
+  // Values from the message are text; only the ticket links below are mrkdwn built here.
   const fields = [
-    ...message.fields.map((f) =>
-      f.label === "Severity"
-        ? { label: f.label, value: `${SEVERITY_EMOJI[f.value] ?? ""} ${f.value}`.trim() }
-        : f,
-    ),
+    ...message.fields.map((f) => ({
+      label: f.label,
+      value:
+        f.label === "Severity" ? `${SEVERITY_EMOJI[f.value] ?? ""} ${f.value}`.trim() : escapeMrkdwn(f.value),
+    })),
     ...(message.kind !== "digest" &&
     message.account !== undefined &&
     !message.fields.some((f) => f.label === "Account")
-      ? [{ label: "Account", value: accountLabel(message.account) }]
+      ? [{ label: "Account", value: escapeMrkdwn(accountLabel(message.account)) }]
       : []),
     {
       label: "What was done",
