@@ -256,8 +256,10 @@ async function confirmUser(
     // NoSuchEntity is how IAM says "this user has no console password".
     if (!isAwsError(error, "NoSuchEntity")) throw error;
   }
+  // MFA only matters for the password-without-MFA hygiene rule, so the report's `mfa_active`
+  // (at most four hours old) is good enough; only a user the report has not seen is asked.
   let mfaEnabled = entry.row?.mfaActive ?? false;
-  if (login) {
+  if (login && !entry.row) {
     const mfa = await calls.run("iam:ListMFADevices", () =>
       iam.send(new ListMFADevicesCommand({ UserName })),
     );

@@ -477,7 +477,7 @@ describe("AwsIamSource against the sandbox", () => {
 
   it("completes discovery under IAM throttling, the SDK retrying", async () => {
     // Prepare
-    sb.faults.set("iam:*", { throttleAboveRps: 4 });
+    sb.faults.set("iam:*", { throttleAboveRps: 8 });
     const source = makeSource({ maxAttempts: 20, accountId: ACCOUNT });
 
     // Act
