@@ -3,10 +3,15 @@
  * must reach the signature check untouched, so no body-parsing middleware; everything is in
  * `lambdas/departures/webhook.ts`. Unexpected errors become a JSON 500.
  */
+import { Logger } from "@aws-lambda-powertools/logger";
+import { InvokeCommand } from "@aws-sdk/client-lambda";
 import middy from "@middy/core";
 import httpErrorHandler from "@middy/http-error-handler";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { handleDepartureWebhook, type WebhookDeps } from "../departures/webhook.ts";
+import { systemClock } from "../wiring.ts";
+import { lambdaRuntime } from "./lambda-runtime.ts";
+import { targetedScanEvent } from "./scan-events.ts";
 
 export type { ScanTriggerRequest, WebhookDeps } from "../departures/webhook.ts";
 export { signWebhookBody } from "../departures/webhook.ts";
@@ -36,3 +41,41 @@ export function makeHandler(deps: WebhookDeps) {
       ),
     );
 }
+
+const logger = new Logger({ serviceName: "iam-hygiene-webhook" });
+
+/**
+ * The deployed handler. The store and config come from the shared Lambda runtime; the HMAC
+ * secret from `WEBHOOK_SECRET_ARN`; accepted departures start a targeted scan by an
+ * asynchronous invoke of `SCAN_FUNCTION_NAME`, so HR's click reaches revocation in seconds.
+ */
+export const handler = makeHandler({
+  get store() {
+    return lambdaRuntime(logger).store;
+  },
+  secret: () => {
+    const arn = process.env.WEBHOOK_SECRET_ARN;
+    if (!arn) return Promise.reject(new Error("WEBHOOK_SECRET_ARN is not set"));
+    return lambdaRuntime(logger).secrets.resolve({ secretArn: arn });
+  },
+  triggerScan: async ({ people, eventId }) => {
+    const functionName = process.env.SCAN_FUNCTION_NAME;
+    if (!functionName) throw new Error("SCAN_FUNCTION_NAME is not set");
+    await lambdaRuntime(logger)
+      .clients.lambda()
+      .send(
+        new InvokeCommand({
+          FunctionName: functionName,
+          InvocationType: "Event",
+          Payload: new TextEncoder().encode(
+            JSON.stringify(targetedScanEvent(`hr-webhook:${eventId}`, eventId, people)),
+          ),
+        }),
+      );
+  },
+  clock: systemClock,
+  get timeZone() {
+    return lambdaRuntime(logger).config.departures.timeZone;
+  },
+  logger: { warn: (message: string, ...extra: unknown[]) => logger.warn(message, { extra }) },
+});
