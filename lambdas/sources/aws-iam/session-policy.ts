@@ -40,8 +40,9 @@ export class PolicyDocumentError extends Error {
 }
 
 /**
- * Formats the cut-off for the condition. IAM compares at whole seconds in practice, so the
- * instant is rounded up: a token issued in the same second as the departure is denied too.
+ * Formats the cut-off for the condition, in whole seconds as the console writes it. The
+ * instant is rounded up, never down, so the written cut-off is never earlier than asked: a
+ * token issued in the same second as the departure is denied too.
  * Date condition operators: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Date
  */
 export function formatIssueTime(at: Date): string {
