@@ -313,22 +313,24 @@ async function sweep(
   const observedAt = deps.clock.now();
   const out = await mapLimited(candidates, deps.config.concurrency, async (user) => {
     const username = user.Username!;
-    let lastUsed: LastUse | null | undefined;
+    let lastUsed: LastUse | undefined;
     let basis: string;
     let since: Date | undefined;
     if (facts.authEvents) {
+      let signIn: LastUse | null;
       try {
-        lastUsed = await lastSuccessfulSignIn(deps.calls, facts.region, facts.userPoolId, username);
+        signIn = await lastSuccessfulSignIn(deps.calls, facts.region, facts.userPoolId, username);
       } catch (error) {
         problem(`${facts.userPoolId}/${username} auth events`, error);
         return undefined;
       }
-      basis = lastUsed
+      // Auth events only go back to when advanced security was turned on: no event is not "never
+      // used", so `lastUsed` stays unknown and the user's creation date stands in.
+      lastUsed = signIn ?? undefined;
+      basis = signIn
         ? "AdminListUserAuthEvents"
         : "AdminListUserAuthEvents (no successful sign-in recorded): UserCreateDate";
-      since = lastUsed ? lastUsed.at : user.UserCreateDate;
-      // Auth events only go back to when advanced security was turned on: no event is not "never".
-      if (!lastUsed) lastUsed = undefined;
+      since = signIn ? signIn.at : user.UserCreateDate;
     } else {
       basis = "UserLastModifiedDate";
       since = user.UserLastModifiedDate ?? user.UserCreateDate;
