@@ -7,17 +7,21 @@ import { dirname } from "node:path";
 import { AwsClients, type ClientSettings } from "./aws-clients.ts";
 import type { Config } from "./config.ts";
 import type { Clock } from "./core/clock.ts";
+import { composeNotifications } from "./core/notifications.ts";
 import type { CredentialSource } from "./core/ports/credential-source.ts";
 import type { DepartureList } from "./core/ports/departure-source.ts";
+import type { Notifier } from "./core/ports/notifier.ts";
 import type { AuditLog, Store } from "./core/ports/store.ts";
+import type { TicketSink } from "./core/ports/ticket-sink.ts";
 import { assessList } from "./departures/sanity.ts";
 import { departureSourceFromConfig } from "./departures/sources.ts";
-import type { ScanDependencies, ScanLogger } from "./scan.ts";
+import { deliver, enqueueForScan, notifierFromConfig, ticketSinkFromConfig } from "./notify/index.ts";
+import type { NotifyInput, NotifyOutcome, ScanDependencies, ScanLogger } from "./scan.ts";
 import { SecretResolver } from "./secrets.ts";
 import { AwsIamSource } from "./sources/aws-iam/index.ts";
 import { type GitHubSource, githubSourceFromConfig } from "./sources/github/index.ts";
 import { GoogleWorkspaceSource, parseServiceAccountKey } from "./sources/google-workspace/index.ts";
-import { OktaSource } from "./sources/okta/index.ts";
+import { oktaSourceFromConfig } from "./sources/okta/index.ts";
 import { auditLogFromConfig, storeFromConfig } from "./store/index.ts";
 
 /** The system clock: the only place outside tests where time is read. */
@@ -113,13 +117,7 @@ export async function sourcesFromConfig(runtime: Runtime): Promise<CredentialSou
   }
   const okta = config.sources.okta;
   if (okta?.enabled) {
-    sources.push(
-      new OktaSource({
-        orgUrl: okta.orgUrl,
-        apiToken: await secrets.resolve(okta.apiToken),
-        clearSessions: okta.clearSessions,
-      }),
-    );
+    sources.push(oktaSourceFromConfig(okta, await secrets.resolve(okta.apiToken)));
   }
   const github = config.sources.github;
   if (github?.enabled) {
@@ -129,6 +127,71 @@ export async function sourcesFromConfig(runtime: Runtime): Promise<CredentialSou
     sources.push(source);
   }
   return sources;
+}
+
+/** The Slack notifier and ticket sink the configuration asks for, secrets resolved. */
+export async function deliveryAdaptersFromConfig(
+  runtime: Runtime,
+): Promise<{ notifier?: Notifier; ticketSink?: TicketSink }> {
+  const { config, secrets } = runtime;
+  const slack = config.notifications.slack;
+  const notifier = slack?.enabled ? notifierFromConfig(slack, await secrets.resolve(slack.token)) : undefined;
+  const tickets = config.tickets;
+  const ticketSink = tickets
+    ? ticketSinkFromConfig(
+        tickets,
+        await secrets.resolve(tickets.type === "jira" ? tickets.apiToken : tickets.token),
+      )
+    : undefined;
+  return { ...(notifier ? { notifier } : {}), ...(ticketSink ? { ticketSink } : {}) };
+}
+
+/**
+ * The notification step of a scan: compose grouped messages and tickets, put them in the
+ * outbox (idempotent by key), then deliver whatever is due, this run's and earlier runs'.
+ * With no Slack and no tickets configured nothing is enqueued: there is nobody to tell.
+ */
+export function notificationStep(
+  runtime: Runtime,
+  adapters: { notifier?: Notifier; ticketSink?: TicketSink },
+): ((input: NotifyInput) => Promise<NotifyOutcome>) | undefined {
+  const { notifier, ticketSink } = adapters;
+  if (!notifier && !ticketSink) return undefined;
+  const { config, store } = runtime;
+  return async ({ plan, resolved, now }) => {
+    const composition = composeNotifications({
+      items: plan.items,
+      mode: plan.mode,
+      resolved,
+      brake: plan.brake,
+      notifyManagers: config.notifications.slack?.notifyManagers ?? true,
+      notifyOwners: config.notifications.slack?.notifyOwners ?? true,
+    });
+    const enqueued = await enqueueForScan(store, composition, now, {
+      messages: notifier !== undefined,
+      tickets: ticketSink !== undefined,
+    });
+    const report = await deliver({
+      store,
+      now,
+      ...(notifier ? { notifier } : {}),
+      ...(ticketSink ? { ticketSink } : {}),
+    });
+    const pending = (await store.dueOutbox(new Date(8.64e15), 1000)).length;
+    return {
+      enqueued,
+      sent: report.sent.length + report.recovered.length,
+      failed: report.failed.length + report.dead.length,
+      pending,
+      details: {
+        messages: composition.messages.length,
+        tickets: composition.tickets.length,
+        resolutions: composition.resolutions.length,
+        dead: report.dead.map((d) => d.key),
+        errors: report.failed.map((f) => f.error ?? "unknown"),
+      },
+    };
+  };
 }
 
 /** Everything `runScan` needs, from one runtime. `overrides` lets a caller swap one adapter (targeted scans). */
@@ -167,10 +230,12 @@ export async function scanDependencies(
     }
     return assessed;
   };
+  const notify = notificationStep(runtime, await deliveryAdaptersFromConfig(runtime));
   return {
     config,
     clock: runtime.clock,
     sources: await sourcesFromConfig(runtime),
+    ...(notify ? { notify } : {}),
     ...(departures ? { departures } : {}),
     store,
     ...(runtime.audit ? { audit: runtime.audit } : {}),
