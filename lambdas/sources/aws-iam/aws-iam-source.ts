@@ -57,7 +57,7 @@ const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTim
 /** IAM credentials of one AWS account, discovered at O(1) + O(departed users) calls. */
 export class AwsIamSource implements CredentialSource {
   readonly id = "aws-iam" as const;
-  /** Calls made by this instance, by operation (what `Discovery.stats` reports). */
+  /** Calls made by revocation, verification and investigation, by operation. */
   readonly calls = new CallCounter();
   readonly #options: AwsIamSourceOptions;
   readonly #sleep: (ms: number) => Promise<void>;
@@ -77,12 +77,12 @@ export class AwsIamSource implements CredentialSource {
     if (options.accountId !== undefined) this.#accountId = Promise.resolve(options.accountId);
   }
 
-  /** The account id: given, or from STS GetCallerIdentity (once). */
-  accountId(): Promise<string> {
+  /** The account id: given, or from STS GetCallerIdentity (once), counted in `calls`. */
+  accountId(calls: CallCounter = this.calls): Promise<string> {
     if (this.#accountId) return this.#accountId;
     const sts = this.#options.sts;
     if (!sts) return Promise.reject(new AccountIdUnavailableError("give accountId or an STS client"));
-    const pending = this.calls
+    const pending = calls
       .run("sts:GetCallerIdentity", () => sts.send(new GetCallerIdentityCommand({})))
       .then((who) => {
         if (!who.Account) throw new AccountIdUnavailableError("GetCallerIdentity returned no account");
@@ -100,22 +100,24 @@ export class AwsIamSource implements CredentialSource {
 
   /** Discovers the account's credentials. Never throws: failures become `problems`. */
   async discover(ctx: DiscoverContext): Promise<Discovery> {
+    // Each run counts its own calls, so `stats` describe this discovery alone.
+    const calls = new CallCounter();
     let accountId: string;
     try {
-      accountId = await this.accountId();
+      accountId = await this.accountId(calls);
     } catch (error) {
       const { name, message } = errorInfo(error);
       return {
         credentials: [],
         problems: [{ source: "aws-iam", subject: "account", errorName: name, message }],
-        stats: this.calls.stats(),
+        stats: calls.stats(),
         notes: [],
       };
     }
     return discoverAccount(
       {
         iam: this.#options.iam,
-        calls: this.calls,
+        calls,
         accountId,
         config: this.#options.config,
         ownership: this.#options.ownership,

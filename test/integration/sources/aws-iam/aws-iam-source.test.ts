@@ -288,6 +288,7 @@ describe("AwsIamSource against the sandbox", () => {
     // Act
     const revoked = await Promise.all(danas.map((c) => source.revoke(c, revokeCtx)));
     const verified = await Promise.all(danas.map((c) => source.verify(c, revokeCtx)));
+    sb.resetCalls();
     const after = await source.discover(discoverCtx);
 
     // Assess: every action done, every read-back verified.
@@ -324,7 +325,9 @@ describe("AwsIamSource against the sandbox", () => {
     expect(erin.loginProfile).toBeDefined();
     expect(erin.inlinePolicies.size).toBe(0);
 
-    // Discovery (fresh calls for the matched user, whatever the cached report says) agrees.
+    // Discovery (fresh calls for the matched user, whatever the cached report says) agrees,
+    // and its stats count its own calls only.
+    expect(after.stats["calls.total"]).toBe(Object.values(sb.calls()).reduce((a, b) => a + b, 0));
     const again = byId(after.credentials.filter((c) => c.principal === "dana.smith"));
     expect(again.get(id("access-key", DANA_KEY_1))?.active).toBe(false);
     expect(again.get(id("access-key", DANA_KEY_2))?.active).toBe(false);
