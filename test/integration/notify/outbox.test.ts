@@ -25,9 +25,9 @@ import {
 } from "../../../lambdas/notify/outbox.ts";
 import { createSlackWebClient, SlackNotifier } from "../../../lambdas/notify/slack.ts";
 import { LocalDirectoryStore } from "../../../lambdas/store/local.ts";
-import { FakeGitHubIssues } from "../../support/fakes/github-issues.ts";
-import { FakeJira } from "../../support/fakes/jira.ts";
-import { FakeSlack } from "../../support/fakes/slack.ts";
+import { FakeGitHubIssues } from "../../../sandbox/providers/github-issues.ts";
+import { FakeJira } from "../../../sandbox/providers/jira.ts";
+import { FakeSlack } from "../../../sandbox/providers/slack.ts";
 import { item, NOW, threeKeysOfJane } from "../../unit/notify/plan-items.ts";
 
 const SECURITY = "CSECURITY";

@@ -11,7 +11,7 @@ import {
   githubPermissions,
   githubSourceFromConfig,
 } from "../../../lambdas/sources/github/index.ts";
-import { FakeGitHubOrg } from "../../support/fakes/github-org.ts";
+import { FakeGitHubOrg } from "../../../sandbox/providers/github-org.ts";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
 

@@ -12,7 +12,7 @@ import {
   googleWorkspacePermissions,
   parseServiceAccountKey,
 } from "../../../lambdas/sources/google-workspace/index.ts";
-import { type FakeGoogle, type FakeGoogleUser, startGoogleFake } from "../../support/fakes/google.ts";
+import { type FakeGoogle, type FakeGoogleUser, startGoogleFake } from "../../../sandbox/providers/google.ts";
 
 const NOW = new Date("2025-03-01T12:00:00Z");
 const DEPARTED = new Date("2025-02-20T00:00:00Z");

@@ -6,7 +6,7 @@ import type {
   RevokeContext,
 } from "../../../lambdas/core/ports/credential-source.ts";
 import { OktaSource, oktaPermissions, oktaSourceFromConfig } from "../../../lambdas/sources/okta/index.ts";
-import { FakeOkta } from "../../support/fakes/okta.ts";
+import { FakeOkta } from "../../../sandbox/providers/okta.ts";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
 const CLIENT = { client_id: "0oa1mobileapp", client_name: "Expenses mobile" };

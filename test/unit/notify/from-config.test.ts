@@ -2,9 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../lambdas/config.ts";
 import { composeNotifications } from "../../../lambdas/core/notifications.ts";
 import { notifierFromConfig, ticketSinkFromConfig } from "../../../lambdas/notify/index.ts";
-import { FakeGitHubIssues } from "../../support/fakes/github-issues.ts";
-import { FakeJira } from "../../support/fakes/jira.ts";
-import { FakeSlack } from "../../support/fakes/slack.ts";
+import { FakeGitHubIssues } from "../../../sandbox/providers/github-issues.ts";
+import { FakeJira } from "../../../sandbox/providers/jira.ts";
+import { FakeSlack } from "../../../sandbox/providers/slack.ts";
 import { item, threeKeysOfJane } from "./plan-items.ts";
 
 describe("adapters from configuration", () => {

@@ -5,7 +5,7 @@ import { composeNotifications } from "../../../lambdas/core/notifications.ts";
 import { DeliveryError } from "../../../lambdas/core/ports/notifier.ts";
 import { revisionMarker } from "../../../lambdas/core/ports/ticket-sink.ts";
 import { GitHubIssuesSink } from "../../../lambdas/notify/github-issues.ts";
-import { FakeGitHubIssues } from "../../support/fakes/github-issues.ts";
+import { FakeGitHubIssues } from "../../../sandbox/providers/github-issues.ts";
 import { item } from "./plan-items.ts";
 
 function ticketFor(nativeIds: string[]): TicketGroup {

@@ -4,7 +4,7 @@ import type { TicketGroup, TicketResolution } from "../../../lambdas/core/notifi
 import { composeNotifications } from "../../../lambdas/core/notifications.ts";
 import { DeliveryError } from "../../../lambdas/core/ports/notifier.ts";
 import { JiraTicketSink } from "../../../lambdas/notify/jira.ts";
-import { FakeJira } from "../../support/fakes/jira.ts";
+import { FakeJira } from "../../../sandbox/providers/jira.ts";
 import { item } from "./plan-items.ts";
 
 function ticketFor(nativeIds: string[]): TicketGroup {

@@ -4,7 +4,7 @@ import type { ComposedMessage } from "../../../lambdas/core/notifications.ts";
 import { composeNotifications } from "../../../lambdas/core/notifications.ts";
 import { DeliveryError } from "../../../lambdas/core/ports/notifier.ts";
 import { createSlackWebClient, SLACK_EVENT_TYPE, SlackNotifier } from "../../../lambdas/notify/slack.ts";
-import { FakeSlack } from "../../support/fakes/slack.ts";
+import { FakeSlack } from "../../../sandbox/providers/slack.ts";
 import { person, threeKeysOfJane } from "./plan-items.ts";
 
 const SECURITY = "CSECURITY";

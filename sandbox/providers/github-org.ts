@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { CredentialAuthorization, PatGrant } from "../../../lambdas/sources/github/index.ts";
+import type { CredentialAuthorization, PatGrant } from "../../lambdas/sources/github/index.ts";
 
 /** One request the fake answered. */
 export interface RecordedGitHubCall {
