@@ -1,4 +1,6 @@
 import {
+  AdminDeleteUserCommand,
+  AdminEnableUserCommand,
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
   NotAuthorizedException,
@@ -397,17 +399,63 @@ describe("AwsCognitoSource against the sandbox", () => {
     await expect(refresh(ND_CLIENT, tokens.RefreshToken!)).rejects.toBeInstanceOf(NotAuthorizedException);
   });
 
+  it("fails verify when someone re-enabled the user, and never touches an unconfigured pool", async () => {
+    // Prepare
+    const source = newSource();
+    const discovery = await source.discover(discoverContext([jane]));
+    const credential = byNative(discovery.credentials, `${CUSTOMERS}/jane`);
+    await source.revoke(credential, revokeContext);
+    await idp.send(new AdminEnableUserCommand({ UserPoolId: CUSTOMERS, Username: "jane" }));
+    const foreign = { ...credential, nativeId: "us-east-1_Elsewhere/jane" };
+
+    // Act
+    const verify = await source.verify(credential, revokeContext);
+    const foreignRecords = await source.revoke(foreign, revokeContext);
+
+    // Assess
+    expect(verify).toMatchObject({ status: "failed", error: { name: "CognitoUserStillEnabledError" } });
+    expect(foreignRecords).toEqual([
+      expect.objectContaining({ status: "skipped", detail: expect.stringContaining("is not configured") }),
+    ]);
+  });
+
+  it("skips revoking a user deleted since discovery, and verifies it as gone", async () => {
+    // Prepare
+    const source = newSource();
+    const discovery = await source.discover(discoverContext([jane]));
+    const credential = byNative(discovery.credentials, `${CUSTOMERS}/jane`);
+    await idp.send(new AdminDeleteUserCommand({ UserPoolId: CUSTOMERS, Username: "jane" }));
+
+    // Act
+    const records = await source.revoke(credential, revokeContext);
+    const verify = await source.verify(credential, revokeContext);
+
+    // Assess
+    expect(records.map((r) => r.status)).toEqual(["skipped"]);
+    expect(verify.status).toBe("verified");
+  });
+
   it("completes under a ListUsers throttle of 2 requests per second", async () => {
     // Prepare
     sb.faults.set("cognito-idp:ListUsers", { throttleAboveRps: 2 });
     const people = [jane, sam, ext, dora, uma, nobody];
 
+    const source = newSource({
+      sources: {
+        "aws-cognito": { requestsPerSecond: 100, concurrency: 4, pools: [{ userPoolId: CUSTOMERS }] },
+      },
+    });
+
     // Act
-    const discovery = await newSource().discover(discoverContext(people));
+    const discovery = await source.discover(discoverContext(people));
 
     // Assess
     expect(discovery.problems).toEqual([]);
-    expect(discovery.credentials.filter((c) => c.details?.poolId === CUSTOMERS)).toHaveLength(6);
+    expect(discovery.credentials).toHaveLength(6);
+    // The sandbox counted refused requests too: throttling did happen and was absorbed.
+    expect(sb.calls()["cognito-idp:ListUsers"]).toBeGreaterThan(
+      discovery.stats["calls.cognito-idp:ListUsers"]!,
+    );
   }, 120_000);
 
   it("looks 50 customers up in a 1,000,000-user pool at one call per person, never walking it", async () => {
