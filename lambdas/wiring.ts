@@ -18,6 +18,7 @@ import { departureSourceFromConfig } from "./departures/sources.ts";
 import { deliver, enqueueForScan, notifierFromConfig, ticketSinkFromConfig } from "./notify/index.ts";
 import type { NotifyInput, NotifyOutcome, ScanDependencies, ScanLogger } from "./scan.ts";
 import { SecretResolver } from "./secrets.ts";
+import { AwsCognitoSource } from "./sources/aws-cognito/index.ts";
 import { AwsIamSource } from "./sources/aws-iam/index.ts";
 import { type GitHubSource, githubSourceFromConfig } from "./sources/github/index.ts";
 import { GoogleWorkspaceSource, parseServiceAccountKey } from "./sources/google-workspace/index.ts";
@@ -99,6 +100,10 @@ export async function sourcesFromConfig(runtime: Runtime): Promise<CredentialSou
         clock,
       }),
     );
+  }
+  const cognito = config.sources["aws-cognito"];
+  if (cognito.enabled && cognito.pools.length > 0) {
+    sources.push(new AwsCognitoSource({ cognito: (region) => clients.cognito(region), config: cognito }));
   }
   const google = config.sources["google-workspace"];
   if (google?.enabled) {

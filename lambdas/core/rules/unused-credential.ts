@@ -13,6 +13,7 @@ const USAGE_TRACKED: ReadonlySet<CredentialKind> = new Set([
   "refresh-token",
   "personal-access-token",
   "sso-authorization",
+  "cognito-sessions",
 ]);
 
 /**
