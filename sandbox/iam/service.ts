@@ -59,6 +59,77 @@ function roleShape(role: IamRole, detailed: boolean): Record<string, unknown> {
   };
 }
 
+/** The entity types `GetAccountAuthorizationDetails` can be filtered on, in the order it lists them. */
+const AUTHORIZATION_DETAIL_TYPES = [
+  "User",
+  "Group",
+  "Role",
+  "LocalManagedPolicy",
+  "AWSManagedPolicy",
+] as const;
+type AuthorizationDetailType = (typeof AUTHORIZATION_DETAIL_TYPES)[number];
+
+/** Inline policies as `GetAccountAuthorizationDetails` lists them: documents URL-encoded (RFC 3986). */
+function policyDetailList(policies: Map<string, string>): Record<string, unknown>[] {
+  return [...policies].map(([PolicyName, doc]) => ({ PolicyName, PolicyDocument: encodeURIComponent(doc) }));
+}
+
+/** A `UserDetail`: https://docs.aws.amazon.com/IAM/latest/APIReference/API_UserDetail.html */
+function userDetail(user: IamUser): Record<string, unknown> {
+  return {
+    Path: user.path,
+    UserName: user.userName,
+    UserId: user.userId,
+    Arn: user.arn,
+    CreateDate: user.createdAt,
+    UserPolicyList: policyDetailList(user.inlinePolicies),
+    // The sandbox has no groups or managed policies: AWS sends these lists empty then.
+    GroupList: [],
+    AttachedManagedPolicies: [],
+    Tags: user.tags.size > 0 ? tagList(user.tags) : undefined,
+  };
+}
+
+/** A `RoleDetail`: https://docs.aws.amazon.com/IAM/latest/APIReference/API_RoleDetail.html */
+function roleDetail(role: IamRole): Record<string, unknown> {
+  return {
+    Path: role.path,
+    RoleName: role.roleName,
+    RoleId: role.roleId,
+    Arn: role.arn,
+    CreateDate: role.createdAt,
+    AssumeRolePolicyDocument: encodeURIComponent(role.assumeRolePolicy),
+    InstanceProfileList: [],
+    RolePolicyList: policyDetailList(role.inlinePolicies),
+    AttachedManagedPolicies: [],
+    Tags: role.tags.size > 0 ? tagList(role.tags) : undefined,
+    RoleLastUsed: {
+      LastUsedDate: role.lastUsedAt,
+      Region: role.lastUsedAt ? role.lastUsedRegion : undefined,
+    },
+  };
+}
+
+/** `Filter.member.N` values; every entity type when none is given, as IAM does. */
+function authorizationDetailFilter(params: Params): Set<AuthorizationDetailType> {
+  const given: string[] = [];
+  for (const [key, value] of params) if (/^Filter\.member\.\d+$/.test(key)) given.push(value);
+  if (given.length === 0) return new Set(AUTHORIZATION_DETAIL_TYPES);
+  const out = new Set<AuthorizationDetailType>();
+  for (const value of given) {
+    const type = AUTHORIZATION_DETAIL_TYPES.find((t) => t === value);
+    if (!type) {
+      throw new SandboxServiceError(
+        "ValidationError",
+        `1 validation error detected: Value '[${given.join(", ")}]' at 'filter' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [${AUTHORIZATION_DETAIL_TYPES.join(", ")}]]`,
+        400,
+      );
+    }
+    out.add(type);
+  }
+  return out;
+}
+
 /**
  * The IAM Query API over an `IamState`. Each handler takes the form parameters and returns
  * the `<ActionResult>` content, or throws a `SandboxServiceError` with IAM's error code.
@@ -467,6 +538,29 @@ export class IamService {
       const role = this.#role(required(p, "RoleName"));
       const { items, ...rest } = page([...role.inlinePolicies.keys()], p);
       return { PolicyNames: items, ...rest };
+    },
+    ListRoleTags: (p) => {
+      const role = this.#role(required(p, "RoleName"));
+      const { items, ...rest } = page(tagList(role.tags), p);
+      return { Tags: items, ...rest };
+    },
+    // One page holds up to MaxItems entities of every requested type, users first, then
+    // roles (the sandbox has no groups or managed policies); the Marker walks that sequence.
+    // https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html
+    GetAccountAuthorizationDetails: (p) => {
+      const filter = authorizationDetailFilter(p);
+      const entities: Array<{ user: IamUser } | { role: IamRole }> = [
+        ...(filter.has("User") ? [...this.state.users.values()].map((user) => ({ user })) : []),
+        ...(filter.has("Role") ? [...this.state.roles.values()].map((role) => ({ role })) : []),
+      ];
+      const { items, ...rest } = page(entities, p);
+      return {
+        UserDetailList: items.flatMap((e) => ("user" in e ? [userDetail(e.user)] : [])),
+        GroupDetailList: [],
+        RoleDetailList: items.flatMap((e) => ("role" in e ? [roleDetail(e.role)] : [])),
+        Policies: [],
+        ...rest,
+      };
     },
     GenerateCredentialReport: () => {
       const report = this.state.credentialReport;
