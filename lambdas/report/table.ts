@@ -11,7 +11,7 @@ import { type JsonFinding, type ReportMeta, toJsonReport } from "./json.ts";
 export interface TableOptions {
   /** ANSI colours for severities and outcomes. @default false */
   readonly color?: boolean;
-  /** Total width the table may take. @default 120 */
+  /** Total width the table may take. @default 140 */
   readonly width?: number;
   /** At most this many finding rows; a last line says how many were left out. @default 50 */
   readonly maxRows?: number;
@@ -71,13 +71,13 @@ function columns(width: number): Column[] {
       value: (f) => f.severity.toUpperCase(),
       colour: (f) => SEVERITY_COLOUR[f.severity],
     },
-    { title: "RULE", width: 24, value: (f) => f.rule },
-    { title: "SOURCE", width: 16, value: (f) => f.source ?? "run" },
-    { title: "PRINCIPAL", width: 18, value: (f) => f.principal ?? "" },
+    { title: "RULE", width: 22, value: (f) => f.rule },
+    { title: "SOURCE", width: 12, value: (f) => f.source ?? "run" },
+    { title: "PRINCIPAL", width: 16, value: (f) => f.principal ?? "" },
     { title: "PERSON", width: 22, value: (f) => f.person?.email ?? f.person?.employeeId ?? "" },
     {
       title: "OUTCOME",
-      width: 14,
+      width: 13,
       value: (f) => f.outcome,
       colour: (f) =>
         f.outcome === "revoked"
@@ -100,7 +100,7 @@ export function toTable(report: ScanReport, options: TableOptions = {}, meta?: R
   const json = toJsonReport(report, meta);
   const color = options.color ?? false;
   const paint = (code: string | undefined, s: string) => (color && code ? `${code}${s}${ANSI.reset}` : s);
-  const cols = columns(options.width ?? 120);
+  const cols = columns(options.width ?? 140);
   const maxRows = options.maxRows ?? 50;
 
   const lines: string[] = [];
