@@ -463,6 +463,24 @@ export class IamHygieneScanner extends Construct {
       );
     }
     for (const secret of this.#secrets) secret.grantRead(grantee);
+    if (Construct.isConstruct(grantee.grantPrincipal)) {
+      Validations.of(grantee.grantPrincipal).acknowledge(...this.#dataPrefixAcknowledgements());
+    }
+  }
+
+  /** Reports and audit records are written under prefixes: the object ARNs end in `*`. */
+  #dataPrefixAcknowledgements(): { id: string; reason: string }[] {
+    const bucketArn = `<${logicalId(this.bucket.node.defaultChild as CfnElement)}.Arn>`;
+    return [
+      {
+        id: `AwsSolutions-IAM5[Resource::${bucketArn}/${BUCKET_PREFIXES.reports}*]`,
+        reason: "Reports are new objects named per scan under the reports/ prefix; PutObject only.",
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${bucketArn}/${BUCKET_PREFIXES.audit}*]`,
+        reason: "Audit records are new objects named per scan under the audit/ prefix; PutObject only.",
+      },
+    ];
   }
 
   #validateUserConfig(props: IamHygieneScannerProps): Config {
@@ -802,7 +820,6 @@ export class IamHygieneScanner extends Construct {
   /** cdk-nag findings that are accepted by design, each with its reason. */
   #acknowledgeFindings(): void {
     const stack = Stack.of(this);
-    const bucketArn = `<${logicalId(this.bucket.node.defaultChild as CfnElement)}.Arn>`;
     const scanArn = `<${logicalId(this.scanFunction.node.defaultChild as CfnElement)}.Arn>`;
     const iam5 = (resource: string, reason: string) => ({
       id: `AwsSolutions-IAM5[Resource::${resource}]`,
@@ -823,14 +840,6 @@ export class IamHygieneScanner extends Construct {
             .map((s) => s.why)
             .join(" ")}`,
         ),
-      ),
-      iam5(
-        `${bucketArn}/${BUCKET_PREFIXES.reports}*`,
-        "Reports are new objects named per scan under the reports/ prefix; PutObject only.",
-      ),
-      iam5(
-        `${bucketArn}/${BUCKET_PREFIXES.audit}*`,
-        "Audit records are new objects named per scan under the audit/ prefix; PutObject only.",
       ),
     ];
     Validations.of(this.scannerRole).acknowledge(...acks);

@@ -1,0 +1,120 @@
+/**
+ * The member-account scanner role as a CloudFormation template, rendered directly from the
+ * same action lists as the per-account scanner (`lib/permissions.ts`). Rendering the JSON
+ * (rather than synthesising a second CDK app) keeps the org stack synthesisable offline in
+ * one pass, with no nested assembly and no asset: the StackSet gets a plain `TemplateBody`.
+ */
+import { Stack } from "aws-cdk-lib";
+import type * as iam from "aws-cdk-lib/aws-iam";
+import type { ScannerMode } from "../permissions.ts";
+import { scannerAllowStatements, selfProtectionStatement } from "../permissions.ts";
+
+/** The template's parameter carrying the security account's org-scan role ARN. */
+export const SCANNER_PRINCIPAL_PARAMETER = "ScannerPrincipalArn";
+
+/** What the member role template is rendered for. */
+export interface ScannerRoleTemplateOptions {
+  /** The role's name, the same in every member account. */
+  readonly roleName: string;
+  /** The organization id (`o-...`): only principals of this organization may assume the role. */
+  readonly organizationId: string;
+  /** report: read actions only; enforce: read and revoke. */
+  readonly mode: ScannerMode;
+  /** Roles whose sessions may be revoked (by ARN; ARNs of other accounts never match). */
+  readonly sessionRevocationRoleArns: readonly string[];
+  /**
+   * Tag key marking roles whose sessions may be revoked.
+   * @default - none
+   */
+  readonly sessionRevocationRoleTagKey?: string;
+  /**
+   * An external id the org scan must present.
+   * @default - none (the trust is already pinned to one role ARN and the organization)
+   */
+  readonly externalId?: string;
+}
+
+/** Placeholders rendered into `Fn::Sub` strings. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder, not JS.
+const PARTITION = "${AWS::Partition}";
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder, not JS.
+const ACCOUNT = "${AWS::AccountId}";
+
+/** The member-account template (an object; `JSON.stringify` it for a `TemplateBody`). */
+export function scannerRoleTemplate(options: ScannerRoleTemplateOptions): Record<string, unknown> {
+  const allow = scannerAllowStatements({
+    partition: PARTITION,
+    accountId: ACCOUNT,
+    mode: options.mode,
+    awsIam: true,
+    cognitoUserPoolArns: [],
+    sessionRevocationRoleArns: options.sessionRevocationRoleArns,
+    ...(options.sessionRevocationRoleTagKey
+      ? { sessionRevocationRoleTagKey: options.sessionRevocationRoleTagKey }
+      : {}),
+  });
+  const selfArn = `arn:${PARTITION}:iam::${ACCOUNT}:role/${options.roleName}`;
+  const statements = [...allow, selfProtectionStatement(selfArn)].map(renderStatement);
+  const trustConditions: Record<string, Record<string, string>> = {
+    StringEquals: {
+      "aws:PrincipalOrgID": options.organizationId,
+      ...(options.externalId ? { "sts:ExternalId": options.externalId } : {}),
+    },
+  };
+  return {
+    AWSTemplateFormatVersion: "2010-09-09",
+    Description: `iam-hygiene member-account scanner role (${options.mode} mode), delivered by a StackSet`,
+    Parameters: {
+      [SCANNER_PRINCIPAL_PARAMETER]: {
+        Type: "String",
+        Description: "ARN of the org account scan function's role in the security account",
+        AllowedPattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/.+$",
+      },
+    },
+    Resources: {
+      ScannerRole: {
+        Type: "AWS::IAM::Role",
+        Properties: {
+          RoleName: options.roleName,
+          Description:
+            "Assumed by iam-hygiene's org account scan; least privilege from the declared action lists",
+          MaxSessionDuration: 3600,
+          AssumeRolePolicyDocument: {
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Effect: "Allow",
+                Principal: { AWS: { Ref: SCANNER_PRINCIPAL_PARAMETER } },
+                Action: "sts:AssumeRole",
+                Condition: trustConditions,
+              },
+            ],
+          },
+          Policies: [
+            {
+              PolicyName: "iam-hygiene-scanner",
+              PolicyDocument: { Version: "2012-10-17", Statement: statements },
+            },
+          ],
+          Tags: [{ Key: "iam-hygiene", Value: "scanner-role" }],
+        },
+      },
+    },
+    Outputs: {
+      ScannerRoleArn: { Value: { "Fn::GetAtt": ["ScannerRole", "Arn"] } },
+    },
+  };
+}
+
+/** A statement as template JSON, ARNs with placeholders turned into `Fn::Sub`. */
+function renderStatement(statement: iam.PolicyStatement): Record<string, unknown> {
+  // A throwaway stack resolves the statement's own structure; it holds no tokens.
+  const json = new Stack().resolve(statement.toStatementJson()) as Record<string, unknown>;
+  const sub = (value: unknown): unknown =>
+    typeof value === "string" && value.includes("${AWS::") ? { "Fn::Sub": value } : value;
+  const resource = json.Resource;
+  return {
+    ...json,
+    Resource: Array.isArray(resource) ? resource.map(sub) : sub(resource),
+  };
+}
