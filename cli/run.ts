@@ -1,0 +1,106 @@
+/**
+ * One scan through the composition root, exactly as the Lambdas run it: `createRuntime`,
+ * `scanDependencies`, `runScan`. The `scan` command and the demo both come through here, so
+ * what the demo shows is what a real scan does.
+ */
+import { resolve } from "node:path";
+import type { Config } from "../lambdas/config.ts";
+import { SEVERITIES, type Severity, type SourceId, severityRank } from "../lambdas/core/model.ts";
+import { runScan, type ScanDependencies, type ScanReport } from "../lambdas/scan.ts";
+import { createRuntime, scanDependencies } from "../lambdas/wiring.ts";
+import { EXIT, type ExitCode } from "./exit-codes.ts";
+
+/** What a command-line scan runs with. */
+export interface ConfiguredScan {
+  readonly config: Config;
+  /** The config file, so relative paths in it resolve next to it. */
+  readonly configPath?: string;
+  /** Environment for secrets (`{ env: "SLACK_TOKEN" }`); the AWS SDK reads `process.env` itself. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly apply: boolean;
+  readonly only?: readonly SourceId[];
+  readonly progress?: ScanDependencies["progress"];
+  /** Who started it, for the audit trail. @default "cli" */
+  readonly trigger?: string;
+}
+
+/** Replaces `departures.source` with a local file (`--departures`), resolved against `cwd`. */
+export function withDepartureFile(config: Config, path: string | undefined, cwd = process.cwd()): Config {
+  if (path === undefined) return config;
+  return {
+    ...config,
+    departures: { ...config.departures, source: { type: "file", path: resolve(cwd, path) } },
+  };
+}
+
+/** Builds the runtime from the config and runs one scan. */
+export async function runConfiguredScan(scan: ConfiguredScan): Promise<ScanReport> {
+  const runtime = createRuntime({
+    config: scan.config,
+    env: scan.env,
+    ...(scan.configPath ? { configPath: scan.configPath } : {}),
+  });
+  const deps = await scanDependencies(runtime, scan.progress ? { progress: scan.progress } : {});
+  return runScan(deps, {
+    apply: scan.apply,
+    trigger: scan.trigger ?? "cli",
+    ...(scan.only ? { only: scan.only } : {}),
+  });
+}
+
+/** The exit code a report earns, with one line per reason. */
+export interface ScanVerdict {
+  readonly code: ExitCode;
+  readonly reasons: readonly string[];
+}
+
+const RUN_RULES = new Set(["departure-list-rejected", "revocation-brake-engaged", "source-error"]);
+
+/**
+ * The exit code of a finished scan, most serious first: a rejected departure list (2: the input
+ * is wrong, nothing departure-driven happened), a source that could not be scanned at all (1),
+ * the brake (4), findings at or above `failOn` (3), else 0.
+ */
+export function verdict(report: ScanReport, failOn: Severity): ScanVerdict {
+  if (report.status === "busy") {
+    return { code: EXIT.runtimeError, reasons: ["another scan holds the lease: this one did nothing"] };
+  }
+  if (report.departures.rejected) {
+    const first = report.departures.errors[0];
+    const where = first
+      ? ` (${report.departures.origin}:${first.line}${first.field ? ` field ${first.field}` : ""}: ${first.message})`
+      : "";
+    return {
+      code: EXIT.invalidInput,
+      reasons: [
+        `departure list rejected: ${report.departures.rejectionReason ?? report.departures.origin}${first && !report.departures.rejectionReason?.includes(first.message) ? where : ""}; no departure drove any action`,
+      ],
+    };
+  }
+  const failed = report.sources.filter((s) => s.problems.some((p) => p.subject === "source"));
+  if (failed.length > 0) {
+    return {
+      code: EXIT.runtimeError,
+      reasons: failed.map((s) => {
+        const problem = s.problems.find((p) => p.subject === "source");
+        return `source ${s.source} could not be scanned: ${problem?.message ?? "unknown error"}`;
+      }),
+    };
+  }
+  if (report.plan.brake.engaged) {
+    return { code: EXIT.brake, reasons: [`revocation brake: ${report.plan.brake.reason ?? "engaged"}`] };
+  }
+  const threshold = severityRank(failOn);
+  const over = report.plan.items.filter(
+    (i) => !RUN_RULES.has(i.finding.ruleId) && severityRank(i.finding.severity) >= threshold,
+  );
+  if (over.length > 0) {
+    const bySeverity = SEVERITIES.filter((s) => severityRank(s) >= threshold)
+      .map((s) => [s, over.filter((i) => i.finding.severity === s).length] as const)
+      .filter(([, n]) => n > 0)
+      .map(([s, n]) => `${n} ${s}`)
+      .join(", ");
+    return { code: EXIT.findings, reasons: [`findings at or above ${failOn}: ${bySeverity}`] };
+  }
+  return { code: EXIT.ok, reasons: [] };
+}

@@ -1,0 +1,128 @@
+/**
+ * `iam-hygiene scan`: one scan of the configured sources against the departure list, in
+ * report mode unless `--apply` is given and the config says `enforce`. The report goes to
+ * stdout (or `--out`); progress and the summary go to stderr, and only on a terminal.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { SEVERITIES, type Severity, SOURCE_IDS, type SourceId } from "../lambdas/core/model.ts";
+import { loadConfig } from "./config-file.ts";
+import { CliError, EXIT, type ExitCode } from "./exit-codes.ts";
+import type { CommandIo } from "./io.ts";
+import { REPORT_FORMATS, type ReportFormat, renderReport, renderSummary } from "./output.ts";
+import { TerminalProgress } from "./progress.ts";
+import { runConfiguredScan, verdict, withDepartureFile } from "./run.ts";
+
+/** Options of `scan`, as commander parses them. */
+export interface ScanOptions {
+  readonly config?: string;
+  readonly departures?: string;
+  readonly only?: readonly string[];
+  readonly apply?: boolean;
+  /** @default "table" */
+  readonly format?: string;
+  readonly out?: string;
+  /** @default "critical" */
+  readonly failOn?: string;
+  readonly quiet?: boolean;
+}
+
+function parseFormat(value: string | undefined): ReportFormat {
+  const format = value ?? "table";
+  if (!(REPORT_FORMATS as readonly string[]).includes(format)) {
+    throw new CliError(`--format ${format}: expected one of ${REPORT_FORMATS.join(", ")}`, EXIT.invalidInput);
+  }
+  return format as ReportFormat;
+}
+
+function parseSeverity(value: string | undefined): Severity {
+  const severity = value ?? "critical";
+  if (!(SEVERITIES as readonly string[]).includes(severity)) {
+    throw new CliError(`--fail-on ${severity}: expected one of ${SEVERITIES.join(", ")}`, EXIT.invalidInput);
+  }
+  return severity as Severity;
+}
+
+function parseSources(values: readonly string[] | undefined): SourceId[] | undefined {
+  if (!values || values.length === 0) return undefined;
+  // `--only aws-iam,github` and `--only aws-iam github` both work.
+  const ids = values.flatMap((v) => v.split(",")).filter((v) => v !== "");
+  const unknown = ids.filter((id) => !(SOURCE_IDS as readonly string[]).includes(id));
+  if (unknown.length > 0) {
+    throw new CliError(
+      `--only ${unknown.join(", ")}: unknown source; expected ${SOURCE_IDS.join(", ")}`,
+      EXIT.invalidInput,
+    );
+  }
+  return ids as SourceId[];
+}
+
+/** Runs the scan command; returns the exit code. Throws `CliError` for invalid input. */
+export async function scanCommand(options: ScanOptions, io: CommandIo): Promise<ExitCode> {
+  const format = parseFormat(options.format);
+  const failOn = parseSeverity(options.failOn);
+  const only = parseSources(options.only);
+  const loaded = await loadConfig(options.config, io.cwd);
+  const config = withDepartureFile(loaded.config, options.departures, io.cwd);
+
+  const interactive = io.stderr.isTTY === true && !options.quiet;
+  const say = (line: string): void => {
+    if (!options.quiet) io.stderr.write(`${line}\n`);
+  };
+  if (options.apply && config.mode !== "enforce") {
+    say(
+      `--apply given but ${loaded.path ?? "the config"} has mode "${config.mode}": report mode, nothing will be revoked (set "mode": "enforce" to act)`,
+    );
+  }
+  const disabled = only?.filter((id) => !isEnabled(config, id)) ?? [];
+  if (disabled.length > 0)
+    say(`--only ${disabled.join(", ")}: not enabled in the config, nothing to scan there`);
+
+  const progress = interactive ? new TerminalProgress(io.stderr) : undefined;
+  let report: Awaited<ReturnType<typeof runConfiguredScan>>;
+  try {
+    report = await runConfiguredScan({
+      config,
+      ...(loaded.path ? { configPath: loaded.path } : {}),
+      env: io.env,
+      apply: options.apply === true,
+      ...(only ? { only } : {}),
+      ...(progress ? { progress: progress.update } : {}),
+    });
+  } finally {
+    progress?.done();
+  }
+
+  const toTerminal = !options.out && io.stdout.isTTY === true;
+  const text = await renderReport(report, format, {
+    color: toTerminal && io.env.NO_COLOR === undefined,
+    ...(toTerminal && io.stdout.columns ? { width: io.stdout.columns } : {}),
+    env: io.env,
+  });
+  if (options.out) {
+    const path = resolve(io.cwd, options.out);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, text);
+    say(`report written to ${path}`);
+  } else {
+    io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  }
+  // The report itself is the table when it went to a terminal; otherwise summarise on stderr.
+  if (interactive && (format !== "table" || !toTerminal)) {
+    io.stderr.write(
+      `${renderSummary(report, { color: io.env.NO_COLOR === undefined, ...(io.stderr.columns ? { width: io.stderr.columns } : {}) })}\n`,
+    );
+  }
+
+  const result = verdict(report, failOn);
+  for (const note of report.notes) say(`note: ${note}`);
+  for (const reason of result.reasons) {
+    // Findings are the expected output of a scan; only say why the code is not 0.
+    io.stderr.write(`iam-hygiene: ${reason}\n`);
+  }
+  return result.code;
+}
+
+function isEnabled(config: Awaited<ReturnType<typeof loadConfig>>["config"], id: SourceId): boolean {
+  return config.sources[id]?.enabled === true;
+}
