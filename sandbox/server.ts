@@ -16,6 +16,7 @@ import { parseS3Path, S3Service, s3Action, s3ErrorXml } from "./s3/service.ts";
 import type { Scenario } from "./scenario.ts";
 import { parseScenario, toDate } from "./scenario.ts";
 import { SecretsService } from "./secrets/service.ts";
+import { SECURITY_HUB_IMPORT_PATH, SecurityHubService } from "./securityhub/service.ts";
 import { StsService } from "./sts/service.ts";
 
 /** The access key id of the default, all-powerful sandbox caller. */
@@ -43,6 +44,7 @@ const THROTTLE_ERRORS: Record<string, [code: string, status: number]> = {
   "cognito-idp": ["TooManyRequestsException", 400],
   cloudtrail: ["ThrottlingException", 400],
   secretsmanager: ["ThrottlingException", 400],
+  securityhub: ["TooManyRequestsException", 429],
   s3: ["SlowDown", 503],
 };
 
@@ -97,6 +99,7 @@ export class SandboxCore {
   readonly cloudtrail: CloudTrailService;
   readonly s3: S3Service;
   readonly secrets: SecretsService;
+  readonly securityHub: SecurityHubService;
   readonly region: string;
   cognito: CognitoService;
   #calls = new Map<string, number>();
@@ -118,6 +121,7 @@ export class SandboxCore {
       accountId: this.iamState.accountId,
       region: this.region,
     });
+    this.securityHub = new SecurityHubService(accountId, this.region);
   }
 
   /** Call counts keyed `service:Action`. */
@@ -138,6 +142,7 @@ export class SandboxCore {
     this.s3.reset();
     this.secrets.reset();
     this.cognito.reset();
+    this.securityHub.reset();
     this.ids.reset();
   }
 
@@ -212,6 +217,10 @@ export class SandboxCore {
         const dot = target.lastIndexOf(".");
         const service = JSON_TARGETS[target.slice(0, dot)] ?? caller.service ?? "unknown";
         route = { protocol: "json", service, action: target.slice(dot + 1) };
+        jsonInput = body.length > 0 ? (JSON.parse(body.toString("utf8")) as Record<string, unknown>) : {};
+      } else if (req.method === "POST" && url.pathname === SECURITY_HUB_IMPORT_PATH) {
+        // Security Hub is restJson1: routed by path, answered and failed like the JSON services.
+        route = { protocol: "json", service: "securityhub", action: "BatchImportFindings" };
         jsonInput = body.length > 0 ? (JSON.parse(body.toString("utf8")) as Record<string, unknown>) : {};
       } else {
         const isForm = String(req.headers["content-type"] ?? "").includes(
@@ -301,6 +310,8 @@ export class SandboxCore {
         return this.secrets.handle(route.action, input);
       case "cognito-idp":
         return this.cognito.handle(route.action, input);
+      case "securityhub":
+        return this.securityHub.handle(route.action, input);
       default:
         throw new SandboxServiceError("UnknownOperationException", `Unknown target ${route.service}`);
     }

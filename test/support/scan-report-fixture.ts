@@ -342,13 +342,13 @@ function hygieneItems(): PlanItem[] {
       [{ type: "notify", status: "planned", detail: "tell the owner or the security channel" }],
     ),
   );
-  const orphan = cred("aws-iam", "ssh-key", "APKAORPHAN0001", "build-agent", {
+  const orphan = cred("aws-iam", "ssh-key", "APKAORPHAN0001", HOSTILE.plus, {
     principalType: "unknown",
     createdAt: daysAgo(30),
   });
   out.push(
     item(
-      finding("unowned-credential", orphan, "ssh key APKAORPHAN0001 of build-agent has no owner", {
+      finding("unowned-credential", orphan, `ssh key APKAORPHAN0001 of ${HOSTILE.plus} has no owner`, {
         ownerTags: 0,
       }),
       "ignore",

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { bucketise, duration, scriptSafeJson, toHtmlReport } from "../../../lambdas/report/html.ts";
+import { toJsonReport } from "../../../lambdas/report/json.ts";
+import { ALL_REPORT_FIXTURES, HOSTILE, scanReportFixture } from "../../support/scan-report-fixture.ts";
+
+function embeddedJson(html: string): unknown {
+  const match = /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html);
+  if (!match?.[1]) throw new Error("no embedded data");
+  return JSON.parse(match[1]);
+}
+
+describe("toHtmlReport", () => {
+  it.each(ALL_REPORT_FIXTURES)(
+    "is self-contained: no external script, style, image or frame (%s)",
+    (_n, fixture) => {
+      const html = toHtmlReport(fixture());
+
+      expect(html).not.toMatch(/<script[^>]+src=/i);
+      expect(html).not.toMatch(/<link\b/i);
+      expect(html).not.toMatch(/<img\b/i);
+      expect(html).not.toMatch(/<iframe\b|<object\b|<embed\b/i);
+      expect(html).not.toMatch(/url\(\s*['"]?https?:/i);
+      expect(html).not.toMatch(/@import/i);
+      // The only http(s) URLs are documentation links in <a href> (rule references).
+      const hrefs = [...html.matchAll(/\b(?:src|href)="([^"]*)"/g)].map((m) => m[1]);
+      for (const href of hrefs) expect(href).toMatch(/^https:\/\/docs\.aws\.amazon\.com\//);
+      expect(html).toContain("Content-Security-Policy");
+      expect(html).toContain("default-src &#39;none&#39;");
+    },
+  );
+
+  it("escapes every hostile value", () => {
+    const html = toHtmlReport(scanReportFixture());
+
+    expect(html).not.toContain(HOSTILE.script);
+    expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(html).toContain("=HYPERLINK(&quot;http://x&quot;,&quot;click me&quot;)");
+    expect(html).toContain("O&#39;Brien");
+    // Exactly two script elements: the data and the code.
+    expect(html.match(/<script\b/g)).toHaveLength(2);
+  });
+
+  it("embeds the JSON report, with no character that could end the script element", () => {
+    const report = scanReportFixture();
+    const html = toHtmlReport(report);
+    const block = /id="report-data">([\s\S]*?)<\/script>/.exec(html)?.[1] ?? "";
+
+    expect(block).not.toContain("<");
+    expect(embeddedJson(html)).toEqual(toJsonReport(report));
+    expect(scriptSafeJson({ a: "</script><!--\u2028" })).toBe(
+      '{"a":"\\u003c/script\\u003e\\u003c!--\\u2028"}',
+    );
+  });
+
+  it("shows the summary cards, the timeline, both charts and the tables", () => {
+    const html = toHtmlReport(scanReportFixture());
+
+    for (const id of [
+      "summary",
+      "chart-timeline",
+      "chart-age",
+      "chart-linger",
+      "findings",
+      "people",
+      "sources",
+    ]) {
+      expect(html).toContain(`id="${id}"`);
+    }
+    expect(html).toMatch(/<div class="n">4<\/div><div class="l">Revoked<\/div>/);
+    expect(html).toContain("revoked in 3d 0h");
+  });
+
+  it("formats durations and fills histogram buckets", () => {
+    expect(duration(3 * 86_400 + 180)).toBe("3d 0h");
+    expect(duration(3_700)).toBe("1h 1m");
+    expect(duration(12)).toBe("12s");
+    expect(bucketise([0, 5, 40, 400], [30, 90], ["<30", "30-90", "90+"])).toEqual([
+      { label: "<30", count: 2 },
+      { label: "30-90", count: 1 },
+      { label: "90+", count: 1 },
+    ]);
+  });
+});
