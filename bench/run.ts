@@ -1,0 +1,343 @@
+/**
+ * Runs every benchmark at full size, one after the other on this machine, prints a markdown
+ * table and writes `bench/RESULTS.md`: date, machine, each row (figure, baseline, ratio, target,
+ * met?) and how it was measured.
+ *
+ *   npm run bench                 # everything, full size
+ *   npm run bench -- --only B3,B4 # some (RESULTS.md is written only for a full run)
+ */
+import { writeFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { type CognitoBenchFigures, runCognitoBench } from "./cognito-lookup.ts";
+import { type ColdStartBenchFigures, runColdStartBench } from "./cold-start.ts";
+import { type IamBenchFigures, runIamBench } from "./iam-discovery.ts";
+import { type MatchingBenchFigures, runMatchingBench } from "./matching.ts";
+import { type NotificationBenchFigures, runNotificationBench } from "./notifications.ts";
+import { machine, machineLine, round } from "./support.ts";
+import { type RevokeBenchFigures, runRevokeBench } from "./time-to-revoke.ts";
+
+/** One row of the results table. */
+export interface ResultRow {
+  readonly id: string;
+  readonly what: string;
+  readonly figure: string;
+  readonly baseline: string;
+  readonly ratio: string;
+  readonly target: string;
+  /** `undefined`: no target. */
+  readonly met: boolean | undefined;
+}
+
+/** Every benchmark's figures from one run (absent: not run). */
+export interface BenchRun {
+  readonly b1?: IamBenchFigures;
+  readonly b2?: CognitoBenchFigures;
+  readonly b3?: MatchingBenchFigures;
+  readonly b4?: ColdStartBenchFigures;
+  readonly b5?: RevokeBenchFigures;
+  readonly b6?: NotificationBenchFigures;
+  readonly wallSeconds: Readonly<Record<string, number>>;
+}
+
+const n = (x: number, digits = 0): string => x.toLocaleString("en-US", { maximumFractionDigits: digits });
+const pct = (x: number): string => `${round(x * 100, 2)}%`;
+const MIB = 1024 * 1024;
+
+/** The table rows for a run's figures. */
+export function rowsOf(run: BenchRun): ResultRow[] {
+  const rows: ResultRow[] = [];
+  const { b1, b2, b3, b4, b5, b6 } = run;
+  if (b1) {
+    rows.push({
+      id: "B1",
+      what: `IAM discovery, API calls: ${n(b1.users)} users, ${n(b1.keys)} keys, ${b1.departed} departed, +${b1.latencyMs} ms/call`,
+      figure: `${n(b1.scanCalls)} calls`,
+      baseline: `${n(b1.naiveCalls)} calls (naive ListUsers → ListAccessKeys → GetAccessKeyLastUsed)`,
+      ratio: pct(b1.callRatio),
+      target: "≤ 2% of naive",
+      met: b1.callRatio <= 0.02,
+    });
+    rows.push({
+      id: "B1",
+      what: "IAM discovery, API calls vs a naive read of everything the source reads (computed)",
+      figure: `${n(b1.scanCalls)} calls`,
+      baseline: `${n(b1.fullNaiveCallsComputed)} calls (8 listings per user + 1 per key, computed)`,
+      ratio: pct(b1.scanCalls / b1.fullNaiveCallsComputed),
+      target: "≤ 2% of naive",
+      met: b1.scanCalls / b1.fullNaiveCallsComputed <= 0.02,
+    });
+    rows.push({
+      id: "B1",
+      what: `IAM discovery, wall time (concurrency ${b1.concurrency} both sides)`,
+      figure: `${n(b1.discoverMs)} ms`,
+      baseline: `${n(b1.naiveMs)} ms`,
+      ratio: `${round(b1.speedup, 1)}x faster`,
+      target: "—",
+      met: undefined,
+    });
+  }
+  if (b2) {
+    rows.push({
+      id: "B2",
+      what: `Cognito lookup, calls: ${n(b2.departures)} departures in a ${n(b2.users)}-user pool`,
+      figure: `${n(b2.targeted.calls)} calls`,
+      baseline: `${n(b2.enumeration.calls)} calls (full walk, 60 per page)`,
+      ratio: pct(b2.targeted.calls / b2.enumeration.calls),
+      target: "—",
+      met: undefined,
+    });
+    rows.push({
+      id: "B2",
+      what: "Cognito lookup, wall time (no rate limit)",
+      figure: `${n(b2.targeted.wallMs)} ms`,
+      baseline: `${n(b2.enumeration.wallMs)} ms`,
+      ratio: `${round(b2.wallRatio, 1)}x faster`,
+      target: "—",
+      met: undefined,
+    });
+  }
+  if (b3) {
+    rows.push({
+      id: "B3",
+      what: `Matching ${n(b3.credentials)} credentials × ${n(b3.departures)} departures, time`,
+      figure: `${n(b3.totalMs)} ms (index ${n(b3.indexMs)}, rules ${n(b3.evaluateMs)})`,
+      baseline: "—",
+      ratio: `${n(b3.credentialsPerSecond)} credentials/s`,
+      target: "< 2,000 ms",
+      met: b3.totalMs < 2000,
+    });
+    rows.push({
+      id: "B3",
+      what: "Matching, peak memory (whole process, inputs included)",
+      figure: `${n(b3.peakRssMiB)} MiB RSS, ${n(b3.peakHeapUsedMiB)} MiB heap`,
+      baseline: `--max-old-space-size=${b3.maxOldSpaceSizeMiB}`,
+      ratio: `${round(b3.peakRssMiB / 1024, 2)} GiB`,
+      target: "< 1 GiB",
+      met: b3.peakRssMiB < 1024,
+    });
+  }
+  if (b4) {
+    for (const b of b4.bundles) {
+      rows.push({
+        id: "B4",
+        what: `Bundle size, ${b.entry}`,
+        figure: `${n(b.bytes)} B (${n(b.kib, 1)} KiB)`,
+        baseline: "1 MiB",
+        ratio: `${round(b.bytes / MIB, 2)}x`,
+        target: "≤ 1 MiB",
+        met: b.bytes <= MIB,
+      });
+      rows.push({
+        id: "B4",
+        what: `Import time (median of ${b4.runs}, fresh process), ${b.entry}`,
+        figure: `${n(b.importMedianMs)} ms`,
+        baseline: `${n(b.processMedianMs)} ms whole process`,
+        ratio: `${round(b.importMedianMs / 300, 2)}x of target`,
+        target: "≤ 300 ms",
+        met: b.importMedianMs <= 300,
+      });
+    }
+  }
+  if (b5) {
+    rows.push({
+      id: "B5",
+      what: `Time to revoke: webhook → verified inactive key, ${b5.departures} departures`,
+      figure: `p50 ${n(b5.p50Ms)} ms, p95 ${n(b5.p95Ms)} ms`,
+      baseline: `max ${n(b5.maxMs)} ms; accept p50 ${n(b5.acceptP50Ms, 1)} ms`,
+      ratio: `${b5.verified}/${b5.departures} verified, ${b5.inactive} inactive`,
+      target: "—",
+      met: undefined,
+    });
+  }
+  if (b6) {
+    rows.push({
+      id: "B6",
+      what: `Slack messages for ${b6.findings} findings across ${b6.people} people`,
+      figure: `${b6.slackPosts} posts (${b6.managerMessages} manager DMs + ${b6.digestMessages} digest), ${b6.slackRequests} requests`,
+      baseline: `${b6.baselineMessages} (one per finding)`,
+      ratio: pct(b6.messageRatio),
+      target: "one per person + 1 digest",
+      met: b6.slackPosts === b6.people + 1,
+    });
+    rows.push({
+      id: "B6",
+      what: "Jira tickets for the same findings",
+      figure: `${b6.jiraIssuesCreated} issues, ${b6.jiraRequests} requests`,
+      baseline: `${b6.baselineTickets} (one per ticketed finding)`,
+      ratio: b6.baselineTickets > 0 ? pct(b6.jiraIssuesCreated / b6.baselineTickets) : "—",
+      target: "≤ one per person",
+      met: b6.jiraIssuesCreated <= b6.people,
+    });
+    rows.push({
+      id: "B6",
+      what: "Re-delivering the same scan (idempotency)",
+      figure: `${b6.rerunSlackPosts} posts, ${b6.rerunJiraIssues} issues`,
+      baseline: "0",
+      ratio: "—",
+      target: "0",
+      met: b6.rerunSlackPosts === 0 && b6.rerunJiraIssues === 0,
+    });
+  }
+  return rows;
+}
+
+/** The rows as a markdown table. */
+export function markdownTable(rows: readonly ResultRow[]): string {
+  const met = (m: boolean | undefined) => (m === undefined ? "—" : m ? "yes" : "**no**");
+  return [
+    "| # | what | figure | baseline | ratio | target | met? |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    ...rows.map(
+      (r) =>
+        `| ${r.id} | ${r.what} | ${r.figure} | ${r.baseline} | ${r.ratio} | ${r.target} | ${met(r.met)} |`,
+    ),
+  ].join("\n");
+}
+
+function details(run: BenchRun): string {
+  const out: string[] = [];
+  if (run.b1) {
+    const calls = Object.entries(run.b1.scanCallsByAction)
+      .map(([k, v]) => `${k} ${n(v)}`)
+      .join(", ");
+    out.push(
+      `**B1** scan calls by action: ${calls}. Matched users ${run.b1.matchedUsers}; credentials seen ${n(run.b1.credentialsSeen)}; naive keys read ${n(run.b1.naiveKeysSeen)}; whole scan ${n(run.b1.scanMs)} ms (discover ${n(run.b1.discoverMs)} ms).`,
+    );
+  }
+  if (run.b2) {
+    out.push(
+      `**B2** ${n(run.b2.inPool)} of ${n(run.b2.departures)} departures in the pool; found targeted ${n(run.b2.targeted.found)}, walk ${n(run.b2.enumeration.found)}; at the default 10 req/s: ${n(run.b2.targeted.projectedSecondsAtDefaultRps)} s vs ${n(run.b2.enumeration.projectedSecondsAtDefaultRps)} s.`,
+    );
+  }
+  if (run.b3) {
+    const samples = run.b3.samples
+      .map((s) => `${s.at}: ${s.rssMiB} MiB RSS / ${s.heapUsedMiB} MiB heap`)
+      .join("; ");
+    const rules = Object.entries(run.b3.byRule)
+      .map(([k, v]) => `${k} ${n(v)}`)
+      .join(", ");
+    out.push(`**B3** findings ${n(run.b3.findings)} (${rules}). Memory: ${samples}.`);
+  }
+  if (run.b4) {
+    for (const b of run.b4.bundles) {
+      const top = b.topPackages.map((p) => `${p.name} ${n(p.bytes / 1024)} KiB`).join(", ");
+      out.push(
+        `**B4 ${b.name}** imports ${b.importMs.map((x) => n(x)).join(", ")} ms; source map ${n(b.sourceMapBytes / 1024)} KiB; largest contributors: ${top}.`,
+      );
+    }
+  }
+  if (run.b5) {
+    out.push(`**B5** webhook answers: ${JSON.stringify(run.b5.statuses)}.`);
+  }
+  if (run.b6) {
+    out.push(
+      `**B6** decisions ${JSON.stringify(run.b6.decisions)}; composed ${run.b6.messagesComposed} messages and ${run.b6.ticketsComposed} tickets.`,
+    );
+  }
+  out.push(
+    `Wall time per benchmark (s): ${Object.entries(run.wallSeconds)
+      .map(([k, v]) => `${k} ${round(v, 1)}`)
+      .join(", ")}.`,
+  );
+  return out.map((line) => `- ${line}`).join("\n");
+}
+
+const METHOD = `## Method
+
+- Every row was measured in the run above, on the machine above, one benchmark after another
+  (never two at once). Figures and their baselines come from the same run.
+- **B1**: \`bench/iam-discovery.ts\`. The sandbox is seeded with the users (two keys each, owner
+  email tags, 1 in 50 departed) and answers every call after \`faults.set("*", { latencyMs })\`.
+  The scan is \`runScan\` in report mode through \`createRuntime\`/\`scanDependencies\` with a
+  departure file, without a findings store; calls are \`sb.calls()\` during the scan (all
+  services, retries included). The naive side runs ListUsers (1,000 a page), ListAccessKeys per
+  user and GetAccessKeyLastUsed per key with the same SDK settings and concurrency.
+- **B2**: \`bench/cognito-lookup.ts\` (the Cognito source engineer's), imported as is.
+- **B3**: \`bench/matching.ts\` starts a fresh \`node --max-old-space-size=1024 --expose-gc\`
+  process (\`bench/matching-worker.ts\`) that generates the credentials (a third each matched by
+  employee id, owner email and user name; one in ten owned by a departed person) and the list,
+  then times \`new IdentityIndex\` and \`evaluateCredentials\`. Peak RSS is the OS's
+  \`resourceUsage().maxRSS\` for the whole process, inputs included; heap figures are samples
+  between phases.
+- **B4**: \`bench/cold-start.ts\` bundles each entry of \`LAMBDA_ENTRIES\` with esbuild using the
+  options of \`lib/function-defaults.ts\`, then imports the bundle in a fresh \`node\` process
+  (\`performance.now()\` around \`await import()\`), \`IAM_HYGIENE_CONFIG\` unset. Local Node.js, not
+  the Lambda runtime: no Lambda init overhead, a different CPU.
+- **B5**: \`bench/time-to-revoke.ts\`, one departure after another, in-process, no added latency,
+  local directory store. The AWS asynchronous invoke between webhook and scan is not included.
+- **B6**: \`bench/notifications.ts\`, fakes from \`sandbox/providers/\`, real Slack and Jira
+  clients, requests counted at the fakes.
+- Timing figures vary from run to run by tens of percent on a shared machine; call and message
+  counts are deterministic.
+`;
+
+/** Writes the RESULTS.md text for a run. */
+export function resultsMarkdown(run: BenchRun, date: Date): string {
+  return [
+    "# Benchmark results",
+    "",
+    `Run ${date.toISOString()} with \`npm run bench\`.`,
+    "",
+    `Machine: ${machineLine(machine())}.`,
+    "",
+    markdownTable(rowsOf(run)),
+    "",
+    "## Details",
+    "",
+    details(run),
+    "",
+    METHOD,
+  ].join("\n");
+}
+
+async function timed<T>(name: string, wall: Record<string, number>, body: () => Promise<T>): Promise<T> {
+  console.error(`running ${name}...`);
+  const start = performance.now();
+  try {
+    return await body();
+  } finally {
+    wall[name] = (performance.now() - start) / 1000;
+    console.error(`${name} done in ${round(wall[name]!, 1)} s`);
+  }
+}
+
+async function main(): Promise<void> {
+  const at = process.argv.indexOf("--only");
+  const only = at >= 0 ? new Set((process.argv[at + 1] ?? "").split(",")) : undefined;
+  const want = (id: string) => !only || only.has(id);
+  const wall: Record<string, number> = {};
+  const date = new Date();
+  const run: BenchRun = {
+    ...(want("B1")
+      ? {
+          b1: await timed("B1", wall, () =>
+            runIamBench({ users: 10_000, departed: 200, latencyMs: 20, concurrency: 8 }),
+          ),
+        }
+      : {}),
+    ...(want("B2")
+      ? { b2: await timed("B2", wall, () => runCognitoBench({ users: 1_000_000, departures: 1_000 })) }
+      : {}),
+    ...(want("B3")
+      ? {
+          b3: await timed("B3", wall, () =>
+            runMatchingBench({ credentials: 1_000_000, departures: 100_000 }),
+          ),
+        }
+      : {}),
+    ...(want("B4") ? { b4: await timed("B4", wall, () => runColdStartBench({ runs: 7 })) } : {}),
+    ...(want("B5") ? { b5: await timed("B5", wall, () => runRevokeBench({ departures: 100 })) } : {}),
+    ...(want("B6")
+      ? { b6: await timed("B6", wall, () => runNotificationBench({ findings: 100, people: 10 })) }
+      : {}),
+    wallSeconds: wall,
+  };
+  const text = resultsMarkdown(run, date);
+  console.log(text);
+  if (!only) writeFileSync(fileURLToPath(new URL("./RESULTS.md", import.meta.url)), text);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await main();
+}
