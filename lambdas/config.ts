@@ -54,6 +54,14 @@ const departures = z
       .max(1)
       .default(0.3)
       .describe("Quarantine a list naming more than this share of known identities."),
+    minIdentitiesForShare: z
+      .number()
+      .int()
+      .min(0)
+      .default(20)
+      .describe(
+        "Below this many known identities the share check is skipped (the revocation brake still applies).",
+      ),
     maxGrowthFactor: z
       .number()
       .min(1)

@@ -134,13 +134,18 @@ export async function sourcesFromConfig(runtime: Runtime): Promise<CredentialSou
   return sources;
 }
 
+const SLACK_IN_CALL_RETRY = { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5_000 };
+
 /** The Slack notifier and ticket sink the configuration asks for, secrets resolved. */
 export async function deliveryAdaptersFromConfig(
   runtime: Runtime,
 ): Promise<{ notifier?: Notifier; ticketSink?: TicketSink }> {
   const { config, secrets } = runtime;
   const slack = config.notifications.slack;
-  const notifier = slack?.enabled ? notifierFromConfig(slack, await secrets.resolve(slack.token)) : undefined;
+  // Short in-call retries: the outbox retries across runs, and a run must not stall on an outage.
+  const notifier = slack?.enabled
+    ? notifierFromConfig(slack, await secrets.resolve(slack.token), SLACK_IN_CALL_RETRY)
+    : undefined;
   const tickets = config.tickets;
   const ticketSink = tickets
     ? ticketSinkFromConfig(
@@ -163,15 +168,24 @@ export function notificationStep(
   const { notifier, ticketSink } = adapters;
   if (!notifier && !ticketSink) return undefined;
   const { config, store } = runtime;
-  return async ({ plan, resolved, now }) => {
-    const composition = composeNotifications({
-      items: plan.items,
+  return async ({ scanId, plan, resolved, now }) => {
+    const base = {
       mode: plan.mode,
       resolved,
       brake: plan.brake,
       notifyManagers: config.notifications.slack?.notifyManagers ?? true,
       notifyOwners: config.notifications.slack?.notifyOwners ?? true,
-    });
+    };
+    // People hear about what changed: findings first seen or changed in this scan, and actions
+    // taken now. Tickets always carry every open finding of their person and account.
+    const histories = new Map((await store.listFindings()).map((h) => [h.findingId, h]));
+    const news = plan.items.filter(
+      (item) =>
+        item.actions.some((a) => a.status !== "planned") ||
+        (histories.get(item.finding.id)?.changes.some((c) => c.scanId === scanId) ?? true),
+    );
+    const all = composeNotifications({ ...base, items: plan.items });
+    const composition = { ...all, messages: composeNotifications({ ...base, items: news }).messages };
     const enqueued = await enqueueForScan(store, composition, now, {
       messages: notifier !== undefined,
       tickets: ticketSink !== undefined,
@@ -182,7 +196,8 @@ export function notificationStep(
       ...(notifier ? { notifier } : {}),
       ...(ticketSink ? { ticketSink } : {}),
     });
-    const pending = (await store.dueOutbox(new Date(8.64e15), 1000)).length;
+    // Still queued: failed this run (retried later with backoff), deferred by an outage, or not reached yet.
+    const pending = report.failed.length + report.deferred.length + (await store.dueOutbox(now, 1000)).length;
     return {
       enqueued,
       sent: report.sent.length + report.recovered.length,
@@ -223,6 +238,7 @@ export async function scanDependencies(
     const assessed = assessList(list, {
       knownIdentities,
       maxShareOfIdentities: config.departures.maxShareOfIdentities,
+      minIdentitiesForShare: config.departures.minIdentitiesForShare,
       maxGrowthFactor: config.departures.maxGrowthFactor,
       ...(previous ? { previous } : {}),
     });

@@ -17,6 +17,12 @@ export interface SanityLimits {
   readonly maxShareOfIdentities: number;
   /** Quarantine when the list has more than this many times the people of `previous`. */
   readonly maxGrowthFactor: number;
+  /**
+   * Below this many known identities the share check is skipped: in a small account one
+   * departure is a large share, and the revocation brake still bounds what a run may do.
+   * @default 0
+   */
+  readonly minIdentitiesForShare?: number;
 }
 
 /**
@@ -31,7 +37,7 @@ export function assessList(list: DepartureList, limits: SanityLimits): Departure
   const count = list.people.length;
   const reasons: string[] = [];
 
-  if (limits.knownIdentities > 0) {
+  if (limits.knownIdentities > 0 && limits.knownIdentities >= (limits.minIdentitiesForShare ?? 0)) {
     const allowed = limits.maxShareOfIdentities * limits.knownIdentities;
     if (count > allowed) {
       const share = Math.round((count / limits.knownIdentities) * 100);

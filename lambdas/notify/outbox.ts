@@ -127,6 +127,8 @@ export interface DeliveryReport {
   readonly dead: DeliveryOutcome[];
   /** Claimed by another run meanwhile. */
   readonly skipped: string[];
+  /** Not attempted: their channel failed repeatedly in this run (an outage), so they wait, unclaimed. */
+  readonly deferred: string[];
   /** Book-keeping that failed after a successful send (the send stands). */
   readonly warnings: string[];
 }
@@ -142,7 +144,19 @@ export async function deliver(options: DeliverOptions): Promise<DeliveryReport> 
   const { store, now } = options;
   const maxAttempts = options.maxAttempts ?? 8;
   const backoff = options.backoff ?? exponentialBackoff();
-  const report: DeliveryReport = { sent: [], recovered: [], failed: [], dead: [], skipped: [], warnings: [] };
+  const report: DeliveryReport = {
+    sent: [],
+    recovered: [],
+    failed: [],
+    dead: [],
+    skipped: [],
+    deferred: [],
+    warnings: [],
+  };
+  // A provider that fails twice in a row is treated as down for the rest of this run: hammering
+  // it would only burn attempts (and a Lambda's time); the next run tries again.
+  const consecutiveFailures = new Map<OutboxItem["channel"], number>();
+  const OUTAGE_AFTER = 2;
   const due = await store.dueOutbox(now, options.limit ?? 100);
   // Tickets first, in the order they were enqueued, so a message can link the ticket it mentions.
   due.sort(
@@ -154,6 +168,10 @@ export async function deliver(options: DeliverOptions): Promise<DeliveryReport> 
   const ticketLinks: Record<string, string> = {};
 
   for (const entry of due) {
+    if ((consecutiveFailures.get(entry.channel) ?? 0) >= OUTAGE_AFTER) {
+      report.deferred.push(entry.key);
+      continue;
+    }
     if (!(await store.claimOutbox(entry.key, now))) {
       report.skipped.push(entry.key);
       continue;
@@ -201,7 +219,9 @@ export async function deliver(options: DeliverOptions): Promise<DeliveryReport> 
         receipt,
       });
       await recordDelivery(store, payload, receipt, now, report.warnings);
+      consecutiveFailures.set(entry.channel, 0);
     } catch (error) {
+      consecutiveFailures.set(entry.channel, (consecutiveFailures.get(entry.channel) ?? 0) + 1);
       const message = describe(error);
       const retryAt = error instanceof DeliveryError ? error.details.retryAt : undefined;
       const nextAttemptAt = new Date(Math.max(now.getTime() + backoff(attempts), retryAt?.getTime() ?? 0));
