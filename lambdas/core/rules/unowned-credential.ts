@@ -11,6 +11,9 @@ const SESSION_KINDS: ReadonlySet<CredentialKind> = new Set([
 /**
  * A credential nobody can be resolved as owning: no owner email, employee id or owner user
  * name on its principal. It can never be offboarded, because no departure will ever match it.
+ * A source that could not read its principal's tags in this run says so with
+ * `details.ownerTagsRead: false`; "no owner tag" cannot be told from "tags unread" then, so
+ * such a credential is not flagged (the source's problem is reported instead).
  */
 export const unownedCredential: Rule = {
   id: "unowned-credential",
@@ -21,6 +24,7 @@ export const unownedCredential: Rule = {
   evaluate({ credential, match }) {
     if (!credential.active || credential.isRoot || SESSION_KINDS.has(credential.kind) || match)
       return undefined;
+    if (credential.details?.ownerTagsRead === false) return undefined;
     const hints = credential.ownerHints;
     if (hints.emails.length + hints.employeeIds.length + hints.usernames.length > 0) return undefined;
     if (credential.principal.includes("@")) return undefined;

@@ -3,25 +3,26 @@
  *
  * 1. one credential report (GenerateCredentialReport + GetCredentialReport): every user's
  *    access keys, password, MFA and signing certificates, in one download;
- * 2. ListUsers, 1,000 users a page: fresh names and paths (10,000 users = 10 calls);
- * 3. the resolver, locally, on each user's name and path: who might be a departed person;
- * 4. targeted, fresh calls only for those users (the report may be four hours old), tags
- *    included, since neither the report nor ListUsers carries tags.
+ * 2. GetAccountAuthorizationDetails (`Filter: ["User"]`), 1,000 users a page: fresh names,
+ *    paths, tags and inline policies of every user (10,000 users = 10 calls);
+ * 3. the resolver, locally, on each user's name, path and owner tags: who belongs to a
+ *    departed person, service users included (`owner=jane@corp.example`);
+ * 4. targeted, fresh calls only for those users (the report may be four hours old).
  *
  * Nothing is ever called once per user of the account. See docs/sources/aws-iam.md.
  */
 import {
   GetAccessKeyLastUsedCommand,
   GetLoginProfileCommand,
-  GetUserPolicyCommand,
+  GetUserCommand,
   type IAMClient,
   ListAccessKeysCommand,
   ListMFADevicesCommand,
   ListServiceSpecificCredentialsCommand,
   ListSigningCertificatesCommand,
   ListSSHPublicKeysCommand,
-  ListUserTagsCommand,
-  paginateListUsers,
+  paginateGetAccountAuthorizationDetails,
+  type UserDetail,
 } from "@aws-sdk/client-iam";
 import type { Config } from "../../config.ts";
 import type { Clock } from "../../core/clock.ts";
@@ -56,22 +57,25 @@ export interface DiscoveryDeps {
   readonly reportTimeoutMs: number;
 }
 
-/** A user as ListUsers returns it. */
-interface ListedUser {
+/** A user as GetAccountAuthorizationDetails describes it. */
+interface DetailedUser {
   readonly userName: string;
   readonly path: string;
   readonly arn: string | undefined;
   readonly createdAt: Date | undefined;
-  readonly passwordLastUsed: Date | undefined;
+  readonly tags: ReadonlyMap<string, string>;
+  /** The cut-off of the user's `IamHygieneRevokeOlderSessions` policy, if it has one. */
+  readonly sessionsRevokedBefore: Date | undefined;
 }
 
-/** A user to read: from the report, from ListUsers, or both. */
+/** A user to read: from the report, from the authorization details, or both. */
 interface UserEntry {
   readonly userName: string;
   readonly path: string;
   readonly arn: string | undefined;
   readonly row: CredentialReportRow | undefined;
-  readonly listed: ListedUser | undefined;
+  /** Absent only when the authorization details could not be read: tags are then unknown. */
+  readonly detail: DetailedUser | undefined;
 }
 
 type Details = Record<string, string | number | boolean | null>;
@@ -97,7 +101,7 @@ export async function discoverAccount(deps: DiscoveryDeps, ctx: DiscoverContext)
   } catch (error) {
     addProblem("credential-report", error);
     notes.push(
-      "The credential report could not be read: only users whose names point to a departed person were read (with targeted calls); hygiene findings for other users are missing from this run.",
+      "The credential report could not be read: only users matched to a departed person (by name, path or owner tag) were read, with targeted calls; hygiene findings for other users are missing from this run.",
     );
   }
   const reportAt = report?.generatedAt ?? ctx.now;
@@ -110,29 +114,29 @@ export async function discoverAccount(deps: DiscoveryDeps, ctx: DiscoverContext)
     );
   }
 
-  ctx.progress?.("aws-iam: listing users");
-  const listed = new Map<string, ListedUser>();
-  let listedOk = true;
+  ctx.progress?.("aws-iam: reading users' authorization details");
+  const detailed = new Map<string, DetailedUser>();
+  let detailsOk = true;
   try {
-    // ListUsers has no tags (GetUser does): https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListUsers.html
-    for await (const page of paginateListUsers({ client: deps.iam, pageSize: 1000 }, {})) {
-      deps.calls.count("iam:ListUsers");
-      for (const u of page.Users ?? []) {
-        if (!u.UserName) continue;
-        listed.set(u.UserName, {
-          userName: u.UserName,
-          path: u.Path ?? "/",
-          arn: u.Arn,
-          createdAt: u.CreateDate,
-          passwordLastUsed: u.PasswordLastUsed,
-        });
+    // Unlike ListUsers, the details carry every user's tags and inline policies, 1,000 users a call:
+    // https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html
+    for await (const page of paginateGetAccountAuthorizationDetails(
+      { client: deps.iam, pageSize: 1000 },
+      { Filter: ["User"] },
+    )) {
+      deps.calls.count("iam:GetAccountAuthorizationDetails");
+      for (const u of page.UserDetailList ?? []) {
+        if (u.UserName) detailed.set(u.UserName, detailedUser(u.UserName, u));
       }
     }
   } catch (error) {
-    listedOk = false;
-    addProblem("ListUsers", error);
+    detailsOk = false;
+    addProblem("GetAccountAuthorizationDetails", error);
+    notes.push(
+      "Users' authorization details could not be read: owner tags are unknown in this run (credentials carry `ownerTagsRead: false`), so only users whose name or path points to a departed person were matched.",
+    );
   }
-  if (!report && !listedOk) {
+  if (!report && !detailsOk) {
     return { credentials: [], problems, stats: { ...stats, ...deps.calls.stats() }, notes };
   }
 
@@ -145,17 +149,17 @@ export async function discoverAccount(deps: DiscoveryDeps, ctx: DiscoverContext)
   const entries: UserEntry[] = [];
   let deletedSinceReport = 0;
   for (const [userName, row] of rows) {
-    const fresh = listed.get(userName);
-    // Listed users are the truth when the listing worked: a report row without one was deleted since.
-    if (listedOk && !fresh) {
+    const detail = detailed.get(userName);
+    // The details are the truth when they were read: a report row without one was deleted since.
+    if (detailsOk && !detail) {
       deletedSinceReport++;
       continue;
     }
-    entries.push({ userName, path: fresh?.path ?? row.path, arn: fresh?.arn ?? row.arn, row, listed: fresh });
+    entries.push({ userName, path: detail?.path ?? row.path, arn: detail?.arn ?? row.arn, row, detail });
   }
-  for (const [userName, fresh] of listed) {
+  for (const [userName, detail] of detailed) {
     if (!rows.has(userName))
-      entries.push({ userName, path: fresh.path, arn: fresh.arn, row: undefined, listed: fresh });
+      entries.push({ userName, path: detail.path, arn: detail.arn, row: undefined, detail });
   }
   stats.usersSeen = entries.length;
   stats.usersDeletedSinceReport = deletedSinceReport;
@@ -165,24 +169,20 @@ export async function discoverAccount(deps: DiscoveryDeps, ctx: DiscoverContext)
   const credentials: Credential[] = [];
   if (root) credentials.push(...rootCredentials(root, deps.accountId, reportAt));
   for (const entry of entries) {
-    const hints = ownerHintsOf({ path: entry.path }, deps.ownership);
+    // Every user's owner tags are known, so a service user tagged with its owner matches too.
+    const hints = hintsOf(deps, entry);
     const resolved = ctx.resolver.resolve({ ownerHints: hints, principal: entry.userName });
     if (resolved) matched.push({ entry, person: resolved.person });
-    else if (entry.row) credentials.push(...reportCredentials(deps, entry, entry.row, reportAt, false));
+    else if (entry.row) credentials.push(...reportCredentials(deps, entry, entry.row, reportAt, undefined));
   }
   stats.matchedUsers = matched.length;
-  if (matched.length < entries.length) {
-    notes.push(
-      "Owner tags are read only for users whose name or path points to a departed person (ListUsers and the credential report carry no tags; reading them for every user would cost one call per user). Other users' credentials carry `ownerTagsRead: false`.",
-    );
-  }
 
   ctx.progress?.("aws-iam: confirming matched users", { matched: matched.length });
   let confirmed = 0;
   let deleted = 0;
   const confirmedLists = await mapLimited(matched, deps.config.concurrency, async ({ entry, person }) => {
     try {
-      const found = await confirmUser(deps, ctx, entry, person);
+      const found = await confirmUser(deps, entry, person);
       if (found === "deleted") {
         deleted++;
         return [];
@@ -192,7 +192,7 @@ export async function discoverAccount(deps: DiscoveryDeps, ctx: DiscoverContext)
     } catch (error) {
       addProblem(entry.userName, error);
       // Keep what the report says, so a failed call never hides a departed person's key.
-      return entry.row ? reportCredentials(deps, entry, entry.row, reportAt, true) : [];
+      return entry.row ? reportCredentials(deps, entry, entry.row, reportAt, person) : [];
     }
   });
   for (const list of confirmedLists) credentials.push(...list);
@@ -204,57 +204,91 @@ export async function discoverAccount(deps: DiscoveryDeps, ctx: DiscoverContext)
   return { credentials, problems, stats, notes };
 }
 
-/** Fresh, targeted reads of one user matched to a departed person. `deleted` when the user is gone. */
+/** Name, path, tags and session-revocation cut-off of one `UserDetail`. */
+function detailedUser(userName: string, u: UserDetail): DetailedUser {
+  const tags = new Map<string, string>();
+  for (const t of u.Tags ?? []) if (t.Key !== undefined) tags.set(t.Key, t.Value ?? "");
+  const policy = u.UserPolicyList?.find((p) => p.PolicyName === SESSION_REVOCATION_POLICY_NAME);
+  let sessionsRevokedBefore: Date | undefined;
+  try {
+    // Documents come URL-encoded (RFC 3986), as from GetUserPolicy.
+    if (policy?.PolicyDocument)
+      sessionsRevokedBefore = revokedBefore(decodePolicyDocument(policy.PolicyDocument));
+  } catch {
+    // An unreadable policy revokes nothing we can rely on: the sessions count as not revoked.
+  }
+  return {
+    userName,
+    path: u.Path ?? "/",
+    arn: u.Arn,
+    createdAt: u.CreateDate,
+    tags,
+    sessionsRevokedBefore,
+  };
+}
+
+function hintsOf(deps: DiscoveryDeps, entry: UserEntry): OwnerHints {
+  return ownerHintsOf(
+    { path: entry.path, ...(entry.detail ? { tags: entry.detail.tags } : {}) },
+    deps.ownership,
+  );
+}
+
+/** Whether a user's sessions issued before the person left are already denied by policy. */
+function sessionsRevoked(entry: UserEntry, person: Person | undefined): boolean {
+  const cutoff = entry.detail?.sessionsRevokedBefore;
+  return person !== undefined && cutoff !== undefined && cutoff >= person.departedAt;
+}
+
+/**
+ * Fresh, targeted reads of one user matched to a departed person. Tags and the session policy
+ * come from the authorization details already read. `deleted` when the user is gone.
+ */
 async function confirmUser(
   deps: DiscoveryDeps,
-  ctx: DiscoverContext,
   entry: UserEntry,
-  matchedPerson: Person,
+  person: Person,
 ): Promise<Credential[] | "deleted"> {
   const { iam, calls } = deps;
   const UserName = entry.userName;
   const observedAt = deps.clock.now();
+  const tags = entry.detail?.tags;
+  const hints = hintsOf(deps, entry);
 
-  const tags = new Map<string, string>();
+  const keys: Array<{ id: string; active: boolean; createdAt: Date | undefined }> = [];
   try {
     let Marker: string | undefined;
     do {
-      const page = await calls.run("iam:ListUserTags", () =>
-        iam.send(new ListUserTagsCommand({ UserName, Marker, MaxItems: 100 })),
+      const page = await calls.run("iam:ListAccessKeys", () =>
+        iam.send(new ListAccessKeysCommand({ UserName, Marker })),
       );
-      for (const t of page.Tags ?? []) if (t.Key !== undefined) tags.set(t.Key, t.Value ?? "");
+      for (const k of page.AccessKeyMetadata ?? []) {
+        if (k.AccessKeyId)
+          keys.push({ id: k.AccessKeyId, active: k.Status === "Active", createdAt: k.CreateDate });
+      }
       Marker = page.IsTruncated ? page.Marker : undefined;
     } while (Marker);
   } catch (error) {
+    // The first targeted call: NoSuchEntity here means the user was deleted since the listing.
     if (isAwsError(error, "NoSuchEntity")) return "deleted";
     throw error;
   }
-  const hints = ownerHintsOf({ path: entry.path, tags }, deps.ownership);
-  // Tags may name the owner more precisely (an employee id) than the user name did.
-  const person = ctx.resolver.resolve({ ownerHints: hints, principal: UserName })?.person ?? matchedPerson;
 
-  const keys: Array<{ id: string; active: boolean; createdAt: Date | undefined }> = [];
-  let Marker: string | undefined;
-  do {
-    const page = await calls.run("iam:ListAccessKeys", () =>
-      iam.send(new ListAccessKeysCommand({ UserName, Marker })),
-    );
-    for (const k of page.AccessKeyMetadata ?? []) {
-      if (k.AccessKeyId)
-        keys.push({ id: k.AccessKeyId, active: k.Status === "Active", createdAt: k.CreateDate });
-    }
-    Marker = page.IsTruncated ? page.Marker : undefined;
-  } while (Marker);
-
-  let login: { createdAt: Date | undefined } | undefined;
+  let login: { createdAt: Date | undefined; lastUsed: Date | undefined } | undefined;
   try {
     const got = await calls.run("iam:GetLoginProfile", () =>
       iam.send(new GetLoginProfileCommand({ UserName })),
     );
-    login = { createdAt: got.LoginProfile?.CreateDate };
+    login = { createdAt: got.LoginProfile?.CreateDate, lastUsed: undefined };
   } catch (error) {
     // NoSuchEntity is how IAM says "this user has no console password".
     if (!isAwsError(error, "NoSuchEntity")) throw error;
+  }
+  if (login) {
+    // The report's password_last_used may be four hours old; a departed person's sign-in
+    // after leaving must show now. The details carry no PasswordLastUsed; GetUser does.
+    const user = await calls.run("iam:GetUser", () => iam.send(new GetUserCommand({ UserName })));
+    login.lastUsed = user.User?.PasswordLastUsed;
   }
   // MFA only matters for the password-without-MFA hygiene rule, so the report's `mfa_active`
   // (at most four hours old) is good enough; only a user the report has not seen is asked.
@@ -283,26 +317,21 @@ async function confirmUser(
         ).Certificates ?? [])
       : [];
 
-  let sessionsRevokedBefore: Date | undefined;
-  try {
-    const policy = await calls.run("iam:GetUserPolicy", () =>
-      iam.send(new GetUserPolicyCommand({ UserName, PolicyName: SESSION_REVOCATION_POLICY_NAME })),
-    );
-    if (policy.PolicyDocument)
-      sessionsRevokedBefore = revokedBefore(decodePolicyDocument(policy.PolicyDocument));
-  } catch (error) {
-    if (!isAwsError(error, "NoSuchEntity")) throw error;
-  }
-
   const principalType = principalTypeOf(
-    { userName: UserName, path: entry.path, tags, hasPassword: login !== undefined, matched: true },
+    {
+      userName: UserName,
+      path: entry.path,
+      ...(tags ? { tags } : {}),
+      hasPassword: login !== undefined,
+      matched: true,
+    },
     deps.ownership,
   );
   const base = baseOf(deps, entry, principalType, hints, observedAt);
   const details = (extra: Details = {}): Details => ({
     userPath: entry.path,
     confirmed: true,
-    ownerTagsRead: true,
+    ownerTagsRead: entry.detail !== undefined,
     ...extra,
   });
   const out: Credential[] = [];
@@ -331,7 +360,7 @@ async function confirmUser(
       ...base,
       ...kindAndId(deps.accountId, "console-password", UserName),
       ...(login.createdAt ? { createdAt: login.createdAt } : {}),
-      lastUsed: passwordLastUse(entry),
+      lastUsed: passwordLastUse(entry, login.lastUsed),
       active: true,
       mfaEnabled,
       details: details(),
@@ -367,44 +396,59 @@ async function confirmUser(
       details: details(),
     });
   }
-  if (principalType === "human") {
-    // Revoked when a policy already denies every token issued before the person left.
-    const revoked = sessionsRevokedBefore !== undefined && sessionsRevokedBefore >= person.departedAt;
-    out.push({
-      ...base,
-      ...kindAndId(deps.accountId, "sts-sessions", UserName),
-      active: !revoked,
-      details: details({ sessionsRevokedBefore: sessionsRevokedBefore?.toISOString() ?? null }),
-    });
-  }
+  if (principalType === "human") out.push(sessionsCredential(deps, entry, base, person, details));
   return out;
 }
 
-/** Credentials as the credential report shows them, with slot ids for keys and certificates. */
+/**
+ * The `sts-sessions` pseudo-credential: inactive when the user's session-revocation policy
+ * (read from the authorization details) already denies every token issued before the person
+ * left. Without a person there is no departure to compare with: it stays active.
+ */
+function sessionsCredential(
+  deps: DiscoveryDeps,
+  entry: UserEntry,
+  base: ReturnType<typeof baseOf>,
+  person: Person | undefined,
+  details: (extra?: Details) => Details,
+): Credential {
+  return {
+    ...base,
+    ...kindAndId(deps.accountId, "sts-sessions", entry.userName),
+    active: !sessionsRevoked(entry, person),
+    details: details({ sessionsRevokedBefore: entry.detail?.sessionsRevokedBefore?.toISOString() ?? null }),
+  };
+}
+
+/**
+ * Credentials as the credential report shows them, with slot ids for keys and certificates.
+ * `person` is given when the user was matched but its targeted reads failed.
+ */
 function reportCredentials(
   deps: DiscoveryDeps,
   entry: UserEntry,
   row: CredentialReportRow,
   observedAt: Date,
-  confirmFailed: boolean,
+  person: Person | undefined,
 ): Credential[] {
   const hasPassword = row.passwordEnabled === true;
+  const tags = entry.detail?.tags;
   const principalType = principalTypeOf(
-    { userName: entry.userName, path: entry.path, hasPassword, matched: confirmFailed },
+    {
+      userName: entry.userName,
+      path: entry.path,
+      ...(tags ? { tags } : {}),
+      hasPassword,
+      matched: person !== undefined,
+    },
     deps.ownership,
   );
-  const base = baseOf(
-    deps,
-    entry,
-    principalType,
-    ownerHintsOf({ path: entry.path }, deps.ownership),
-    observedAt,
-  );
+  const base = baseOf(deps, entry, principalType, hintsOf(deps, entry), observedAt);
   const details = (extra: Details = {}): Details => ({
     userPath: entry.path,
     confirmed: false,
-    ownerTagsRead: false,
-    ...(confirmFailed ? { confirmationFailed: true } : {}),
+    ownerTagsRead: entry.detail !== undefined,
+    ...(person ? { confirmationFailed: true } : {}),
     ...extra,
   });
   const out: Credential[] = [];
@@ -423,7 +467,7 @@ function reportCredentials(
       ...base,
       ...kindAndId(deps.accountId, "console-password", entry.userName),
       ...(row.passwordLastChanged instanceof Date ? { createdAt: row.passwordLastChanged } : {}),
-      lastUsed: passwordLastUse(entry),
+      lastUsed: passwordLastUse(entry, undefined),
       active: true,
       mfaEnabled: row.mfaActive,
       details: details(),
@@ -442,14 +486,7 @@ function reportCredentials(
       details: details({ reportSlot: cert.slot }),
     });
   }
-  if (principalType === "human") {
-    out.push({
-      ...base,
-      ...kindAndId(deps.accountId, "sts-sessions", entry.userName),
-      active: true,
-      details: details({ sessionsRevokedBefore: null }),
-    });
-  }
+  if (principalType === "human") out.push(sessionsCredential(deps, entry, base, person, details));
   return out;
 }
 
@@ -525,20 +562,20 @@ function reportLastUse(
 }
 
 /**
- * The password's last use: ListUsers' `PasswordLastUsed` is fresher than the report. Its
- * absence (or the report's `no_information`) means "never used" only for users created after
- * IAM began tracking password use; for older users it means "cannot tell".
+ * The password's last use: GetUser's `PasswordLastUsed` (read for matched users) is fresher
+ * than the report and wins when later. Its absence (or the report's `no_information`) means
+ * "never used" only for users created after IAM began tracking password use; for older users
+ * it means "cannot tell".
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_User.html
  */
-function passwordLastUse(entry: UserEntry): LastUse | null | undefined {
-  const fromList = entry.listed?.passwordLastUsed;
+function passwordLastUse(entry: UserEntry, fresh: Date | undefined): LastUse | null | undefined {
   const fromReport = entry.row?.passwordLastUsed;
   const reportAt = fromReport instanceof Date ? fromReport : undefined;
-  const times = [fromList, reportAt].filter((d): d is Date => d !== undefined).map((d) => d.getTime());
+  const times = [fresh, reportAt].filter((d): d is Date => d !== undefined).map((d) => d.getTime());
   const latest = times.length > 0 ? new Date(Math.max(...times)) : undefined;
   if (latest) return { at: latest, service: "console" };
   const created =
-    entry.listed?.createdAt ??
+    entry.detail?.createdAt ??
     (entry.row?.userCreationTime instanceof Date ? entry.row.userCreationTime : undefined);
   return created && created >= PASSWORD_TRACKING_SINCE ? null : undefined;
 }

@@ -15,7 +15,6 @@ import {
   DeleteAccessKeyCommand,
   DeleteLoginProfileCommand,
   GetLoginProfileCommand,
-  GetRoleCommand,
   GetRolePolicyCommand,
   GetUserPolicyCommand,
   type IAMClient,
@@ -25,7 +24,7 @@ import {
   ListSSHPublicKeysCommand,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
-  paginateListRoles,
+  paginateGetAccountAuthorizationDetails,
   UpdateAccessKeyCommand,
   UpdateServiceSpecificCredentialCommand,
   UpdateSigningCertificateCommand,
@@ -35,7 +34,7 @@ import type { Config } from "../../config.ts";
 import { DAY_MS } from "../../core/clock.ts";
 import type { ActionRecord, ActionStatus, Credential, Person } from "../../core/model.ts";
 import type { RevokeContext } from "../../core/ports/credential-source.ts";
-import { type CallCounter, errorInfo, isAwsError, mapLimited } from "./aws-calls.ts";
+import { type CallCounter, errorInfo, isAwsError } from "./aws-calls.ts";
 import { parseSlotId } from "./credential-ids.ts";
 import {
   decodePolicyDocument,
@@ -469,24 +468,25 @@ export class AwsIamRevoker {
   }
 
   /**
-   * Roles carrying the tag, read once per source instance (a scan): ListRoles has no tags,
-   * so each role costs one GetRole. This is O(roles), paid only when a revocation needs it.
+   * Roles carrying the tag, read once per source instance (a scan). ListRoles has no tags;
+   * GetAccountAuthorizationDetails (`Filter: ["Role"]`) has them for 1,000 roles a call, so
+   * this costs O(roles / 1,000), paid only when a revocation or verification needs it.
+   * https://docs.aws.amazon.com/IAM/latest/APIReference/API_RoleDetail.html
    */
   #rolesTagged(key: string): Promise<Array<{ name: string; tagValue: string }>> {
     this.#taggedRoles ??= (async () => {
-      const names: string[] = [];
-      for await (const page of paginateListRoles({ client: this.deps.iam, pageSize: 1000 }, {})) {
-        this.deps.calls.count("iam:ListRoles");
-        for (const r of page.Roles ?? []) if (r.RoleName) names.push(r.RoleName);
+      const roles: Array<{ name: string; tagValue: string }> = [];
+      for await (const page of paginateGetAccountAuthorizationDetails(
+        { client: this.deps.iam, pageSize: 1000 },
+        { Filter: ["Role"] },
+      )) {
+        this.deps.calls.count("iam:GetAccountAuthorizationDetails");
+        for (const r of page.RoleDetailList ?? []) {
+          const value = r.Tags?.find((t) => t.Key === key)?.Value;
+          if (r.RoleName && value !== undefined) roles.push({ name: r.RoleName, tagValue: value });
+        }
       }
-      const roles = await mapLimited(names, this.deps.config.concurrency, async (RoleName) => {
-        const got = await this.deps.calls.run("iam:GetRole", () =>
-          this.deps.iam.send(new GetRoleCommand({ RoleName })),
-        );
-        const value = got.Role?.Tags?.find((t) => t.Key === key)?.Value;
-        return value === undefined ? undefined : { name: RoleName, tagValue: value };
-      });
-      return roles.filter((r): r is { name: string; tagValue: string } => r !== undefined);
+      return roles;
     })();
     // A failed listing is retried by the next revocation rather than cached.
     this.#taggedRoles.catch(() => {

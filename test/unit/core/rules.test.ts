@@ -164,6 +164,16 @@ describe("unowned-credential", () => {
       r.evaluate(input({ credential: credential({ active: false, ownerHints: none }) })),
     ).toBeUndefined();
   });
+  it("does not flag a credential whose source could not read its owner tags in this run", () => {
+    const unread = credential({
+      principal: "legacy-etl",
+      ownerHints: none,
+      details: { ownerTagsRead: false },
+    });
+    const read = credential({ principal: "legacy-etl", ownerHints: none, details: { ownerTagsRead: true } });
+    expect(r.evaluate(input({ credential: unread }))).toBeUndefined();
+    expect(r.evaluate(input({ credential: read }))).toBeDefined();
+  });
 });
 
 describe("root-access-key", () => {

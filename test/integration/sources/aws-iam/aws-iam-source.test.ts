@@ -219,7 +219,7 @@ describe("AwsIamSource against the sandbox", () => {
       principalType: "human",
       createdAt: new Date("2023-06-01T10:20:30Z"),
       lastUsed: { at: new Date("2026-05-31T10:00:00Z") },
-      details: { confirmed: false, ownerTagsRead: false, reportSlot: 1 },
+      details: { confirmed: false, ownerTagsRead: true, reportSlot: 1 },
     });
     expect(found.get(id("access-key", "svc-ci#1"))).toMatchObject({
       principalType: "service",
@@ -228,10 +228,15 @@ describe("AwsIamSource against the sandbox", () => {
     expect(found.has(id("sts-sessions", "svc-ci"))).toBe(false);
     expect(found.get(id("access-key", "<root_account>#1"))).toMatchObject({ isRoot: true, active: true });
 
-    // Targeted calls only for the one matched user; nothing per user of the account.
+    // Targeted calls only for the one matched user; nothing per user of the account. Tags and
+    // the session policy come from one page of authorization details.
     const calls = sb.calls();
-    expect(calls["iam:ListUserTags"]).toBe(1);
+    expect(calls["iam:GetAccountAuthorizationDetails"]).toBe(1);
+    expect(calls["iam:ListUserTags"]).toBeUndefined();
+    expect(calls["iam:GetUserPolicy"]).toBeUndefined();
+    expect(calls["iam:ListUsers"]).toBeUndefined();
     expect(calls["iam:ListAccessKeys"]).toBe(1);
+    expect(calls["iam:GetUser"]).toBe(1);
     expect(calls["sts:GetCallerIdentity"]).toBe(1);
     expect(discovery.stats).toMatchObject({
       matchedUsers: 1,
@@ -241,6 +246,89 @@ describe("AwsIamSource against the sandbox", () => {
     });
     expect(discovery.stats["calls.total"]).toBe(Object.values(calls).reduce((a, b) => a + b, 0));
     expect(discovery.notes.join(" ")).toMatch(/up to 4 hours/);
+  });
+
+  it("matches a service user by its owner tag alone, and reads every user's session policy from the details", async () => {
+    // Prepare: a service user whose name says nothing about Dana; Erin (not departed) whose
+    // sessions a human already revoked; Dana whose sessions were revoked after she left.
+    const denyBefore = (at: string) => ({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Deny",
+          Action: "*",
+          Resource: "*",
+          Condition: { DateLessThan: { "aws:TokenIssueTime": at } },
+        },
+      ],
+    });
+    const seeded = scenario({
+      danaPolicies: { [SESSION_REVOCATION_POLICY_NAME]: denyBefore("2026-05-26T00:00:00Z") },
+    });
+    seeded.iam?.users?.push({
+      userName: "svc-payments",
+      path: "/service/",
+      createdAt: "2025-01-01T00:00:00Z",
+      tags: { owner: "dana.smith@corp.example" },
+      accessKeys: [{ id: "AKIASVCPAY0000000001", createdAt: "2025-01-02T00:00:00Z" }],
+    });
+    sb.seed(seeded);
+    sb.iam.users
+      .get("erin.jones")!
+      .inlinePolicies.set(SESSION_REVOCATION_POLICY_NAME, JSON.stringify(denyBefore("2026-05-01T00:00:00Z")));
+    const source = makeSource({ accountId: ACCOUNT });
+
+    // Act
+    const discovery = await source.discover(discoverCtx);
+
+    // Assess
+    expect(discovery.problems).toEqual([]);
+    const found = byId(discovery.credentials);
+    expect(found.get(id("access-key", "AKIASVCPAY0000000001"))).toMatchObject({
+      principal: "svc-payments",
+      principalType: "service",
+      ownerHints: { emails: ["dana.smith@corp.example"], tags: { owner: "dana.smith@corp.example" } },
+      details: { confirmed: true, ownerTagsRead: true },
+    });
+    expect(found.has(id("sts-sessions", "svc-payments"))).toBe(false);
+    expect(found.get(id("sts-sessions", "dana.smith"))).toMatchObject({
+      active: false,
+      details: { sessionsRevokedBefore: "2026-05-26T00:00:00.000Z" },
+    });
+    // Erin has not left: there is no departure to compare the cut-off with, but it is known.
+    expect(found.get(id("sts-sessions", "erin.jones"))).toMatchObject({
+      active: true,
+      details: { confirmed: false, ownerTagsRead: true, sessionsRevokedBefore: "2026-05-01T00:00:00.000Z" },
+    });
+    expect(discovery.stats.matchedUsers).toBe(2);
+    const calls = sb.calls();
+    expect(calls["iam:GetAccountAuthorizationDetails"]).toBe(1);
+    expect(calls["iam:ListUserTags"]).toBeUndefined();
+    expect(calls["iam:GetUserPolicy"]).toBeUndefined();
+    // The service user has no password: no GetUser for it.
+    expect(calls["iam:GetUser"]).toBe(1);
+  });
+
+  it("matches by name and path alone when the authorization details cannot be read", async () => {
+    // Prepare
+    sb.faults.set("iam:GetAccountAuthorizationDetails", { errorRate: 1 });
+    const source = makeSource({ maxAttempts: 1, accountId: ACCOUNT });
+
+    // Act
+    const discovery = await source.discover(discoverCtx);
+
+    // Assess: a problem, a note, Dana still matched by name, tags marked as unread.
+    expect(discovery.problems).toEqual([
+      expect.objectContaining({ subject: "GetAccountAuthorizationDetails", errorName: "ServiceUnavailable" }),
+    ]);
+    expect(discovery.notes.join(" ")).toMatch(/owner tags are unknown/);
+    const found = byId(discovery.credentials);
+    expect(found.get(id("access-key", DANA_KEY_1))).toMatchObject({
+      details: { confirmed: true, ownerTagsRead: false },
+    });
+    expect(found.get(id("access-key", "erin.jones#1"))).toMatchObject({
+      details: { confirmed: false, ownerTagsRead: false },
+    });
   });
 
   it("summarises CloudTrail events of a key used after departure", async () => {

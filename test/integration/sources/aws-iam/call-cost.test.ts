@@ -27,13 +27,29 @@ describe("aws-iam discovery cost", () => {
   }));
 
   beforeAll(async () => {
-    const users: ScenarioUser[] = Array.from({ length: USERS }, (_, i) => ({
-      // The first DEPARTED users carry the departed people's email local parts.
-      userName: i < DEPARTED ? `person${i}` : `user${i}`,
-      createdAt: "2024-01-01T00:00:00Z",
-      password: {},
-      accessKeys: [{ createdAt: "2024-01-02T00:00:00Z" }, { createdAt: "2024-01-03T00:00:00Z" }],
-    }));
+    const keys = [{ createdAt: "2024-01-02T00:00:00Z" }, { createdAt: "2024-01-03T00:00:00Z" }];
+    const createdAt = "2024-01-01T00:00:00Z";
+    const users: ScenarioUser[] = Array.from({ length: USERS }, (_, i): ScenarioUser => {
+      // Half the departed people own a user named after them; the other half a service user
+      // whose name says nothing and whose owner is recorded only in a tag. Everyone is tagged.
+      if (i < DEPARTED / 2) return { userName: `person${i}`, createdAt, password: {}, accessKeys: keys };
+      if (i < DEPARTED) {
+        return {
+          userName: `svc-batch-${i}`,
+          createdAt,
+          path: "/service/",
+          tags: { owner: `person${i}@corp.example` },
+          accessKeys: keys,
+        };
+      }
+      return {
+        userName: `user${i}`,
+        createdAt,
+        tags: { email: `user${i}@corp.example` },
+        password: {},
+        accessKeys: keys,
+      };
+    });
     sb = await startSandbox({ scenario: { now: NOW.toISOString(), iam: { users } } });
   });
   afterAll(async () => {
@@ -60,15 +76,28 @@ describe("aws-iam discovery cost", () => {
     const perUserListings = 8; // ListAccessKeys, GetLoginProfile, ListMFADevices, ListSSHPublicKeys,
     // ListServiceSpecificCredentials, ListSigningCertificates, ListUserTags, GetUserPolicy
     const naive = USERS / 1000 + USERS * perUserListings + USERS * 2;
+    // Per matched user: ListAccessKeys, GetAccessKeyLastUsed x 2, GetLoginProfile, ListSSHPublicKeys,
+    // ListServiceSpecificCredentials (no certificates in the report), and GetUser for the
+    // password's fresh last use when there is a password (the people, not the service users).
+    const perMatchedUser = 6;
     const made = Object.values(sb.calls()).reduce((a, b) => a + b, 0);
     expect(discovery.problems).toEqual([]);
     expect(discovery.stats.matchedUsers).toBe(DEPARTED);
     expect(
       discovery.credentials.filter((c) => c.details?.confirmed === true && c.kind === "access-key"),
     ).toHaveLength(DEPARTED * 2);
-    expect(sb.calls()["iam:ListUsers"]).toBe(USERS / 1000);
-    expect(sb.calls()["iam:ListUserTags"]).toBe(DEPARTED);
+    // Every user's tags and inline policies: one page of authorization details per 1,000 users.
+    expect(sb.calls()["iam:GetAccountAuthorizationDetails"]).toBe(USERS / 1000);
+    expect(sb.calls()["iam:ListUserTags"]).toBeUndefined();
+    expect(sb.calls()["iam:GetUserPolicy"]).toBeUndefined();
     expect(made).toBe(discovery.stats["calls.total"]);
+    // GenerateCredentialReport (STARTED, then COMPLETE) and GetCredentialReport, then the details.
+    expect(made).toBe(3 + USERS / 1000 + DEPARTED * perMatchedUser + DEPARTED / 2);
+    const owned = discovery.credentials.filter((c) => c.principal === `svc-batch-${DEPARTED - 1}`);
+    expect(owned.map((c) => [c.principalType, c.ownerHints.emails, c.details?.confirmed])).toEqual([
+      ["service", [`person${DEPARTED - 1}@corp.example`], true],
+      ["service", [`person${DEPARTED - 1}@corp.example`], true],
+    ]);
     expect(made / naive).toBeLessThanOrEqual(0.02);
   }, 60_000);
 });

@@ -130,18 +130,16 @@ describe("permissions", () => {
       [
         "iam:GenerateCredentialReport",
         "iam:GetCredentialReport",
-        "iam:ListUsers",
+        "iam:GetAccountAuthorizationDetails",
         "iam:ListAccessKeys",
         "iam:GetAccessKeyLastUsed",
         "iam:GetLoginProfile",
+        "iam:GetUser",
         "iam:ListSSHPublicKeys",
         "iam:ListServiceSpecificCredentials",
         "iam:ListSigningCertificates",
         "iam:ListMFADevices",
-        "iam:ListUserTags",
         "iam:GetUserPolicy",
-        "iam:ListRoles",
-        "iam:GetRole",
         "iam:GetRolePolicy",
         "cloudtrail:LookupEvents",
         "sts:GetCallerIdentity",
@@ -173,8 +171,7 @@ describe("permissions", () => {
     const byAction = new Map(statements.flatMap((s) => s.Action.map((a) => [a, s.Resource] as const)));
     for (const action of [
       "iam:GenerateCredentialReport",
-      "iam:ListUsers",
-      "iam:ListRoles",
+      "iam:GetAccountAuthorizationDetails",
       "cloudtrail:LookupEvents",
     ]) {
       expect(byAction.get(action)).toEqual(["*"]);
