@@ -21,7 +21,11 @@ import { SecretResolver } from "./secrets.ts";
 import { AwsCognitoSource } from "./sources/aws-cognito/index.ts";
 import { AwsIamSource } from "./sources/aws-iam/index.ts";
 import { type GitHubSource, githubSourceFromConfig } from "./sources/github/index.ts";
-import { GoogleWorkspaceSource, parseServiceAccountKey } from "./sources/google-workspace/index.ts";
+import {
+  GoogleWorkspaceSource,
+  parseServiceAccountKey,
+  storeSignOutLedger,
+} from "./sources/google-workspace/index.ts";
 import { oktaSourceFromConfig } from "./sources/okta/index.ts";
 import { auditLogFromConfig, storeFromConfig } from "./store/index.ts";
 
@@ -114,6 +118,7 @@ export async function sourcesFromConfig(runtime: Runtime): Promise<CredentialSou
         adminSubject: google.adminSubject,
         customer: google.customer,
         signOut: google.signOut,
+        signOutLedger: storeSignOutLedger(runtime.store),
         clock,
         ...(google.rootUrl ? { rootUrl: google.rootUrl } : {}),
         ...(google.tokenUrl ? { tokenUrl: google.tokenUrl } : {}),

@@ -16,5 +16,5 @@ export {
   GoogleWorkspaceUnavailableError,
 } from "./errors.ts";
 export { type BackoffOptions, DEFAULT_BACKOFF } from "./retry.ts";
-export { memorySignOutLedger, type SignOutLedger } from "./sign-out-ledger.ts";
+export { memorySignOutLedger, type SignOutLedger, storeSignOutLedger } from "./sign-out-ledger.ts";
 export { GoogleWorkspaceSource, type GoogleWorkspaceSourceOptions } from "./source.ts";
