@@ -108,10 +108,10 @@ describe("the HTML report in a browser", () => {
           ? join(ROOT, "docs/images/report.png")
           : join(dir, "report.png");
       // The page as a reader first sees it, not as the sorting test left it.
-    await page.reload();
-    await page.setViewportSize({ width: 1400, height: 1150 });
-    await page.locator("header").scrollIntoViewIfNeeded();
-    await page.screenshot({ path: target, fullPage: false });
+      await page.reload();
+      await page.setViewportSize({ width: 1400, height: 1150 });
+      await page.locator("header").scrollIntoViewIfNeeded();
+      await page.screenshot({ path: target, fullPage: false });
       expect(existsSync(target)).toBe(true);
     },
   );
