@@ -3,15 +3,17 @@
  * parses flags, turns errors into one line and an exit code (see `cli/exit-codes.ts`).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { demoCommand } from "../cli/demo.ts";
 import { CliError, EXIT, type ExitCode } from "../cli/exit-codes.ts";
+import { REPORT_FORMATS } from "../cli/formats.ts";
 import { processIo } from "../cli/io.ts";
-import { REPORT_FORMATS } from "../cli/output.ts";
-import { sandboxCommand } from "../cli/sandbox.ts";
-import { scanCommand } from "../cli/scan.ts";
-import { validateCommand } from "../cli/validate.ts";
 import { ConfigError } from "../lambdas/config.ts";
 import { SEVERITIES, SOURCE_IDS } from "../lambdas/core/model.ts";
+
+// Commands are loaded when run: the AWS, Google, Okta, GitHub, Slack and Jira SDKs take seconds to
+// load, which `--help`, `validate` and a mistyped flag should not pay for.
+
+// The SDK's Node 20 end-of-support notice is for maintainers, not for someone running a scan.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -116,7 +118,7 @@ Examples:
   $ iam-hygiene scan --config enforce.json --apply          # revoke (mode must be "enforce")
 ${EXIT_CODES_HELP}`,
   )
-  .action((options) => run(() => scanCommand(options, processIo())));
+  .action((options) => run(async () => (await import("../cli/scan.ts")).scanCommand(options, processIo())));
 
 program
   .command("validate")
@@ -132,7 +134,9 @@ Examples:
   $ iam-hygiene validate --config iam-hygiene.json
   $ iam-hygiene validate --departures hr-export.csv && aws s3 cp hr-export.csv s3://hr/departures.csv`,
   )
-  .action((options) => run(() => validateCommand(options, processIo())));
+  .action((options) =>
+    run(async () => (await import("../cli/validate.ts")).validateCommand(options, processIo())),
+  );
 
 program
   .command("sandbox")
@@ -152,7 +156,7 @@ Examples:
   )
   .action((options) =>
     run(async () => {
-      await sandboxCommand(options, processIo());
+      await (await import("../cli/sandbox.ts")).sandboxCommand(options, processIo());
       return undefined;
     }),
   );
@@ -173,7 +177,7 @@ Examples:
   $ npm start
   $ iam-hygiene demo --out-dir /tmp/demo && open /tmp/demo/report.html`,
   )
-  .action((options) => run(() => demoCommand(options, processIo())));
+  .action((options) => run(async () => (await import("../cli/demo.ts")).demoCommand(options, processIo())));
 
 try {
   await program.parseAsync(process.argv);

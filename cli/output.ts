@@ -11,10 +11,9 @@ import { toOcsfFindings } from "../lambdas/report/ocsf.ts";
 import { toTable } from "../lambdas/report/table.ts";
 import type { ScanReport } from "../lambdas/scan.ts";
 
-/** The formats `scan --format` accepts. */
-export const REPORT_FORMATS = ["table", "json", "csv", "html", "asff", "ocsf"] as const;
-/** One of `REPORT_FORMATS`. */
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+import type { ReportFormat } from "./formats.ts";
+
+export { REPORT_FORMATS, type ReportFormat } from "./formats.ts";
 
 /** Where the report is going, for formats that depend on it. */
 export interface RenderContext {

@@ -1,0 +1,241 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Sandbox, startSandbox } from "../../sandbox/index.ts";
+import { childEnv, runCli, sandboxEnv, smallCompany, workDir } from "./support.ts";
+
+const ENFORCE = JSON.stringify({ mode: "enforce", sources: { "aws-iam": { reportPollMs: 10 } } });
+
+// Each test runs the real executable (about a second of loading each, more on a busy machine).
+const SLOW = { timeout: 120_000 };
+
+describe.concurrent("iam-hygiene scan, read-only against one sandbox", SLOW, () => {
+  let sandbox: Sandbox;
+  const company = smallCompany();
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ port: 0, scenario: company.scenario });
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
+
+  it("prints a table of findings when piped and exits 3 on a critical finding (the default --fail-on)", async () => {
+    // Prepare
+    const cwd = await workDir({ "hr.csv": company.departures });
+    // Act
+    const run = await runCli(["scan", "--departures", "hr.csv"], { cwd, env: sandboxEnv(sandbox) });
+    // Assess
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stdout).toMatch(/used-after-departure/);
+    expect(run.stdout).toMatch(/alice/);
+    expect(run.stderr).toMatch(/findings at or above critical: 1 critical/);
+    // Piped: no progress line, no stack trace.
+    expect(run.stderr).not.toMatch(/\r|at .*\.ts:\d+/);
+  });
+
+  it("--format json prints a report that parses and names the findings; --quiet keeps stderr to the verdict", async () => {
+    const cwd = await workDir({ "hr.csv": company.departures });
+    const run = await runCli(
+      ["scan", "-d", "hr.csv", "--format", "json", "--quiet", "--fail-on", "critical"],
+      {
+        cwd,
+        env: sandboxEnv(sandbox),
+      },
+    );
+    expect(run.code, run.stderr).toBe(3);
+    const report = JSON.parse(run.stdout) as {
+      applied: boolean;
+      findings: { rule: string; principal: string | null; outcome: string }[];
+    };
+    expect(report.applied).toBe(false);
+    expect(report.findings.map((f) => `${f.rule}:${f.principal}`)).toEqual(
+      expect.arrayContaining(["used-after-departure:alice", "departed-owner-active-credential:alice"]),
+    );
+    expect(report.findings.find((f) => f.rule === "used-after-departure")?.outcome).toBe("revoke-pending");
+  });
+
+  it("--out writes the report to a file (csv) and nothing to stdout", async () => {
+    const cwd = await workDir({ "hr.csv": company.departures });
+    const run = await runCli(
+      ["scan", "-d", "hr.csv", "-f", "csv", "--out", "out/findings.csv", "--fail-on", "high"],
+      {
+        cwd,
+        env: sandboxEnv(sandbox),
+      },
+    );
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stdout).toBe("");
+    const csv = await readFile(join(cwd, "out/findings.csv"), "utf8");
+    expect(csv.split("\n")[0]).toMatch(/severity/i);
+    expect(csv).toMatch(/alice/);
+  });
+
+  it.each([
+    ["html", /<html/i],
+    ["asff", /"SchemaVersion": "2018-10-08"/],
+  ])("--format %s renders", async (format, pattern) => {
+    const cwd = await workDir({ "hr.csv": company.departures });
+    const run = await runCli(["scan", "-d", "hr.csv", "-f", format, "-q"], { cwd, env: sandboxEnv(sandbox) });
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stdout).toMatch(pattern);
+  });
+
+  it("exits 0 when nothing reaches --fail-on (no departure list: hygiene only)", async () => {
+    const cwd = await workDir();
+    const run = await runCli(["scan", "-f", "json", "-q"], { cwd, env: sandboxEnv(sandbox) });
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(run.stdout) as { departures: { origin: string }; findings: unknown[] };
+    expect(report.departures.origin).toBe("none");
+  });
+
+  it("--only limits the scan to the named sources", async () => {
+    const cwd = await workDir({ "hr.csv": company.departures });
+    const run = await runCli(["scan", "-d", "hr.csv", "--only", "github", "-f", "json"], {
+      cwd,
+      env: sandboxEnv(sandbox),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect((JSON.parse(run.stdout) as { sources: unknown[] }).sources).toEqual([]);
+    expect(run.stderr).toMatch(/--only github: not enabled in the config/);
+    const iamOnly = await runCli(["scan", "-d", "hr.csv", "--only", "aws-iam", "-f", "json"], {
+      cwd: await workDir({ "hr.csv": company.departures }),
+      env: sandboxEnv(sandbox),
+    });
+    expect(
+      (JSON.parse(iamOnly.stdout) as { sources: { source: string }[] }).sources.map((s) => s.source),
+    ).toEqual(["aws-iam"]);
+  });
+
+  it("--apply with a report-mode config says so and revokes nothing", async () => {
+    const cwd = await workDir({ "hr.csv": company.departures });
+    const run = await runCli(["scan", "-d", "hr.csv", "--apply", "-f", "json"], {
+      cwd,
+      env: sandboxEnv(sandbox),
+    });
+    expect(run.code, run.stderr).toBe(3);
+    expect(run.stderr).toMatch(
+      /--apply given but the config has mode "report": report mode, nothing will be revoked/,
+    );
+    expect((JSON.parse(run.stdout) as { applied: boolean }).applied).toBe(false);
+    expect(sandbox.iam.accessKeys.get("AKIAALICE00000000000")?.status).toBe("Active");
+  });
+
+  it("exits 2 on a departure list with an invalid row, naming line and field; nothing departure-driven happens", async () => {
+    const cwd = await workDir({ "hr.csv": "email,departed_at\nalice@corp.example,last tuesday\n" });
+    const run = await runCli(["scan", "-d", "hr.csv", "-f", "json", "-q"], { cwd, env: sandboxEnv(sandbox) });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /departure list rejected: 1 invalid row of 1 \(first: line 2, field departed_at/,
+    );
+    const report = JSON.parse(run.stdout) as {
+      departures: { rejected: boolean };
+      findings: { rule: string }[];
+    };
+    expect(report.departures.rejected).toBe(true);
+    expect(report.findings.some((f) => f.rule === "used-after-departure")).toBe(false);
+  });
+
+  it("exits 2 on a departure file that cannot be read", async () => {
+    const cwd = await workDir();
+    const run = await runCli(["scan", "-d", "missing.csv", "-q"], { cwd, env: sandboxEnv(sandbox) });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/departure list rejected: .*missing\.csv.*ENOENT/);
+  });
+
+  it("exits 2 on an invalid config, listing every problem with file, line and field, before any scan", async () => {
+    const cwd = await workDir({
+      "iam-hygiene.json": [
+        "{",
+        "  // comments are allowed",
+        '  "mode": "sometimes",',
+        '  "brake": { "maxRevocationsPerRun": "lots" },',
+        '  "sources": { "github": { "enabled": true } }',
+        "}",
+      ].join("\n"),
+    });
+    const run = await runCli(["scan"], { cwd, env: childEnv() });
+    expect(run.code).toBe(2);
+    const file = join(cwd, "iam-hygiene.json");
+    expect(run.stderr).toContain(`${file} is invalid (4 problems); nothing was changed`);
+    expect(run.stderr).toContain(`${file}:3: mode: Invalid option`);
+    expect(run.stderr).toContain(`${file}:4: brake.maxRevocationsPerRun: Invalid input: expected number`);
+    expect(run.stderr).toContain(`${file}:5: sources.github.org:`);
+    expect(run.stderr).toContain(`${file}:5: sources.github.token:`);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("exits 2 on JSON that does not parse, with the line", async () => {
+    const cwd = await workDir({ "broken.json": '{\n  "mode": "report",\n}\n' });
+    const run = await runCli(["scan", "--config", "broken.json"], { cwd, env: childEnv() });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/broken\.json:3: \(file\): not valid JSON/);
+  });
+
+  it("exits 2 on unknown flags and values", async () => {
+    const cwd = await workDir();
+    const [format, only, flag] = await Promise.all([
+      runCli(["scan", "--format", "pdf"], { cwd, env: childEnv() }),
+      runCli(["scan", "--only", "azure"], { cwd, env: childEnv() }),
+      runCli(["scan", "--frobnicate"], { cwd, env: childEnv() }),
+    ]);
+    expect([format.code, only.code, flag.code]).toEqual([2, 2, 2]);
+    expect(format.stderr).toMatch(/pdf.*Allowed choices are table, json, csv, html, asff, ocsf/);
+    expect(only.stderr).toMatch(/--only azure: unknown source/);
+    expect(flag.stderr).toMatch(/unknown option '--frobnicate'/);
+  });
+
+  it("exits 1 on a runtime failure with one line, and the stack only with DEBUG=iam-hygiene", async () => {
+    // A store directory under a file cannot be created: a setup failure, not a finding.
+    const cwd = await workDir({
+      blocker: "",
+      "iam-hygiene.json": '{ "store": { "type": "local", "dir": "blocker/store" } }',
+    });
+    const run = await runCli(["scan", "-q"], { cwd, env: sandboxEnv(sandbox) });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^iam-hygiene: error: .*(ENOTDIR|EEXIST|not a directory)/m);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    const debug = await runCli(["scan", "-q"], { cwd, env: sandboxEnv(sandbox, { DEBUG: "iam-hygiene" }) });
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe.concurrent("iam-hygiene scan --apply (each with its own sandbox)", SLOW, () => {
+  it("revokes in enforce mode, verified in the sandbox; findings still exit 3", async () => {
+    const company = smallCompany();
+    const sandbox = await startSandbox({ port: 0, scenario: company.scenario });
+    try {
+      const cwd = await workDir({ "hr.csv": company.departures, "iam-hygiene.json": ENFORCE });
+      const run = await runCli(["scan", "-d", "hr.csv", "--apply", "-f", "json", "-q"], {
+        cwd,
+        env: sandboxEnv(sandbox),
+      });
+      expect(run.code, run.stderr).toBe(3);
+      const report = JSON.parse(run.stdout) as { applied: boolean; totals: { revoked: number } };
+      expect(report.applied).toBe(true);
+      expect(report.totals.revoked).toBeGreaterThanOrEqual(1);
+      expect(sandbox.iam.accessKeys.get("AKIAALICE00000000000")?.status).toBe("Inactive");
+      expect(sandbox.iam.accessKeys.get("AKIABOB0000000000000")?.status).toBe("Active");
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it("exits 4 when the brake stops the revocations, and revokes nothing", async () => {
+    const company = smallCompany();
+    const sandbox = await startSandbox({ port: 0, scenario: company.scenario });
+    try {
+      const config = JSON.stringify({ ...JSON.parse(ENFORCE), brake: { maxRevocationsPerRun: 0 } });
+      const cwd = await workDir({ "hr.csv": company.departures, "iam-hygiene.json": config });
+      const run = await runCli(["scan", "-d", "hr.csv", "--apply", "-q"], { cwd, env: sandboxEnv(sandbox) });
+      expect(run.code, run.stderr).toBe(4);
+      expect(run.stderr).toMatch(
+        /revocation brake: the run would revoke \d+ credential\(s\), above the limit of 0/,
+      );
+      expect(sandbox.iam.accessKeys.get("AKIAALICE00000000000")?.status).toBe("Active");
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
