@@ -329,6 +329,17 @@ export const configSchema = z
     tickets: z.discriminatedUnion("type", [jira, githubIssues]).optional(),
     store: store.default({ type: "local", dir: ".iam-hygiene" }),
     audit: audit.optional(),
+    reports: z
+      .object({
+        bucket: z
+          .string()
+          .min(3)
+          .describe("S3 bucket that receives report.json and report.html of every scan."),
+        prefix: z.string().default("reports/"),
+      })
+      .strict()
+      .optional()
+      .describe("Keep each scan's reports in S3 (the CDK construct sets this to its bucket)."),
   })
   .strict();
 

@@ -63,6 +63,11 @@ export interface ScanDependencies {
    * list unchanged or marked rejected. See `departures/sanity.ts`.
    */
   readonly assessDepartures?: (list: DepartureList, knownIdentities: number) => Promise<DepartureList>;
+  /**
+   * Where the finished report goes besides the caller: Security Hub, a reports bucket. Each
+   * returns a one-line note for the report; a failure is a note too, never a failed scan.
+   */
+  readonly publishers?: ReadonlyArray<(report: ScanReport) => Promise<string>>;
   readonly log?: ScanLogger;
   /** Progress for a terminal: the phase and counts so far. */
   readonly progress?: (phase: string, detail?: Record<string, number>) => void;
@@ -425,6 +430,22 @@ async function scanHoldingLease(
   });
 
   if (run.applied && !plan.brake.engaged) {
+    // Deferred work on what earlier runs did (deleting keys after their quarantine), recorded on
+    // the findings that did it. Before this run's revocations: a key a human re-enabled is seen
+    // re-enabled (and kept), not as just deactivated again by this run. A failure is a note.
+    const store = deps.store;
+    if (store) {
+      try {
+        const history = await store.listFindings();
+        for (const source of sources) {
+          for (const done of (await source.housekeeping?.({ now: clock.now(), history })) ?? []) {
+            await store.recordAction(done.findingId, done.action);
+          }
+        }
+      } catch (error) {
+        run.notes.push(`housekeeping failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
     const outcomes = await revokeAll(deps, plan, bySource, clock.now());
     plan = withOutcomes(plan, outcomes);
   }
@@ -501,6 +522,15 @@ async function scanHoldingLease(
     ...(notifications ? { notifications } : {}),
     notes: run.notes,
   };
+  for (const publish of deps.publishers ?? []) {
+    try {
+      run.notes.push(await publish(report));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      deps.log?.error("publishing the report failed", { error: message });
+      run.notes.push(`publishing failed: ${message}`);
+    }
+  }
   if (deps.audit) await deps.audit.append(auditRecord(report));
   deps.log?.info("scan finished", {
     scanId: run.scanId,

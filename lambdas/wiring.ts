@@ -4,6 +4,8 @@
  * scan use exactly the same code path; only the environment (endpoints, secrets) differs.
  */
 import { dirname } from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { AwsClients, type ClientSettings } from "./aws-clients.ts";
 import type { Config } from "./config.ts";
 import type { Clock } from "./core/clock.ts";
@@ -16,7 +18,11 @@ import type { TicketSink } from "./core/ports/ticket-sink.ts";
 import { assessList } from "./departures/sanity.ts";
 import { departureSourceFromConfig } from "./departures/sources.ts";
 import { deliver, enqueueForScan, notifierFromConfig, ticketSinkFromConfig } from "./notify/index.ts";
-import type { NotifyInput, NotifyOutcome, ScanDependencies, ScanLogger } from "./scan.ts";
+import { publishToSecurityHub } from "./notify/security-hub.ts";
+import { toAsffFindings } from "./report/asff.ts";
+import { toHtmlReport } from "./report/html.ts";
+import { formatJsonReport } from "./report/json.ts";
+import type { NotifyInput, NotifyOutcome, ScanDependencies, ScanLogger, ScanReport } from "./scan.ts";
 import { SecretResolver } from "./secrets.ts";
 import { AwsCognitoSource } from "./sources/aws-cognito/index.ts";
 import { AwsIamSource } from "./sources/aws-iam/index.ts";
@@ -219,6 +225,49 @@ export function notificationStep(
   };
 }
 
+/** Publishes a finished scan's findings to Security Hub in this account and region (ASFF). */
+export function securityHubPublisher(runtime: Runtime): (report: ScanReport) => Promise<string> {
+  return async (report) => {
+    const client = runtime.clients.securityHub();
+    const [region, identity] = await Promise.all([
+      client.config.region(),
+      runtime.clients.sts().send(new GetCallerIdentityCommand({})),
+    ]);
+    const accountId = identity.Account ?? "000000000000";
+    const result = await publishToSecurityHub(client, toAsffFindings(report, { region, accountId }));
+    return `Security Hub: ${result.imported} of ${result.total} finding(s) imported${result.failed ? `, ${result.failed} failed` : ""}`;
+  };
+}
+
+/** Writes each scan's JSON and HTML reports to S3, under `prefix/YYYY-MM-DD/<scanId>.*`. */
+export function s3ReportPublisher(
+  runtime: Runtime,
+  target: NonNullable<Config["reports"]>,
+): (report: ScanReport) => Promise<string> {
+  return async (report) => {
+    const day = report.startedAt.toISOString().slice(0, 10);
+    const base = `${target.prefix}${day}/${report.scanId}`;
+    const s3 = runtime.clients.s3();
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: target.bucket,
+        Key: `${base}.json`,
+        Body: formatJsonReport(report),
+        ContentType: "application/json",
+      }),
+    );
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: target.bucket,
+        Key: `${base}.html`,
+        Body: toHtmlReport(report),
+        ContentType: "text/html; charset=utf-8",
+      }),
+    );
+    return `reports written to s3://${target.bucket}/${base}.{json,html}`;
+  };
+}
+
 /** Everything `runScan` needs, from one runtime. `overrides` lets a caller swap one adapter (targeted scans). */
 export async function scanDependencies(
   runtime: Runtime,
@@ -257,11 +306,16 @@ export async function scanDependencies(
     return assessed;
   };
   const notify = notificationStep(runtime, await deliveryAdaptersFromConfig(runtime));
+  const publishers = [
+    ...(config.notifications.securityHub?.enabled ? [securityHubPublisher(runtime)] : []),
+    ...(config.reports ? [s3ReportPublisher(runtime, config.reports)] : []),
+  ];
   return {
     config,
     clock: runtime.clock,
     sources: await sourcesFromConfig(runtime),
     ...(notify ? { notify } : {}),
+    ...(publishers.length > 0 ? { publishers } : {}),
     ...(departures ? { departures } : {}),
     store,
     ...(runtime.audit ? { audit: runtime.audit } : {}),

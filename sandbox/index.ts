@@ -8,6 +8,7 @@ import type { IamState } from "./iam/state.ts";
 import type { S3Service } from "./s3/service.ts";
 import type { Scenario } from "./scenario.ts";
 import type { SecretsService } from "./secrets/service.ts";
+import type { SecurityHubService } from "./securityhub/service.ts";
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, SandboxCore } from "./server.ts";
 import type { StsService } from "./sts/service.ts";
 
@@ -69,6 +70,8 @@ export interface Sandbox {
   readonly secrets: SecretsService;
   /** The Cognito user pools service. */
   readonly cognito: CognitoService;
+  /** Security Hub findings imported with BatchImportFindings. */
+  readonly securityHub: SecurityHubService;
   /** Stops the server and drops open connections. */
   close(): Promise<void>;
 }
@@ -127,6 +130,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     get cognito() {
       return core.cognito;
     },
+    securityHub: core.securityHub,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
