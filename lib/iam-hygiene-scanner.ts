@@ -860,14 +860,11 @@ export class IamHygieneScanner extends Construct {
     // The bucket-notifications handler is a stack-wide singleton of aws-cdk-lib.
     const handler = stack.node.tryFindChild(BUCKET_NOTIFICATIONS_HANDLER_ID);
     if (handler) {
-      Validations.of(handler).acknowledge(
-        {
-          id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
-          reason:
-            "aws-cdk-lib's S3 bucket-notifications custom resource uses the basic execution role (logs only); it runs only at deployment.",
-        },
-        iam5("*", WILDCARD_RESOURCE_ACTIONS["s3:PutBucketNotification"] ?? "aws-cdk-lib custom resource."),
-      );
+      Validations.of(handler).acknowledge({
+        id: "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+        reason:
+          "aws-cdk-lib's S3 bucket-notifications custom resource uses the basic execution role (logs only); it runs only at deployment and may only PutBucketNotification on the data bucket.",
+      });
     }
   }
 }

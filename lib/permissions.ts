@@ -26,8 +26,6 @@ export const WILDCARD_RESOURCE_ACTIONS: Readonly<Record<string, string>> = {
   ),
   "xray:PutTraceSegments": "X-Ray tracing (Tracing.ACTIVE): trace segments have no resource to scope to.",
   "xray:PutTelemetryRecords": "X-Ray tracing (Tracing.ACTIVE): telemetry has no resource to scope to.",
-  "s3:PutBucketNotification":
-    "CDK's bucket-notifications custom resource (one per stack) is granted this on `*` by aws-cdk-lib; it only configures the departures bucket.",
 };
 
 /** Actions on the scanner's own role that are always denied, whatever else allows them. */

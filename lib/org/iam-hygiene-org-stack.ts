@@ -30,6 +30,31 @@ import { HygieneFunction, LAMBDA_ENTRIES, MAX_LAMBDA_TIMEOUT } from "../function
 import { CONFIG_ENV, IamHygieneScanner, type IamHygieneScannerProps } from "../iam-hygiene-scanner.ts";
 import { SCANNER_PRINCIPAL_PARAMETER, scannerRoleTemplate } from "./scanner-role-template.ts";
 
+/**
+ * Actions the org stack grants on `Resource: "*"` besides `WILDCARD_RESOURCE_ACTIONS`, with the
+ * reason. The infra tests fail on any other.
+ */
+export const ORG_WILDCARD_RESOURCE_ACTIONS: Readonly<Record<string, string>> = {
+  "organizations:ListAccounts": "Organizations' ListAccounts supports no resource-level permissions.",
+  "xray:GetSamplingRules": "Step Functions X-Ray tracing: no resource-level permissions.",
+  "xray:GetSamplingTargets": "Step Functions X-Ray tracing: no resource-level permissions.",
+  ...Object.fromEntries(
+    [
+      "logs:CreateLogDelivery",
+      "logs:GetLogDelivery",
+      "logs:UpdateLogDelivery",
+      "logs:DeleteLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:DescribeResourcePolicies",
+      "logs:DescribeLogGroups",
+    ].map((action) => [
+      action,
+      "Step Functions execution logging uses CloudWatch Logs vended log delivery, which supports no resource-level permissions.",
+    ]),
+  ),
+};
+
 /** Props of `IamHygieneOrgStack`. */
 export interface IamHygieneOrgStackProps extends StackProps {
   /** The organization id (`o-...`); the member role trusts only principals of this organization. */
@@ -324,8 +349,7 @@ export class IamHygieneOrgStack extends Stack {
     Validations.of(this.stateMachine).acknowledge(
       {
         id: "AwsSolutions-IAM5[Resource::*]",
-        reason:
-          "organizations:ListAccounts supports no resource-level permissions; X-Ray tracing (PutTraceSegments, PutTelemetryRecords, GetSamplingRules/Targets) neither.",
+        reason: `Actions without resource-level permissions: ${Object.keys(ORG_WILDCARD_RESOURCE_ACTIONS).join(", ")}, xray:PutTraceSegments, xray:PutTelemetryRecords (see ORG_WILDCARD_RESOURCE_ACTIONS).`,
       },
       {
         id: `AwsSolutions-IAM5[Resource::${fn}:*]`,

@@ -1,0 +1,219 @@
+/**
+ * The org-wide stack: the state machine (ListAccounts, Distributed Map, retries), its schedule,
+ * the StackSet and the member role it delivers, the org scan role, and cdk-nag.
+ */
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { awsIamPolicyStatements } from "../../lambdas/sources/aws-iam/permissions.ts";
+import { IamHygieneOrgStack, ORG_WILDCARD_RESOURCE_ACTIONS } from "../../lib/org/iam-hygiene-org-stack.ts";
+import { SCANNER_PRINCIPAL_PARAMETER, scannerRoleTemplate } from "../../lib/org/scanner-role-template.ts";
+import { SELF_PROTECTION_DENIED_ACTIONS, WILDCARD_RESOURCE_ACTIONS } from "../../lib/permissions.ts";
+import { iamStatements, nagApp, type SynthOutcome, synthWithValidation } from "./support.ts";
+
+const ORG = "o-abcdefghij";
+const OUS = ["ou-abcd-11111111", "ou-abcd-22222222"];
+
+let outcome: SynthOutcome;
+let template: Template;
+let stack: IamHygieneOrgStack;
+
+beforeAll(() => {
+  // Prepare: the org stack in enforce mode with an external id.
+  const app = nagApp();
+  stack = new IamHygieneOrgStack(app, "Org", {
+    organizationId: ORG,
+    targetOrganizationalUnitIds: OUS,
+    externalId: "iam-hygiene-external-id",
+    maxConcurrency: 5,
+    scanner: { config: { mode: "enforce" } },
+  });
+  outcome = synthWithValidation(app);
+  template = Template.fromStack(stack);
+}, 120_000);
+
+type Json = Record<string, unknown>;
+
+/** The state machine definition, with the tokens in it flattened to placeholders. */
+function definition(): Json {
+  const machines = template.findResources("AWS::StepFunctions::StateMachine");
+  const body = (Object.values(machines)[0] as { Properties: { DefinitionString: unknown } }).Properties
+    .DefinitionString;
+  const join = body as { "Fn::Join": [string, unknown[]] };
+  const text = join["Fn::Join"][1].map((part) => (typeof part === "string" ? part : "TOKEN")).join("");
+  return JSON.parse(text) as Json;
+}
+
+describe("cdk-nag AwsSolutions", () => {
+  it("synthesises with zero unacknowledged findings", () => {
+    expect(outcome.error?.message).toBeUndefined();
+    const nag = outcome.report?.pluginReports.find((r) => r.pluginName === "AwsSolutions");
+    expect(nag?.violations ?? []).toEqual([]);
+  });
+});
+
+describe("state machine", () => {
+  it("lists the organization's accounts page by page, then runs a Distributed Map", () => {
+    // Act
+    const def = definition();
+    const states = def.States as Record<string, Json>;
+    // Assess
+    expect(def.QueryLanguage).toBe("JSONata");
+    expect(def.StartAt).toBe("ListAccounts");
+    expect(states.ListAccounts?.Resource).toBe("arn:TOKEN:states:::aws-sdk:organizations:listAccounts");
+    expect(states.ListMoreAccounts?.Arguments).toEqual({ NextToken: "{% $states.input.nextToken %}" });
+    expect(states["MoreAccounts?"]?.Type).toBe("Choice");
+    const map = states.ScanEachAccount as Json;
+    expect(map.Type).toBe("Map");
+    expect(map.MaxConcurrency).toBe(5);
+    expect(map.ToleratedFailurePercentage).toBe(10);
+    expect(map.ItemProcessor).toMatchObject({
+      ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
+    });
+    expect(map.ItemSelector).toMatchObject({ accountId: "{% $states.context.Map.Item.Value %}" });
+  });
+
+  it("invokes the org account scan with { accountId, roleArn, externalId } and retries throttling with backoff", () => {
+    const map = (definition().States as Record<string, Json>).ScanEachAccount as Json;
+    const processor = map.ItemProcessor as { States: Record<string, Json> };
+    const invoke = processor.States.ScanAccount as Json;
+    expect(invoke.Arguments).toMatchObject({
+      Payload: {
+        accountId: "{% $states.input.accountId %}",
+        roleArn: "{% $states.input.roleArn %}",
+        externalId: "iam-hygiene-external-id",
+      },
+    });
+    expect(invoke.Retry).toEqual([
+      expect.objectContaining({
+        ErrorEquals: expect.arrayContaining(["Lambda.TooManyRequestsException"]),
+        BackoffRate: 2,
+        MaxAttempts: 6,
+        JitterStrategy: "FULL",
+      }),
+    ]);
+  });
+
+  it("is started by an EventBridge Scheduler schedule and logs every execution", () => {
+    template.hasResourceProperties("AWS::Scheduler::Schedule", {
+      ScheduleExpression: "rate(6 hours)",
+      Target: { Arn: { Ref: Match.stringLikeRegexp("OrgScanStateMachine") } },
+    });
+    template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: "ALL" }),
+    });
+  });
+});
+
+describe("org account scan function", () => {
+  it("runs Node.js 22 on arm64 and may only assume the member role inside the organization", () => {
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Description: Match.stringLikeRegexp("org account scan"),
+      Runtime: "nodejs22.x",
+      Architectures: ["arm64"],
+      Timeout: 900,
+    });
+    const assume = iamStatements(template).find((s) => s.Sid === "AssumeMemberScannerRole");
+    expect(assume?.Action).toEqual(["sts:AssumeRole"]);
+    expect(assume?.Condition).toEqual({ StringEquals: { "aws:ResourceOrgID": ORG } });
+    expect(JSON.stringify(assume?.Resource)).toContain(":iam::*:role/IamHygieneScanner");
+  });
+
+  it('allows Resource "*" only for the documented actions', () => {
+    const documented = new Set([
+      ...Object.keys(WILDCARD_RESOURCE_ACTIONS),
+      ...Object.keys(ORG_WILDCARD_RESOURCE_ACTIONS),
+    ]);
+    for (const s of iamStatements(template).filter((x) => x.Effect === "Allow" && x.Resource.includes("*"))) {
+      for (const action of s.Action) expect([...documented], action).toContain(action);
+    }
+  });
+});
+
+describe("StackSet", () => {
+  it("is service-managed and auto-deploys the member role to the target OUs", () => {
+    template.hasResourceProperties("AWS::CloudFormation::StackSet", {
+      PermissionModel: "SERVICE_MANAGED",
+      AutoDeployment: { Enabled: true, RetainStacksOnAccountRemoval: false },
+      Capabilities: ["CAPABILITY_NAMED_IAM"],
+      CallAs: "DELEGATED_ADMIN",
+      StackInstancesGroup: [{ DeploymentTargets: { OrganizationalUnitIds: OUS }, Regions: Match.anyValue() }],
+      Parameters: [{ ParameterKey: SCANNER_PRINCIPAL_PARAMETER, ParameterValue: Match.anyValue() }],
+    });
+  });
+
+  it("delivers a role trusted only by the org scan role, inside the organization, with the external id", () => {
+    // Prepare
+    const stackSets = template.findResources("AWS::CloudFormation::StackSet");
+    const body = JSON.parse(
+      (Object.values(stackSets)[0] as { Properties: { TemplateBody: string } }).Properties.TemplateBody,
+    ) as { Resources: { ScannerRole: { Properties: Json } } };
+    const role = body.Resources.ScannerRole.Properties;
+    // Assess
+    expect(role.RoleName).toBe("IamHygieneScanner");
+    expect(role.AssumeRolePolicyDocument).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { AWS: { Ref: SCANNER_PRINCIPAL_PARAMETER } },
+          Action: "sts:AssumeRole",
+          Condition: {
+            StringEquals: { "aws:PrincipalOrgID": ORG, "sts:ExternalId": "iam-hygiene-external-id" },
+          },
+        },
+      ],
+    });
+  });
+});
+
+describe("member role template", () => {
+  it("renders the same aws-iam statements, scoped per account, and denies changes to itself", () => {
+    // Act
+    const body = scannerRoleTemplate({
+      roleName: "IamHygieneScanner",
+      organizationId: ORG,
+      mode: "enforce",
+      sessionRevocationRoleArns: [],
+    }) as {
+      Resources: { ScannerRole: { Properties: { Policies: { PolicyDocument: { Statement: Json[] } }[] } } };
+    };
+    const statements = body.Resources.ScannerRole.Properties.Policies[0]?.PolicyDocument.Statement ?? [];
+    // Assess: every declared statement but role-session revocation (no roles listed or tagged).
+    const sids = statements.map((s) => s.Sid);
+    for (const spec of awsIamPolicyStatements.filter((s) => s.sid !== "AwsIamRevokeRoleSessions")) {
+      expect(sids).toContain(spec.sid);
+    }
+    const users = statements.find((s) => s.Sid === "AwsIamReadUsers");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder.
+    expect(users?.Resource).toEqual({ "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:user/*" });
+    const deny = statements.find((s) => s.Sid === "DenySelfModification");
+    expect(deny?.Effect).toBe("Deny");
+    expect([...((deny?.Action as string[]) ?? [])].sort()).toEqual(
+      [...SELF_PROTECTION_DENIED_ACTIONS].sort(),
+    );
+    for (const s of statements) expect(s.Action).not.toContain("iam:*");
+  });
+
+  it("grants reads only in report mode", () => {
+    const body = scannerRoleTemplate({
+      roleName: "IamHygieneScanner",
+      organizationId: ORG,
+      mode: "report",
+      sessionRevocationRoleArns: [],
+    });
+    const writes = awsIamPolicyStatements.filter((s) => s.access === "write").flatMap((s) => s.actions);
+    const allowed = JSON.stringify(
+      (
+        body as {
+          Resources: {
+            ScannerRole: { Properties: { Policies: { PolicyDocument: { Statement: Json[] } }[] } };
+          };
+        }
+      ).Resources.ScannerRole.Properties.Policies[0]?.PolicyDocument.Statement.filter(
+        (s) => s.Effect === "Allow",
+      ),
+    );
+    for (const action of writes) expect(allowed).not.toContain(`"${action}"`);
+  });
+});
