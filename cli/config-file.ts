@@ -10,6 +10,15 @@ import { type Config, ConfigError, parseConfigText, stripComments } from "../lam
 import { CliError, EXIT } from "./exit-codes.ts";
 import { indexJsonLines, lineOf, syntaxErrorLine } from "./json-locate.ts";
 
+/** Replaces `departures.source` with a local file (`--departures`), resolved against `cwd`. */
+export function withDepartureFile(config: Config, path: string | undefined, cwd = process.cwd()): Config {
+  if (path === undefined) return config;
+  return {
+    ...config,
+    departures: { ...config.departures, source: { type: "file", path: resolve(cwd, path) } },
+  };
+}
+
 /** The file names looked for in the working directory when `--config` is not given. */
 export const DEFAULT_CONFIG_FILES = ["iam-hygiene.json", "iam-hygiene.jsonc"] as const;
 

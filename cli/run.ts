@@ -3,7 +3,6 @@
  * `scanDependencies`, `runScan`. The `scan` command and the demo both come through here, so
  * what the demo shows is what a real scan does.
  */
-import { resolve } from "node:path";
 import type { Config } from "../lambdas/config.ts";
 import { SEVERITIES, type Severity, type SourceId, severityRank } from "../lambdas/core/model.ts";
 import { runScan, type ScanDependencies, type ScanReport } from "../lambdas/scan.ts";
@@ -22,15 +21,6 @@ export interface ConfiguredScan {
   readonly progress?: ScanDependencies["progress"];
   /** Who started it, for the audit trail. @default "cli" */
   readonly trigger?: string;
-}
-
-/** Replaces `departures.source` with a local file (`--departures`), resolved against `cwd`. */
-export function withDepartureFile(config: Config, path: string | undefined, cwd = process.cwd()): Config {
-  if (path === undefined) return config;
-  return {
-    ...config,
-    departures: { ...config.departures, source: { type: "file", path: resolve(cwd, path) } },
-  };
 }
 
 /** Builds the runtime from the config and runs one scan. */

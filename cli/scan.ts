@@ -6,12 +6,11 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { SEVERITIES, type Severity, SOURCE_IDS, type SourceId } from "../lambdas/core/model.ts";
-import { loadConfig } from "./config-file.ts";
+import { loadConfig, withDepartureFile } from "./config-file.ts";
 import { CliError, EXIT, type ExitCode } from "./exit-codes.ts";
+import { REPORT_FORMATS, type ReportFormat } from "./formats.ts";
 import type { CommandIo } from "./io.ts";
-import { REPORT_FORMATS, type ReportFormat, renderReport, renderSummary } from "./output.ts";
 import { TerminalProgress } from "./progress.ts";
-import { runConfiguredScan, verdict, withDepartureFile } from "./run.ts";
 
 /** Options of `scan`, as commander parses them. */
 export interface ScanOptions {
@@ -78,6 +77,10 @@ export async function scanCommand(options: ScanOptions, io: CommandIo): Promise<
   if (disabled.length > 0)
     say(`--only ${disabled.join(", ")}: not enabled in the config, nothing to scan there`);
 
+  // Loaded only now: the SDKs behind the composition root take seconds to load, which a config
+  // or flag mistake should not cost.
+  const { runConfiguredScan, verdict } = await import("./run.ts");
+  const { renderReport, renderSummary } = await import("./output.ts");
   const progress = interactive ? new TerminalProgress(io.stderr) : undefined;
   let report: Awaited<ReturnType<typeof runConfiguredScan>>;
   try {
