@@ -1,0 +1,147 @@
+import { describe, expect, it } from "vitest";
+import { checkConfigText, formatConfigProblem } from "../../cli/config-file.ts";
+import { indexJsonLines, lineOf, syntaxErrorLine } from "../../cli/json-locate.ts";
+import { TerminalProgress } from "../../cli/progress.ts";
+import { verdict } from "../../cli/run.ts";
+import { adfToText, slackBlocksToText } from "../../demo/story.ts";
+import { stripComments } from "../../lambdas/config.ts";
+import type { ScanReport } from "../../lambdas/scan.ts";
+import { minimalScanReport } from "./report-fixture.ts";
+
+describe("json-locate", () => {
+  it("finds the line of members, array items, and the nearest ancestor of a missing member", () => {
+    const text = stripComments(
+      '{\n  // c\n  "a": {\n    "b": [1,\n      { "c": "x\\"y" }]\n  },\n  "d": true\n}',
+    );
+    const index = indexJsonLines(text);
+    expect(lineOf(index, "a")).toBe(3);
+    expect(lineOf(index, "a.b.1.c")).toBe(5);
+    expect(lineOf(index, "a.b.1.missing")).toBe(5);
+    expect(lineOf(index, "d")).toBe(7);
+    expect(lineOf(index, "")).toBeUndefined();
+  });
+
+  it("reads the line of a syntax error from V8's position", () => {
+    const text = '{\n  "a": 1,\n}';
+    let message = "";
+    try {
+      JSON.parse(text);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(syntaxErrorLine(text, message)).toBe(3);
+  });
+
+  it("formats every config problem as file:line: field: message", () => {
+    const checked = checkConfigText(
+      '{\n  "mode": "x",\n  "brake": { "maxRevocationsPerRun": -1 }\n}',
+      "c.json",
+    );
+    expect(checked.problems.map(formatConfigProblem)).toEqual([
+      'c.json:2: mode: Invalid option: expected one of "report"|"enforce"',
+      "c.json:3: brake.maxRevocationsPerRun: Too small: expected number to be >=0",
+    ]);
+  });
+});
+
+describe("TerminalProgress", () => {
+  it("rewrites one status line with the phase, each source's phase and counts, and clears it", () => {
+    const writes: string[] = [];
+    const progress = new TerminalProgress({ write: (t) => writes.push(t), columns: 200 }, 0);
+    progress.update("reading departures");
+    progress.update("discovering aws-iam");
+    progress.update("discovered aws-iam", { credentials: 42 });
+    progress.done();
+    const last = writes.at(-2) ?? "";
+    const clear = "\r\u001b[K";
+    expect(last.startsWith(clear)).toBe(true);
+    expect(last.slice(clear.length)).toMatch(
+      /^\[\d+\.\ds\] reading departures \| aws-iam: done \(credentials 42\)$/,
+    );
+    expect(writes.at(-1)).toBe("\r\u001b[K");
+  });
+});
+
+describe("verdict", () => {
+  const base = minimalScanReport();
+  it("orders exit codes: rejected list 2, brake 4, findings 3, else 0", () => {
+    expect(verdict(base, "critical").code).toBe(0);
+    const critical: ScanReport = {
+      ...base,
+      plan: {
+        ...base.plan,
+        items: [
+          { ...base.plan.items[0]!, finding: { ...base.plan.items[0]!.finding, severity: "critical" } },
+        ],
+      },
+    };
+    expect(verdict(critical, "critical")).toEqual({
+      code: 3,
+      reasons: ["findings at or above critical: 1 critical"],
+    });
+    expect(verdict(base, "low").code).toBe(3);
+    const braked: ScanReport = {
+      ...critical,
+      plan: { ...critical.plan, brake: { ...critical.plan.brake, engaged: true, reason: "too many" } },
+    };
+    expect(verdict(braked, "critical").code).toBe(4);
+    const rejected: ScanReport = {
+      ...braked,
+      departures: { ...braked.departures, rejected: true, rejectionReason: "bad" },
+    };
+    expect(verdict(rejected, "critical").code).toBe(2);
+  });
+});
+
+describe("story rendering", () => {
+  it("turns Slack blocks into readable lines", () => {
+    const lines = slackBlocksToText({
+      channel: "D1",
+      ts: "1",
+      blocks: [
+        { type: "header", text: { type: "plain_text", text: "Incident: Dana" } },
+        { type: "section", text: { type: "mrkdwn", text: "Key <https://x|AKIA1> &amp; more" } },
+        {
+          type: "section",
+          fields: [
+            { type: "mrkdwn", text: "*Severity*\n:red_circle: critical" },
+            { type: "mrkdwn", text: "*Account*\n1234" },
+          ],
+        },
+        { type: "divider" },
+        { type: "section", text: { type: "mrkdwn", text: "*What was done*\n• Revoked AKIA1" } },
+        { type: "context", elements: [{ type: "mrkdwn", text: "iam-hygiene · enforce mode" }] },
+      ],
+    });
+    expect(lines).toEqual([
+      "== Incident: Dana ==",
+      "Key AKIA1 & more",
+      "Severity: critical",
+      "What was done",
+      "  • Revoked AKIA1",
+      "(iam-hygiene · enforce mode)",
+    ]);
+  });
+
+  it("turns an ADF body into paragraphs", () => {
+    const doc = {
+      type: "doc",
+      content: [
+        {
+          type: "paragraph",
+          content: [
+            { type: "text", text: "One " },
+            { type: "text", text: "line" },
+          ],
+        },
+        {
+          type: "bulletList",
+          content: [
+            { type: "listItem", content: [{ type: "paragraph", content: [{ type: "text", text: "item" }] }] },
+          ],
+        },
+      ],
+    };
+    expect(adfToText(doc)).toEqual(["One line", "item"]);
+  });
+});
