@@ -37,12 +37,16 @@ export class TerminalProgress {
     const source = /^(discovering|discovered) (\S+)$/.exec(phase);
     const scoped = /^([\w-]+): (.*)$/.exec(phase);
     if (source?.[2] && SOURCES.has(source[2])) {
+      if (source[1] === "discovering") this.#phase = "discovering";
       const state = this.#source(source[2]);
       state.phase = source[1] === "discovered" ? "done" : "discovering";
       if (detail) state.counts = { ...state.counts, ...detail };
     } else if (scoped?.[1] && scoped[2] && SOURCES.has(scoped[1])) {
       const state = this.#source(scoped[1]);
-      state.phase = scoped[2];
+      // Some sources prefix their own messages with their id too.
+      state.phase = scoped[2].startsWith(`${scoped[1]}: `)
+        ? scoped[2].slice(scoped[1].length + 2)
+        : scoped[2];
       if (detail) state.counts = { ...state.counts, ...detail };
     } else {
       this.#phase = phase;

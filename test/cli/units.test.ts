@@ -50,13 +50,14 @@ describe("TerminalProgress", () => {
     const progress = new TerminalProgress({ write: (t) => writes.push(t), columns: 200 }, 0);
     progress.update("reading departures");
     progress.update("discovering aws-iam");
+    progress.update("aws-iam: aws-iam: credential report", { users: 3 });
     progress.update("discovered aws-iam", { credentials: 42 });
     progress.done();
     const last = writes.at(-2) ?? "";
     const clear = "\r\u001b[K";
     expect(last.startsWith(clear)).toBe(true);
     expect(last.slice(clear.length)).toMatch(
-      /^\[\d+\.\ds\] reading departures \| aws-iam: done \(credentials 42\)$/,
+      /^\[\d+\.\ds\] discovering \| aws-iam: done \(users 3, credentials 42\)$/,
     );
     expect(writes.at(-1)).toBe("\r\u001b[K");
   });
