@@ -1,4 +1,5 @@
 import type { ActionRecord, Credential, Evidence, Person, SourceId } from "../model.ts";
+import type { FindingHistory } from "./store.ts";
 
 /** Who a credential belongs to, as the core resolves it (see `identity.ts`). */
 export interface OwnerResolver {
@@ -45,6 +46,22 @@ export interface RevokeContext {
   readonly revokeSessionsIssuedBefore: Date;
 }
 
+/** What a source is told when asked for deferred work on what earlier runs did. */
+export interface HousekeepingContext {
+  readonly now: Date;
+  /** Every finding the store remembers, with its recorded actions (e.g. when a key was deactivated). */
+  readonly history: readonly FindingHistory[];
+}
+
+/**
+ * An action housekeeping took (or skipped, or failed), and the finding whose history it belongs
+ * to: `ActionRecord` itself names no finding, and the scan records each on its finding.
+ */
+export interface HousekeepingAction {
+  readonly findingId: string;
+  readonly action: ActionRecord;
+}
+
 /** The IAM (or provider) permissions a source needs, declared once, used by the CDK construct. */
 export interface SourcePermissions {
   /** Actions for discovery, on `*` or on resources the construct scopes. */
@@ -67,4 +84,9 @@ export interface CredentialSource {
   verify(credential: Credential, ctx: RevokeContext): Promise<ActionRecord>;
   /** Extra evidence for an incident (e.g. CloudTrail events of a key used after departure). */
   investigate?(credential: Credential, since: Date): Promise<Evidence>;
+  /**
+   * Deferred work on credentials earlier runs acted on, such as deleting access keys after
+   * their quarantine. Run only when revocations may run. Never throws for provider errors.
+   */
+  housekeeping?(ctx: HousekeepingContext): Promise<HousekeepingAction[]>;
 }

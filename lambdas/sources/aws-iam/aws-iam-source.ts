@@ -8,18 +8,20 @@ import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import type { IAMClient } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
 import type { Config } from "../../config.ts";
-import type { Clock } from "../../core/clock.ts";
+import { type Clock, DAY_MS } from "../../core/clock.ts";
 import type { ActionRecord, Credential, Evidence } from "../../core/model.ts";
 import type {
   CredentialSource,
   DiscoverContext,
   Discovery,
+  HousekeepingAction,
+  HousekeepingContext,
   RevokeContext,
 } from "../../core/ports/credential-source.ts";
 import { CallCounter, errorInfo, TokenBucket } from "./aws-calls.ts";
 import { discoverAccount } from "./discover.ts";
 import { investigateAccessKey } from "./investigate.ts";
-import { AwsIamRevoker, type QuarantinedKey } from "./revoke.ts";
+import { AwsIamRevoker, type QuarantinedKey, quarantinedKeysIn } from "./revoke.ts";
 
 /** How an `AwsIamSource` is built. Clients are created once per cold start by the caller. */
 export interface AwsIamSourceOptions {
@@ -142,6 +144,35 @@ export class AwsIamSource implements CredentialSource {
   /** Deletes access keys deactivated by this scanner more than `deleteKeysAfterDays` ago. */
   purgeQuarantined(keys: readonly QuarantinedKey[], now: Date): Promise<ActionRecord[]> {
     return this.#revoker.purgeQuarantined(keys, now);
+  }
+
+  /**
+   * Purges quarantined access keys: those the store's history says this scanner deactivated in
+   * this account more than `deleteKeysAfterDays` ago, read again and deleted only if still
+   * inactive. Keys not yet due are left alone (nothing recorded); with the option off (null),
+   * nothing is read or deleted. Each outcome is returned for every finding that recorded the key.
+   */
+  async housekeeping(ctx: HousekeepingContext): Promise<HousekeepingAction[]> {
+    const days = this.#options.config.deleteKeysAfterDays;
+    if (days === null) return [];
+    let accountId: string;
+    try {
+      accountId = await this.accountId();
+    } catch {
+      // Discovery has already reported the account as a problem; nothing can be purged blind.
+      return [];
+    }
+    const due = quarantinedKeysIn(ctx.history, accountId).filter(
+      ({ key }) => key.deactivatedAt.getTime() + days * DAY_MS <= ctx.now.getTime(),
+    );
+    const records = await this.purgeQuarantined(
+      due.map((d) => d.key),
+      ctx.now,
+    );
+    return due.flatMap(({ findingIds }, i) => {
+      const action = records[i];
+      return action ? findingIds.map((findingId) => ({ findingId, action })) : [];
+    });
   }
 
   /**

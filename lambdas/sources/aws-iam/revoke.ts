@@ -34,8 +34,9 @@ import type { Config } from "../../config.ts";
 import { DAY_MS } from "../../core/clock.ts";
 import type { ActionRecord, ActionStatus, Credential, Person } from "../../core/model.ts";
 import type { RevokeContext } from "../../core/ports/credential-source.ts";
+import type { FindingHistory } from "../../core/ports/store.ts";
 import { type CallCounter, errorInfo, isAwsError } from "./aws-calls.ts";
-import { parseSlotId } from "./credential-ids.ts";
+import { credentialId, parseSlotId } from "./credential-ids.ts";
 import {
   decodePolicyDocument,
   formatIssueTime,
@@ -96,6 +97,52 @@ export function quarantinedKeyOf(action: ActionRecord): QuarantinedKey | undefin
   const match = ACCESS_KEY_DETAIL.exec(action.detail);
   if (action.type !== "revoke" || action.status !== "done" || !match || !action.at) return undefined;
   return { accessKeyId: match[1]!, userName: match[2]!, deactivatedAt: action.at };
+}
+
+const PURGE_DETAIL = /^DeleteAccessKey (\S+) \(user \S+\): /;
+
+/** A quarantined key still awaiting purge, and the findings whose history records its revocation. */
+export interface QuarantinedKeyFindings {
+  readonly key: QuarantinedKey;
+  readonly findingIds: readonly string[];
+}
+
+/**
+ * The access keys of one account that the store's history says this scanner deactivated and
+ * that no later purge settled (deleted, found deleted, or found reactivated: a human decided).
+ * Replays each finding's actions in order, so a key revoked again after being reactivated is
+ * quarantined again from that later time. A key on several findings is listed once, with the
+ * latest deactivation.
+ */
+export function quarantinedKeysIn(
+  history: readonly FindingHistory[],
+  accountId: string,
+): QuarantinedKeyFindings[] {
+  const prefix = credentialId(accountId, "access-key", "");
+  const byKey = new Map<string, { key: QuarantinedKey; findingIds: string[] }>();
+  for (const finding of history) {
+    if (!finding.credentialId?.startsWith(prefix)) continue;
+    const open = new Map<string, QuarantinedKey>();
+    for (const action of finding.actions) {
+      const key = quarantinedKeyOf(action);
+      if (key) {
+        open.set(key.accessKeyId, key);
+        continue;
+      }
+      const purged = PURGE_DETAIL.exec(action.detail);
+      // A failed purge is tried again next run; anything else settled the key.
+      if (purged && action.type === "revoke" && action.status !== "failed") open.delete(purged[1]!);
+    }
+    for (const key of open.values()) {
+      const seen = byKey.get(key.accessKeyId);
+      if (!seen) byKey.set(key.accessKeyId, { key, findingIds: [finding.findingId] });
+      else {
+        seen.findingIds.push(finding.findingId);
+        if (key.deactivatedAt > seen.key.deactivatedAt) seen.key = key;
+      }
+    }
+  }
+  return [...byKey.values()];
 }
 
 /** Revokes, verifies and purges `aws-iam` credentials. */

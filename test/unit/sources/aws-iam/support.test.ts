@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { FindingHistory } from "../../../../lambdas/core/ports/store.ts";
 import {
   CallCounter,
   isAwsError,
@@ -11,7 +12,11 @@ import {
   awsIamPolicyStatements,
   renderAwsIamPolicyStatements,
 } from "../../../../lambdas/sources/aws-iam/permissions.ts";
-import { quarantinedKeyOf, roleNameFromArn } from "../../../../lambdas/sources/aws-iam/revoke.ts";
+import {
+  quarantinedKeyOf,
+  quarantinedKeysIn,
+  roleNameFromArn,
+} from "../../../../lambdas/sources/aws-iam/revoke.ts";
 
 describe("TokenBucket", () => {
   it("lets a burst of `rate` requests through, then spaces them 1/rate seconds apart", async () => {
@@ -121,6 +126,67 @@ describe("credential ids", () => {
     expect(
       quarantinedKeyOf({ type: "revoke", status: "done", detail: "DeleteLoginProfile alice", at }),
     ).toBeUndefined();
+  });
+});
+
+describe("quarantinedKeysIn", () => {
+  const day = (n: number) => new Date(Date.UTC(2026, 4, n));
+  const revoke = (id: string, at: Date) => ({
+    type: "revoke" as const,
+    status: "done" as const,
+    detail: `UpdateAccessKey ${id} Inactive (user alice)`,
+    at,
+  });
+  const purge = (id: string, status: "done" | "skipped" | "failed", at: Date) => ({
+    type: "revoke" as const,
+    status,
+    detail: `DeleteAccessKey ${id} (user alice): whatever`,
+    at,
+  });
+  const finding = (findingId: string, credentialId: string, actions: FindingHistory["actions"]) =>
+    ({
+      findingId,
+      ruleId: "departed-owner-active-credential",
+      credentialId,
+      severity: "high",
+      status: "revoked",
+      firstSeen: day(1),
+      lastSeen: day(1),
+      changes: [],
+      actions,
+    }) satisfies FindingHistory;
+
+  it("replays each finding's actions: settled keys drop out, failed purges and re-revocations stay", () => {
+    // Prepare
+    const history = [
+      finding("f1", "aws-iam:111:access-key:AKIA1", [revoke("AKIA1", day(1))]),
+      finding("f2", "aws-iam:111:access-key:AKIA1", [revoke("AKIA1", day(2))]),
+      finding("f3", "aws-iam:111:access-key:AKIA2", [
+        revoke("AKIA2", day(1)),
+        purge("AKIA2", "done", day(9)),
+      ]),
+      finding("f4", "aws-iam:111:access-key:AKIA3", [
+        revoke("AKIA3", day(1)),
+        purge("AKIA3", "failed", day(9)),
+      ]),
+      finding("f5", "aws-iam:111:access-key:AKIA4", [
+        revoke("AKIA4", day(1)),
+        purge("AKIA4", "skipped", day(9)),
+        revoke("AKIA4", day(10)),
+      ]),
+      // Another account's key, in a store shared by an org-wide scan.
+      finding("f6", "aws-iam:222:access-key:AKIA5", [revoke("AKIA5", day(1))]),
+    ];
+
+    // Act
+    const open = quarantinedKeysIn(history, "111");
+
+    // Assess
+    expect(open.map((o) => [o.key.accessKeyId, o.key.deactivatedAt, o.findingIds])).toEqual([
+      ["AKIA1", day(2), ["f1", "f2"]],
+      ["AKIA3", day(1), ["f4"]],
+      ["AKIA4", day(10), ["f5"]],
+    ]);
   });
 });
 
