@@ -241,6 +241,8 @@ export class IamHygieneScanner extends Construct {
   readonly departuresObjectKey: string;
 
   readonly #secrets: secretsmanager.ISecret[] = [];
+  /** Secrets given as props, by ARN: granted as given, so their own KMS keys are granted too. */
+  readonly #propSecrets = new Map<string, secretsmanager.ISecret>();
   readonly #departuresGrant: { readonly resources: string[] };
 
   constructor(scope: Construct, id: string, props: IamHygieneScannerProps = {}) {
@@ -492,7 +494,9 @@ export class IamHygieneScanner extends Construct {
       field: string,
       secret?: secretsmanager.ISecret,
     ) => {
-      if (section && secret) section[field] = ref(secret);
+      if (!section || !secret) return;
+      section[field] = ref(secret);
+      this.#propSecrets.set(secret.secretArn, secret);
     };
     set(sources?.["google-workspace"], "serviceAccountKey", props.connectorSecrets?.googleWorkspace);
     set(sources?.okta, "apiToken", props.connectorSecrets?.okta);
@@ -572,7 +576,7 @@ export class IamHygieneScanner extends Construct {
       const arn = ref?.secretArn;
       if (!arn || seen.has(arn)) return;
       seen.add(arn);
-      this.#secrets.push(importSecret(this, `ConfigSecret${index}`, arn));
+      this.#secrets.push(this.#propSecrets.get(arn) ?? importSecret(this, `ConfigSecret${index}`, arn));
     });
   }
 

@@ -237,6 +237,7 @@ export class IamHygieneOrgStack extends Stack {
         action: "listAccounts",
         parameters,
         // organizations:ListAccounts supports no resource-level permissions.
+        iamAction: "organizations:ListAccounts",
         iamResources: ["*"],
         outputs: collect(previous),
       }).addRetry({

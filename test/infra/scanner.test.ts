@@ -369,6 +369,18 @@ describe("IAM", () => {
     }
   });
 
+  it("lets the scan read the secrets the config names, and no other", () => {
+    const reads = statements.filter((s) => s.Action.includes("secretsmanager:GetSecretValue"));
+    const scanRoleId = enforce.stack.resolve(
+      (enforce.stack.scanner.scannerRole.node.defaultChild as CfnElement).logicalId,
+    );
+    const scanPolicyIds = Object.entries(enforce.template.findResources("AWS::IAM::Policy"))
+      .filter(([, r]) => JSON.stringify(r).includes(`"Ref":"${scanRoleId}"`))
+      .map(([id]) => id);
+    const scanReads = reads.filter((s) => scanPolicyIds.includes(s.logicalId));
+    expect(scanReads.flatMap((s) => s.Resource)).toEqual([SLACK_ARN]);
+  });
+
   it("denies the scanner any change to its own role", () => {
     const deny = statements.find((s) => s.Sid === "DenySelfModification");
     expect(deny?.Effect).toBe("Deny");
