@@ -121,7 +121,7 @@ export function slackBlocksToText(message: FakeSlackMessage): string[] {
     const text = textOf(block.text);
     if (text !== undefined) {
       const [first, ...rest] = text.split("\n");
-      lines.push(block.type === "header" ? `${first ?? ""}`.toUpperCase() : (first ?? ""));
+      lines.push(block.type === "header" ? `== ${first ?? ""} ==` : (first ?? ""));
       lines.push(...rest.map((line) => `  ${line}`));
     }
     const fields = ((block.fields as unknown[] | undefined) ?? [])
@@ -210,9 +210,14 @@ export function tellStory(input: StoryInput, s: Style = style(false)): string[] 
       out.push(`      plan: ${f.decision.action}: ${f.decision.why}`);
     }
   }
-  const hygiene = report.findings.filter((f) => f.person === null && f.credentialId !== null);
-  if (hygiene.length > 0) {
-    out.push("", `  Hygiene (no departure involved): ${hygiene.length}`);
+  const noDeparture = report.findings.filter((f) => f.person === null && f.credentialId !== null);
+  const hygiene = noDeparture.filter((f) => f.outcome !== "ignored");
+  if (noDeparture.length > 0) {
+    const ignored = noDeparture.length - hygiene.length;
+    out.push(
+      "",
+      `  Hygiene (no departure involved): ${hygiene.length}${ignored > 0 ? ` (and ${ignored} ignored by the config's rules.actions)` : ""}`,
+    );
     for (const f of hygiene.slice(0, LIST_MAX)) {
       out.push(`    [${f.severity}] ${f.title}: ${credentialLabel(f)} -> ${f.decision.action}`);
     }
@@ -257,8 +262,11 @@ export function tellStory(input: StoryInput, s: Style = style(false)): string[] 
   );
   for (const p of enforce.people) {
     const name = p.displayName ?? p.email ?? p.key;
-    const state =
-      p.secondsToRevoke !== null
+    const findings = enforce.findings.filter((f) => p.findingIds.includes(f.id));
+    const allProtected = findings.length > 0 && findings.every((f) => f.outcome === "protected");
+    const state = allProtected
+      ? `protected by configuration: never touched (${findings[0]?.principal ?? "?"})`
+      : p.secondsToRevoke !== null
         ? `${duration(p.secondsToRevoke)} (${p.credentials.revoked} revoked${p.credentials.ticketed ? `, ${p.credentials.ticketed} ticketed` : ""})`
         : p.credentials.total === 0
           ? "nothing left to revoke"
