@@ -12,7 +12,10 @@ export const usedAfterDeparture: Rule = {
   reference:
     "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html#security-creds-audit-key-usage",
   evaluate({ credential, match, now }) {
-    if (!hasDeparted(match, now) || !credential.lastUsed) return undefined;
+    // A service principal the person owned keeps running after they leave: that is a workload,
+    // not the person (its ownership transfer is ticketed by departed-owner-active-credential).
+    if (!hasDeparted(match, now) || !credential.lastUsed || credential.principalType === "service")
+      return undefined;
     const usedAt = credential.lastUsed.at;
     if (usedAt.getTime() <= match.person.departedAt.getTime()) return undefined;
     const hours = Math.round((usedAt.getTime() - match.person.departedAt.getTime()) / 3_600_000);

@@ -151,9 +151,8 @@ describe("an IAM offboarding scan", () => {
     expect(incident?.finding.severity).toBe("critical");
     expect(incident?.finding.credential?.nativeId).toBe(JANE_KEY_LIVE);
     expect(JSON.stringify(incident?.finding.evidence)).toContain("185.220.101.4");
-    // Her service user's key, in use since she left, is matched by its owner tag: ticketed, never revoked.
-    const etl = incidents.find((i) => i.finding.credential?.principal === "etl-exporter");
-    expect(etl?.decision.action).toBe("ticket");
+    // Her service user's key, in normal use since she left, is a workload, not an incident.
+    expect(incidents.find((i) => i.finding.credential?.principal === "etl-exporter")).toBeUndefined();
   });
 
   it("applies: each credential inactive or removed, sessions revoked, each verified", async () => {

@@ -67,6 +67,10 @@ describe("used-after-departure", () => {
       r.evaluate(input({ match: departed, credential: credential({ lastUsed: undefined }) })),
     ).toBeUndefined();
   });
+  it("does not call a service principal's normal use an incident", () => {
+    const service = credential({ principalType: "service", lastUsed: { at: daysAgo(1) } });
+    expect(r.evaluate(input({ match: departed, credential: service }))).toBeUndefined();
+  });
   it("flags use after departure even on a key deactivated since", () => {
     const verdict = r.evaluate(
       input({ match: departed, credential: credential({ active: false, lastUsed: { at: daysAgo(1) } }) }),
