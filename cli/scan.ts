@@ -73,6 +73,11 @@ export async function scanCommand(options: ScanOptions, io: CommandIo): Promise<
       `--apply given but ${loaded.path ?? "the config"} has mode "${config.mode}": report mode, nothing will be revoked (set "mode": "enforce" to act)`,
     );
   }
+  if (!options.apply && config.mode === "enforce") {
+    say(
+      `${loaded.path ?? "the config"} has mode "enforce" but --apply was not given: report mode, nothing will be revoked`,
+    );
+  }
   const disabled = only?.filter((id) => !isEnabled(config, id)) ?? [];
   if (disabled.length > 0)
     say(`--only ${disabled.join(", ")}: not enabled in the config, nothing to scan there`);
