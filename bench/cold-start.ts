@@ -74,9 +74,9 @@ async function importOnce(
 
 /** Output bytes per package (`node_modules/<name>` or `(project)`), largest first. */
 function packagesOf(metafile: Metafile, outfile: string): Array<{ name: string; bytes: number }> {
-  const output = Object.entries(metafile.outputs).find(([path]) =>
-    outfile.endsWith(path.replace(/^\.\//, "")),
-  );
+  // Output paths are relative to the working directory: match on the bundle's folder and name.
+  const tail = outfile.split(/[\\/]/).slice(-2).join("/");
+  const output = Object.entries(metafile.outputs).find(([path]) => path.endsWith(tail));
   const sizes = new Map<string, number>();
   for (const [input, { bytesInOutput }] of Object.entries(output?.[1].inputs ?? {})) {
     const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);

@@ -111,10 +111,13 @@ export function rowsOf(run: BenchRun): ResultRow[] {
       id: "B3",
       what: "Matching, peak memory (whole process, inputs included)",
       figure: `${n(b3.peakRssMiB)} MiB RSS, ${n(b3.peakHeapUsedMiB)} MiB heap`,
-      baseline: `--max-old-space-size=${b3.maxOldSpaceSizeMiB}`,
+      baseline:
+        b3.outOfMemoryAt.length > 0
+          ? `out of memory at --max-old-space-size=${b3.outOfMemoryAt.join(", ")}; measured at ${b3.maxOldSpaceSizeMiB}`
+          : `--max-old-space-size=${b3.maxOldSpaceSizeMiB}`,
       ratio: `${round(b3.peakRssMiB / 1024, 2)} GiB`,
       target: "< 1 GiB",
-      met: b3.peakRssMiB < 1024,
+      met: b3.peakRssMiB < 1024 && b3.outOfMemoryAt.length === 0,
     });
   }
   if (b4) {
