@@ -61,11 +61,6 @@ function demoConfig(
     mode: "enforce",
     departures: { source: { type: "file", path: paths.departures }, timeZone: "UTC" },
     protectedPrincipals: ["break-glass-*"],
-    rules: {
-      // The IAM source reads owner tags only for users that may belong to someone on the list, so
-      // every other user looks unowned to this rule; off until the rule tells "not read" from "absent".
-      actions: { "unowned-credential": "ignore" },
-    },
     sources: {
       // The sandbox generates credential reports at once; AWS takes seconds, hence 1 s by default.
       "aws-iam": { reportPollMs: 50 },
