@@ -68,7 +68,7 @@ export interface HygieneFunctionProps {
   readonly deadLetterQueue?: sqs.IQueue;
   /**
    * How often Lambda retries a failed asynchronous invocation.
-   * @default 2
+   * @default - Lambda's default (2), with no EventInvokeConfig resource
    */
   readonly retryAttempts?: number;
   /** Retention of the function's log group. */
@@ -125,7 +125,7 @@ export class HygieneFunction extends Construct {
         ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions }
         : {}),
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
-      retryAttempts: props.retryAttempts ?? 2,
+      ...(props.retryAttempts !== undefined ? { retryAttempts: props.retryAttempts } : {}),
       environment: {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME,

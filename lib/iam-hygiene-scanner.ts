@@ -254,6 +254,8 @@ export class IamHygieneScanner extends Construct {
 
     // 1. Validate what the user wrote, with the secrets given as props filled in.
     const userConfig = this.#validateUserConfig(props);
+    // Fail before bundling when the config cannot fit, allowing for the fields the construct adds.
+    checkConfigSize(JSON.stringify(userConfig), CONSTRUCT_FIELDS_ESTIMATE);
 
     // 2. Data: key, table, buckets, queue, secret.
     this.key = new kms.Key(this, "Key", {
@@ -355,8 +357,8 @@ export class IamHygieneScanner extends Construct {
 
     // 4. The configuration the functions run with.
     this.config = this.#deployedConfig(userConfig, props);
+    checkConfigSize(JSON.stringify(this.config));
     const configJson = stack.toJsonString(this.config);
-    checkConfigSize(configJson);
     for (const fn of [this.scanFunction, this.webhookFunction]) {
       fn.addEnvironment(CONFIG_ENV, configJson);
       fn.addEnvironment("STORE_TABLE_NAME", this.table.tableName);
@@ -881,8 +883,13 @@ function logicalId(element: CfnElement): string {
   return Stack.of(element).resolve(element.logicalId) as string;
 }
 
-function checkConfigSize(configJson: string): void {
-  const estimated = configJson.replace(/\$\{Token\[[^\]]+\]\}/g, "x".repeat(TOKEN_LENGTH_ESTIMATE)).length;
+/** Bytes the construct-owned fields (store, audit, departures source, own role) add to the config. */
+const CONSTRUCT_FIELDS_ESTIMATE = 700;
+
+/** Throws a `ConfigError` when the config, tokens estimated at their deployed length, would not fit. */
+function checkConfigSize(configJson: string, extra = 0): void {
+  const estimated =
+    extra + configJson.replace(/\$\{Token\[[^\]]+\]\}/g, "x".repeat(TOKEN_LENGTH_ESTIMATE)).length;
   if (estimated > MAX_CONFIG_ENV_BYTES) {
     throw new ConfigError(
       [

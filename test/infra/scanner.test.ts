@@ -463,6 +463,25 @@ describe("config validation at synth time", () => {
   });
 });
 
+describe("config size", () => {
+  it("fails synth when the config would not fit in Lambda's environment", () => {
+    // Prepare: many long exceptions (bundles are cached from beforeAll, so this is quick).
+    const exceptions = Array.from({ length: 40 }, (_, i) => ({
+      principal: `contractor-${i}-with-a-rather-long-principal-name`,
+      reason: "handover to the data platform team in progress",
+      approver: "ciso@corp.example",
+      expires: "2099-12-31",
+    }));
+    // Act
+    const act = () =>
+      new IamHygieneScanner(new Stack(new App({ context: projectContext() }), "Big"), "Scanner", {
+        config: { exceptions },
+      });
+    // Assess
+    expect(act).toThrow(/bytes as JSON/);
+  });
+});
+
 describe("snapshot", () => {
   it("matches the report-mode template (asset hashes normalised)", () => {
     expect(normalisedTemplate(report.template)).toMatchSnapshot();
