@@ -8,7 +8,13 @@ import { awsIamPolicyStatements } from "../../lambdas/sources/aws-iam/permission
 import { IamHygieneOrgStack, ORG_WILDCARD_RESOURCE_ACTIONS } from "../../lib/org/iam-hygiene-org-stack.ts";
 import { SCANNER_PRINCIPAL_PARAMETER, scannerRoleTemplate } from "../../lib/org/scanner-role-template.ts";
 import { SELF_PROTECTION_DENIED_ACTIONS, WILDCARD_RESOURCE_ACTIONS } from "../../lib/permissions.ts";
-import { iamStatements, nagApp, type SynthOutcome, synthWithValidation } from "./support.ts";
+import {
+  acknowledgements,
+  iamStatements,
+  nagApp,
+  type SynthOutcome,
+  synthWithValidation,
+} from "./support.ts";
 
 const ORG = "o-abcdefghij";
 const OUS = ["ou-abcd-11111111", "ou-abcd-22222222"];
@@ -48,6 +54,12 @@ describe("cdk-nag AwsSolutions", () => {
     expect(outcome.error?.message).toBeUndefined();
     const nag = outcome.report?.pluginReports.find((r) => r.pluginName === "AwsSolutions");
     expect(nag?.violations ?? []).toEqual([]);
+  });
+
+  it("gives every acknowledgement a reason", () => {
+    const acks = acknowledgements(stack);
+    expect(acks.length).toBeGreaterThan(0);
+    for (const ack of acks) expect(ack.reason.trim().length, ack.id).toBeGreaterThan(10);
   });
 });
 

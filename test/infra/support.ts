@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { App, Validations } from "aws-cdk-lib";
 import type { Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
+import type { IConstruct } from "constructs";
 
 const CDK_JSON = new URL("../../cdk.json", import.meta.url);
 
@@ -104,4 +105,18 @@ export function normalisedTemplate(template: Template): unknown {
       .replace(/[0-9a-f]{64}(\.zip|\.json)?/g, "[ASSET_HASH]$1")
       .replace(/"S3Key":"[^"]*"/g, '"S3Key":"[ASSET]"'),
   );
+}
+
+/** Every cdk-nag (or annotation) acknowledgement recorded under `scope`, with its reason. */
+export function acknowledgements(scope: IConstruct): { id: string; reason: string }[] {
+  const acks: { id: string; reason: string }[] = [];
+  for (const construct of scope.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(entry.data as Record<string, unknown>)) {
+        acks.push({ id, reason: typeof reason === "string" ? reason : "" });
+      }
+    }
+  }
+  return acks;
 }
