@@ -229,7 +229,12 @@ const github = z
   .object({
     enabled: z.boolean().default(false),
     org: z.string().min(1),
-    token: secretRef,
+    token: secretRef.describe("An org owner's classic token: read:org to report, admin:org to revoke."),
+    patGrantsToken: secretRef
+      .optional()
+      .describe(
+        "A GitHub App installation token for fine-grained PAT grants (GitHub accepts only App tokens there).",
+      ),
     baseUrl: z
       .url()
       .optional()

@@ -17,22 +17,11 @@ import type { AuditLog, Store } from "./core/ports/store.ts";
 import type { TicketSink } from "./core/ports/ticket-sink.ts";
 import { assessList } from "./departures/sanity.ts";
 import { departureSourceFromConfig } from "./departures/sources.ts";
-import { deliver, enqueueForScan, notifierFromConfig, ticketSinkFromConfig } from "./notify/index.ts";
-import { publishToSecurityHub } from "./notify/security-hub.ts";
-import { toAsffFindings } from "./report/asff.ts";
-import { toHtmlReport } from "./report/html.ts";
-import { formatJsonReport } from "./report/json.ts";
+import { deliver, enqueueForScan } from "./notify/outbox.ts";
 import type { NotifyInput, NotifyOutcome, ScanDependencies, ScanLogger, ScanReport } from "./scan.ts";
 import { SecretResolver } from "./secrets.ts";
 import { AwsCognitoSource } from "./sources/aws-cognito/index.ts";
 import { AwsIamSource } from "./sources/aws-iam/index.ts";
-import { type GitHubSource, githubSourceFromConfig } from "./sources/github/index.ts";
-import {
-  GoogleWorkspaceSource,
-  parseServiceAccountKey,
-  storeSignOutLedger,
-} from "./sources/google-workspace/index.ts";
-import { oktaSourceFromConfig } from "./sources/okta/index.ts";
 import { auditLogFromConfig, storeFromConfig } from "./store/index.ts";
 
 /** The system clock: the only place outside tests where time is read. */
@@ -116,7 +105,12 @@ export async function sourcesFromConfig(runtime: Runtime): Promise<CredentialSou
     sources.push(new AwsCognitoSource({ cognito: (region) => clients.cognito(region), config: cognito }));
   }
   const google = config.sources["google-workspace"];
+  // Connectors, notifiers and report writers are loaded only when configured: each brings a
+  // large client library, and a Lambda should not pay for what its config does not use.
   if (google?.enabled) {
+    const { GoogleWorkspaceSource, parseServiceAccountKey, storeSignOutLedger } = await import(
+      "./sources/google-workspace/index.ts"
+    );
     const key = parseServiceAccountKey(await secrets.resolve(google.serviceAccountKey));
     sources.push(
       new GoogleWorkspaceSource({
@@ -133,14 +127,18 @@ export async function sourcesFromConfig(runtime: Runtime): Promise<CredentialSou
   }
   const okta = config.sources.okta;
   if (okta?.enabled) {
+    const { oktaSourceFromConfig } = await import("./sources/okta/index.ts");
     sources.push(oktaSourceFromConfig(okta, await secrets.resolve(okta.apiToken)));
   }
   const github = config.sources.github;
   if (github?.enabled) {
-    const source: GitHubSource = githubSourceFromConfig(github, {
-      token: await secrets.resolve(github.token),
-    });
-    sources.push(source);
+    const { githubSourceFromConfig } = await import("./sources/github/index.ts");
+    sources.push(
+      githubSourceFromConfig(github, {
+        token: await secrets.resolve(github.token),
+        ...(github.patGrantsToken ? { patGrantsToken: await secrets.resolve(github.patGrantsToken) } : {}),
+      }),
+    );
   }
   return sources;
 }
@@ -153,11 +151,13 @@ export async function deliveryAdaptersFromConfig(
 ): Promise<{ notifier?: Notifier; ticketSink?: TicketSink }> {
   const { config, secrets } = runtime;
   const slack = config.notifications.slack;
+  const tickets = config.tickets;
+  if (!slack?.enabled && !tickets) return {};
+  const { notifierFromConfig, ticketSinkFromConfig } = await import("./notify/index.ts");
   // Short in-call retries: the outbox retries across runs, and a run must not stall on an outage.
   const notifier = slack?.enabled
     ? notifierFromConfig(slack, await secrets.resolve(slack.token), SLACK_IN_CALL_RETRY)
     : undefined;
-  const tickets = config.tickets;
   const ticketSink = tickets
     ? ticketSinkFromConfig(
         tickets,
@@ -228,6 +228,10 @@ export function notificationStep(
 /** Publishes a finished scan's findings to Security Hub in this account and region (ASFF). */
 export function securityHubPublisher(runtime: Runtime): (report: ScanReport) => Promise<string> {
   return async (report) => {
+    const [{ publishToSecurityHub }, { toAsffFindings }] = await Promise.all([
+      import("./notify/security-hub.ts"),
+      import("./report/asff.ts"),
+    ]);
     const client = runtime.clients.securityHub();
     const [region, identity] = await Promise.all([
       client.config.region(),
@@ -245,6 +249,10 @@ export function s3ReportPublisher(
   target: NonNullable<Config["reports"]>,
 ): (report: ScanReport) => Promise<string> {
   return async (report) => {
+    const [{ formatJsonReport }, { toHtmlReport }] = await Promise.all([
+      import("./report/json.ts"),
+      import("./report/html.ts"),
+    ]);
     const day = report.startedAt.toISOString().slice(0, 10);
     const base = `${target.prefix}${day}/${report.scanId}`;
     const s3 = runtime.clients.s3();
