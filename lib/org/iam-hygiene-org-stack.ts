@@ -18,6 +18,8 @@ import {
   type StackProps,
   Validations,
 } from "aws-cdk-lib";
+import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
+import * as cloudwatchActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -122,6 +124,8 @@ export class IamHygieneOrgStack extends Stack {
   readonly orgSchedule: scheduler.Schedule;
   /** The member role's name. */
   readonly scannerRoleName: string;
+  /** Alarm on failed org-wide runs (more account scans failed than tolerated, or a ListAccounts error). */
+  readonly orgScanFailedAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: IamHygieneOrgStackProps) {
     super(scope, id, {
@@ -180,6 +184,7 @@ export class IamHygieneOrgStack extends Stack {
 
     this.stateMachine = this.#stateMachine(props, roleName);
     this.orgSchedule = this.#schedule(props);
+    this.orgScanFailedAlarm = this.#observe(props);
 
     const template = scannerRoleTemplate({
       roleName,
@@ -310,6 +315,38 @@ export class IamHygieneOrgStack extends Stack {
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
+  }
+
+  #observe(props: IamHygieneOrgStackProps): cloudwatch.Alarm {
+    const failed = this.stateMachine.metricFailed({ period: Duration.hours(1), statistic: "Sum" });
+    const alarm = new cloudwatch.Alarm(this, "OrgScanFailedAlarm", {
+      metric: failed,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription:
+        "An org-wide iam-hygiene run failed: more account scans failed than tolerated, or listing accounts failed.",
+    });
+    const topic = props.scanner?.alarmTopic;
+    if (topic) {
+      alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+      alarm.addOkAction(new cloudwatchActions.SnsAction(topic));
+    }
+    this.scanner.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: "Org-wide runs",
+        left: [
+          this.stateMachine.metricSucceeded({ period: Duration.hours(1), label: "Succeeded" }),
+          this.stateMachine.metricFailed({ period: Duration.hours(1), label: "Failed" }),
+        ],
+        right: [
+          this.orgScanFunction.metricErrors({ period: Duration.hours(1), label: "Account scan errors" }),
+        ],
+        width: 24,
+      }),
+    );
+    return alarm;
   }
 
   #schedule(props: IamHygieneOrgStackProps): scheduler.Schedule {

@@ -117,6 +117,19 @@ describe("state machine", () => {
   });
 });
 
+describe("org observability", () => {
+  it("alarms on failed org-wide runs and graphs them on the dashboard", () => {
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/States",
+      MetricName: "ExecutionsFailed",
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+    const dashboards = template.findResources("AWS::CloudWatch::Dashboard");
+    expect(JSON.stringify(dashboards)).toContain("Org-wide runs");
+  });
+});
+
 describe("org account scan function", () => {
   it("runs Node.js 22 on arm64 and may only assume the member role inside the organization", () => {
     template.hasResourceProperties("AWS::Lambda::Function", {
