@@ -213,13 +213,16 @@ function composeManagerMessages(
       person.managerEmail !== undefined && person.managerEmail.trim() !== ""
         ? { kind: "person", role: "manager", email: person.managerEmail.trim() }
         : { kind: "security-channel", reason: `No manager is on record for ${who}.` };
-    const done: string[] = [];
-    const needs: string[] = [];
+    // Two findings on one credential (used after departure, and still active) share one revocation:
+    // the manager reads it once.
+    const done = new Set<string>();
+    const needs = new Set<string>();
     for (const item of items) {
       const { doneLine, needsLine } = describeOutcome(item, input.mode);
-      if (doneLine !== undefined) done.push(doneLine);
-      if (needsLine !== undefined) needs.push(needsLine);
+      if (doneLine !== undefined) done.add(doneLine);
+      if (needsLine !== undefined) needs.add(needsLine);
     }
+    const credentials = new Set(items.map((i) => i.finding.credential?.id ?? i.finding.id)).size;
     const severity = maxSeverity(items);
     const incident = items.some(isIncident);
     const ticketKeys = uniqueSorted(items.map((i) => ticketKeyOf.get(i.finding.id)));
@@ -233,7 +236,7 @@ function composeManagerMessages(
       incident,
       mode: input.mode,
       title: truncate(title, 150),
-      summary: `${who} left on ${isoDay(person.departedAt)}: ${count(items.length, "credential")} in ${accountLabel(account)}, ${count(done.length, "action")} taken, ${count(needs.length, "item")} need you.`,
+      summary: `${who} left on ${isoDay(person.departedAt)}: ${count(credentials, "credential")} in ${accountLabel(account)}, ${count(done.size, "action")} taken, ${count(needs.size, "item")} need you.`,
       account,
       fields: [
         { label: "Severity", value: severity },
@@ -241,8 +244,8 @@ function composeManagerMessages(
         { label: "Person", value: `${who} (left ${isoDay(person.departedAt)})` },
         { label: "Mode", value: input.mode },
       ],
-      done: cap(done),
-      needsHuman: cap(needs),
+      done: cap([...done]),
+      needsHuman: cap([...needs]),
       sections: [],
       ticketKeys,
       findingIds,

@@ -44,6 +44,28 @@ describe("composeNotifications: managers", () => {
     expect(message?.title).toBe("Credentials of Jane Doe <jane.doe@corp.example> in prod (123456789012)");
   });
 
+  it("tells a revocation once when two findings share the credential", () => {
+    // Prepare: a key used after departure and still active: two findings, one revocation.
+    const key = { nativeId: "AKIADANA000000000001" };
+    const items = [
+      item({
+        ruleId: "used-after-departure",
+        severity: "critical",
+        credential: key,
+        actions: verifiedRevocation(),
+      }),
+      item({ credential: key, actions: verifiedRevocation() }),
+    ];
+
+    // Act
+    const [message] = managerMessages(composeNotifications({ items, mode: "enforce" }).messages);
+
+    // Assess
+    expect(message?.done).toHaveLength(1);
+    expect(message?.summary).toContain("1 credential in");
+    expect(message?.findingIds).toHaveLength(2);
+  });
+
   it("sends one message per person × account", () => {
     // Prepare
     const items = [
