@@ -24,6 +24,18 @@ export const DEFAULT_SLACK_RETRY: RetryOptions = {
   maxTimeout: 10_000,
 };
 
+/**
+ * What a person calls the ticket: the tracker's own key (`SEC-42`, `#17`) when the link names
+ * one, else our stable key (a search link, before the ticket exists).
+ */
+export function ticketLabel(link: string, key: string): string {
+  const jira = /\/browse\/([A-Z][A-Z0-9_]*-\d+)$/.exec(link);
+  if (jira?.[1]) return jira[1];
+  const github = /\/issues\/(\d+)$/.exec(link);
+  if (github?.[1]) return `#${github[1]}`;
+  return key;
+}
+
 /** Options of the WebClient the caller creates once per cold start. */
 export interface SlackClientSettings {
   /** Slack Web API base URL. @default https://slack.com/api/ */
@@ -196,7 +208,7 @@ export function renderSlackBlocks(message: ComposedMessage, options: RenderOptio
 
   const tickets = message.ticketKeys.map((key) => {
     const link = options.ticketLinks?.[key];
-    return link !== undefined ? `<${link}|${key}>` : key;
+    return link !== undefined ? `<${link}|${ticketLabel(link, key)}>` : key;
   });
   // Values from the message are text; only the ticket links below are mrkdwn built here.
   const fields = [

@@ -3,7 +3,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ComposedMessage } from "../../../lambdas/core/notifications.ts";
 import { composeNotifications } from "../../../lambdas/core/notifications.ts";
 import { DeliveryError } from "../../../lambdas/core/ports/notifier.ts";
-import { createSlackWebClient, SLACK_EVENT_TYPE, SlackNotifier } from "../../../lambdas/notify/slack.ts";
+import {
+  createSlackWebClient,
+  SLACK_EVENT_TYPE,
+  SlackNotifier,
+  ticketLabel,
+} from "../../../lambdas/notify/slack.ts";
 import { FakeSlack } from "../../../sandbox/providers/slack.ts";
 import { person, threeKeysOfJane } from "./plan-items.ts";
 
@@ -137,5 +142,15 @@ describe("SlackNotifier", () => {
     await expect(sending).rejects.toMatchObject({ name: "DeliveryError" });
     slack.outage = false;
     expect(slack.messages).toHaveLength(0);
+  });
+});
+
+describe("ticketLabel", () => {
+  it("names the tracker's own key when the link carries one", () => {
+    expect(ticketLabel("https://corp.atlassian.net/browse/SEC-42", "iam-hygiene-abc")).toBe("SEC-42");
+    expect(ticketLabel("https://github.com/corp/sec/issues/17", "iam-hygiene-abc")).toBe("#17");
+    expect(
+      ticketLabel("https://corp.atlassian.net/issues/?jql=labels%3Diam-hygiene-abc", "iam-hygiene-abc"),
+    ).toBe("iam-hygiene-abc");
   });
 });
