@@ -294,10 +294,8 @@ export class IamHygieneOrgStack extends Stack {
       mapExecutionType: sfn.StateMachineType.STANDARD,
       outputs: '{% {"accounts": $count($states.result)} %}',
     });
-    map.itemProcessor(scanAccount, {
-      mode: sfn.ProcessorMode.DISTRIBUTED,
-      executionType: sfn.ProcessorType.STANDARD,
-    });
+    // Mode and execution type come from the DistributedMap itself (mapExecutionType).
+    map.itemProcessor(scanAccount);
 
     const morePages = sfn.Choice.jsonata(this, "MoreAccounts?")
       .when(sfn.Condition.jsonata('{% $states.input.nextToken != "" %}'), nextPage)

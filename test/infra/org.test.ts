@@ -2,7 +2,7 @@
  * The org-wide stack: the state machine (ListAccounts, Distributed Map, retries), its schedule,
  * the StackSet and the member role it delivers, the org scan role, and cdk-nag.
  */
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { awsIamPolicyStatements } from "../../lambdas/sources/aws-iam/permissions.ts";
 import { IamHygieneOrgStack, ORG_WILDCARD_RESOURCE_ACTIONS } from "../../lib/org/iam-hygiene-org-stack.ts";
@@ -54,6 +54,10 @@ describe("cdk-nag AwsSolutions", () => {
     expect(outcome.error?.message).toBeUndefined();
     const nag = outcome.report?.pluginReports.find((r) => r.pluginName === "AwsSolutions");
     expect(nag?.violations ?? []).toEqual([]);
+  });
+
+  it("leaves no unacknowledged construct warning", () => {
+    Annotations.fromStack(stack).hasNoWarning("*", Match.anyValue());
   });
 
   it("gives every acknowledgement a reason", () => {

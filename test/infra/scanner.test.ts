@@ -4,7 +4,7 @@
  * part); the report-mode stack reuses the bundles from the same process.
  */
 import { App, type CfnElement, Stack } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sns from "aws-cdk-lib/aws-sns";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -74,6 +74,10 @@ describe("cdk-nag AwsSolutions (Validations API)", () => {
     expect(enforce.outcome.error?.message).toBeUndefined();
     const nag = enforce.outcome.report?.pluginReports.find((r) => r.pluginName === "AwsSolutions");
     expect(nag?.violations ?? []).toEqual([]);
+  });
+
+  it("leaves no unacknowledged construct warning", () => {
+    Annotations.fromStack(enforce.stack).hasNoWarning("*", Match.anyValue());
   });
 
   it("gives every acknowledgement a reason", () => {
