@@ -557,6 +557,7 @@ export class IamHygieneScanner extends Construct {
         user.audit?.type === "s3"
           ? user.audit
           : { type: "s3", bucket: this.bucket.bucketName, prefix: BUCKET_PREFIXES.audit },
+      reports: user.reports ?? { bucket: this.bucket.bucketName, prefix: BUCKET_PREFIXES.reports },
     };
     delete (deployed as { $schema?: string }).$schema;
     // What the functions receive must pass the same schema they parse it with.

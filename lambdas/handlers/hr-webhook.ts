@@ -4,13 +4,16 @@
  * `lambdas/departures/webhook.ts`. Unexpected errors become a JSON 500.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { InvokeCommand } from "@aws-sdk/client-lambda";
+import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
 import middy from "@middy/core";
 import httpErrorHandler from "@middy/http-error-handler";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { AwsClients } from "../aws-clients.ts";
+import { type Config, parseConfigText } from "../config.ts";
+import type { Store } from "../core/ports/store.ts";
 import { handleDepartureWebhook, type WebhookDeps } from "../departures/webhook.ts";
-import { systemClock } from "../wiring.ts";
-import { lambdaRuntime } from "./lambda-runtime.ts";
+import { SecretResolver } from "../secrets.ts";
+import { storeFromConfig } from "../store/index.ts";
 import { targetedScanEvent } from "./scan-events.ts";
 
 export type { ScanTriggerRequest, WebhookDeps } from "../departures/webhook.ts";
@@ -44,38 +47,67 @@ export function makeHandler(deps: WebhookDeps) {
 
 const logger = new Logger({ serviceName: "iam-hygiene-webhook" });
 
+interface WebhookRuntime {
+  readonly config: Config;
+  readonly store: Store;
+  readonly secrets: SecretResolver;
+  readonly lambda: LambdaClient;
+}
+
+let runtime: WebhookRuntime | undefined;
+
 /**
- * The deployed handler. The store and config come from the shared Lambda runtime; the HMAC
- * secret from `WEBHOOK_SECRET_ARN`; accepted departures start a targeted scan by an
- * asynchronous invoke of `SCAN_FUNCTION_NAME`, so HR's click reaches revocation in seconds.
+ * What the webhook needs, built once per cold start: only the store, the secret and a Lambda
+ * client. It deliberately does not load the scan's wiring (every source's client library), so
+ * the function that answers HR stays small and starts fast.
+ */
+function webhookRuntime(): WebhookRuntime {
+  if (!runtime) {
+    const config = parseConfigText(process.env.IAM_HYGIENE_CONFIG ?? "{}", "IAM_HYGIENE_CONFIG");
+    const clients = new AwsClients();
+    runtime = {
+      config,
+      store: storeFromConfig(
+        config.store,
+        config.store.type === "dynamodb" ? { dynamoDb: clients.dynamoDb() } : {},
+      ),
+      secrets: new SecretResolver({ env: process.env, secretsManager: () => clients.secretsManager() }),
+      lambda: clients.lambda(),
+    };
+  }
+  return runtime;
+}
+
+/**
+ * The deployed handler. The HMAC secret comes from `WEBHOOK_SECRET_ARN`; accepted departures
+ * start a targeted scan by an asynchronous invoke of `SCAN_FUNCTION_NAME`, so HR's click
+ * reaches revocation in seconds.
  */
 export const handler = makeHandler({
   get store() {
-    return lambdaRuntime(logger).store;
+    return webhookRuntime().store;
   },
   secret: () => {
     const arn = process.env.WEBHOOK_SECRET_ARN;
     if (!arn) return Promise.reject(new Error("WEBHOOK_SECRET_ARN is not set"));
-    return lambdaRuntime(logger).secrets.resolve({ secretArn: arn });
+    return webhookRuntime().secrets.resolve({ secretArn: arn });
   },
   triggerScan: async ({ people, eventId }) => {
     const functionName = process.env.SCAN_FUNCTION_NAME;
     if (!functionName) throw new Error("SCAN_FUNCTION_NAME is not set");
-    await lambdaRuntime(logger)
-      .clients.lambda()
-      .send(
-        new InvokeCommand({
-          FunctionName: functionName,
-          InvocationType: "Event",
-          Payload: new TextEncoder().encode(
-            JSON.stringify(targetedScanEvent(`hr-webhook:${eventId}`, eventId, people)),
-          ),
-        }),
-      );
+    await webhookRuntime().lambda.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: "Event",
+        Payload: new TextEncoder().encode(
+          JSON.stringify(targetedScanEvent(`hr-webhook:${eventId}`, eventId, people)),
+        ),
+      }),
+    );
   },
-  clock: systemClock,
+  clock: { now: () => new Date() },
   get timeZone() {
-    return lambdaRuntime(logger).config.departures.timeZone;
+    return webhookRuntime().config.departures.timeZone;
   },
   logger: { warn: (message: string, ...extra: unknown[]) => logger.warn(message, { extra }) },
 });
