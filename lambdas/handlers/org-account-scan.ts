@@ -5,12 +5,16 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import middy from "@middy/core";
 import { z } from "zod";
+import { METRIC_NAMESPACE } from "../observability.ts";
 import { runScan, type ScanReport, type ScanRequest } from "../scan.ts";
 import { createRuntime, scanDependencies } from "../wiring.ts";
 import { lambdaRuntime, loggerAdapter } from "./lambda-runtime.ts";
+import { publishScanMetrics } from "./scan-metrics.ts";
 
 const eventSchema = z
   .object({
@@ -27,6 +31,7 @@ export class OrgScanEventError extends Error {
 
 export interface OrgScanDeps {
   readonly logger: Logger;
+  readonly metrics: Metrics;
   readonly scanAccount: (target: z.infer<typeof eventSchema>, request: ScanRequest) => Promise<ScanReport>;
 }
 
@@ -34,6 +39,7 @@ export interface OrgScanDeps {
 export function makeHandler(deps: OrgScanDeps) {
   return middy<unknown, { accountId: string; scanId: string; status: string; findings: number }>()
     .use(injectLambdaContext(deps.logger))
+    .use(logMetrics(deps.metrics))
     .handler(async (event) => {
       const parsed = eventSchema.safeParse(event);
       if (!parsed.success) {
@@ -46,6 +52,9 @@ export function makeHandler(deps: OrgScanDeps) {
         trigger: `org:${target.accountId}`,
         account: target.accountId,
       });
+      // The same figures as a single-account scan, per member account, for the alarms and dashboard.
+      deps.metrics.addDimension("Account", target.accountId);
+      publishScanMetrics(deps.metrics, report);
       return {
         accountId: target.accountId,
         scanId: report.scanId,
@@ -56,11 +65,13 @@ export function makeHandler(deps: OrgScanDeps) {
 }
 
 const logger = new Logger({ serviceName: "iam-hygiene-org" });
+const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: "iam-hygiene" });
 const sts = new STSClient({ retryMode: "adaptive", maxAttempts: 8 });
 
 /** The deployed handler: the member account's clients use the assumed role's credentials. */
 export const handler = makeHandler({
   logger,
+  metrics,
   scanAccount: async (target, request) => {
     const home = lambdaRuntime(logger);
     const assumed = await sts.send(

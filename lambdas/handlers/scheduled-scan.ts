@@ -5,13 +5,14 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { Metrics } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
-import { METRIC_NAMESPACE, scanMetrics } from "../observability.ts";
+import { METRIC_NAMESPACE } from "../observability.ts";
 import type { ScanReport, ScanRequest } from "../scan.ts";
 import { lambdaScanner } from "./lambda-runtime.ts";
 import { scanRequestFromEvent } from "./scan-events.ts";
+import { publishScanMetrics } from "./scan-metrics.ts";
 
 /** What the handler needs; tests pass their own. */
 export interface ScanHandlerDeps {
@@ -37,15 +38,7 @@ export function makeHandler(deps: ScanHandlerDeps) {
     .use(logMetrics(deps.metrics, { captureColdStartMetric: true }))
     .handler(async (event) => {
       const report = await deps.scan(scanRequestFromEvent(event));
-      for (const point of scanMetrics(report)) {
-        const metric = point.dimensions ? deps.metrics.singleMetric() : deps.metrics;
-        for (const [name, value] of Object.entries(point.dimensions ?? {})) metric.addDimension(name, value);
-        metric.addMetric(
-          point.name,
-          point.unit === "Seconds" ? MetricUnit.Seconds : MetricUnit.Count,
-          point.value,
-        );
-      }
+      publishScanMetrics(deps.metrics, report);
       return {
         scanId: report.scanId,
         status: report.status,

@@ -1,0 +1,112 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics } from "@aws-lambda-powertools/metrics";
+import type { Context } from "aws-lambda";
+import { describe, expect, it } from "vitest";
+import { makeHandler as makeOrgHandler } from "../../../lambdas/handlers/org-account-scan.ts";
+import {
+  ScanEventError,
+  scanRequestFromEvent,
+  targetedScanEvent,
+} from "../../../lambdas/handlers/scan-events.ts";
+import { makeHandler } from "../../../lambdas/handlers/scheduled-scan.ts";
+import { METRIC, scanMetrics, timesToRevoke } from "../../../lambdas/observability.ts";
+import type { ScanRequest } from "../../../lambdas/scan.ts";
+import { person } from "../../support/fixtures.ts";
+import { scanReportFixture } from "../../support/scan-report-fixture.ts";
+
+const context = { functionName: "scan", awsRequestId: "req-1" } as unknown as Context;
+const quietLogger = () => new Logger({ serviceName: "test", logLevel: "SILENT" });
+const quietMetrics = () =>
+  new Metrics({
+    namespace: "Test",
+    serviceName: "test",
+    logger: { info() {}, warn() {}, error() {}, debug() {} } as never,
+  });
+
+describe("scan events", () => {
+  it("reads a schedule, a targeted webhook scan and an S3 notification", () => {
+    expect(scanRequestFromEvent({ trigger: "schedule" })).toEqual({ apply: true, trigger: "schedule" });
+    expect(scanRequestFromEvent(undefined)).toEqual({ apply: true, trigger: "schedule" });
+    const jane = person();
+    const targeted = scanRequestFromEvent(
+      JSON.parse(JSON.stringify(targetedScanEvent("hr-webhook:e1", "e1", [jane]))),
+    );
+    expect(targeted.trigger).toBe("hr-webhook:e1");
+    expect(targeted.people?.[0]?.departedAt).toEqual(jane.departedAt);
+    const s3 = scanRequestFromEvent({
+      Records: [
+        { eventSource: "aws:s3", s3: { bucket: { name: "b" }, object: { key: "departures/hr+list.csv" } } },
+      ],
+    });
+    expect(s3.trigger).toBe("s3:b/departures/hr list.csv");
+  });
+
+  it("refuses anything else, naming the field", () => {
+    expect(() =>
+      scanRequestFromEvent({ trigger: "x", people: [{ emails: [], departedAt: "yesterday" }], eventId: "e" }),
+    ).toThrow(ScanEventError);
+    expect(() => scanRequestFromEvent({ surprise: 1 })).toThrow(/unrecognised scan event/);
+  });
+});
+
+describe("scan metrics", () => {
+  it("counts incidents, revocations and lingering credentials per source", () => {
+    const report = scanReportFixture();
+    const points = scanMetrics(report);
+    const value = (name: string) => points.find((p) => p.name === name && !p.dimensions)?.value;
+    expect(value(METRIC.usedAfterDeparture)).toBe(
+      report.plan.items.filter((i) => i.finding.ruleId === "used-after-departure").length,
+    );
+    expect(value(METRIC.brakeEngaged)).toBe(report.plan.brake.engaged ? 1 : 0);
+    expect(
+      points.filter((p) => p.name === METRIC.lingeringCredentials).every((p) => p.dimensions?.Source),
+    ).toBe(true);
+    expect(points.filter((p) => p.name === METRIC.timeToRevokeSeconds).map((p) => p.value)).toEqual(
+      timesToRevoke(report),
+    );
+  });
+});
+
+describe("the scan handler", () => {
+  it("runs the use case with the parsed request and answers a short summary", async () => {
+    const seen: ScanRequest[] = [];
+    const report = scanReportFixture();
+    const handler = makeHandler({
+      scan: async (request) => {
+        seen.push(request);
+        return report;
+      },
+      logger: quietLogger(),
+      metrics: quietMetrics(),
+    });
+    const result = await handler({ trigger: "schedule" }, context);
+    expect(seen).toEqual([{ apply: true, trigger: "schedule" }]);
+    expect(result).toMatchObject({
+      scanId: report.scanId,
+      findings: report.plan.items.length,
+      status: "completed",
+    });
+  });
+});
+
+describe("the org account handler", () => {
+  it("scans the named account through its role, scoped to that account", async () => {
+    const calls: Array<{ accountId: string; request: ScanRequest }> = [];
+    const handler = makeOrgHandler({
+      logger: quietLogger(),
+      metrics: quietMetrics(),
+      scanAccount: async (target, request) => {
+        calls.push({ accountId: target.accountId, request });
+        return scanReportFixture();
+      },
+    });
+    await handler(
+      { accountId: "210987654321", roleArn: "arn:aws:iam::210987654321:role/IamHygieneScanner" },
+      context,
+    );
+    expect(calls[0]?.request).toEqual({ apply: true, trigger: "org:210987654321", account: "210987654321" });
+    await expect(handler({ accountId: "nope", roleArn: "x" }, context)).rejects.toThrow(
+      /accountId: a 12-digit account id/,
+    );
+  });
+});
