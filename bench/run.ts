@@ -253,7 +253,9 @@ const METHOD = `## Method
 - **B1**: \`bench/iam-discovery.ts\`. The sandbox is seeded with the users (two keys each, owner
   email tags, 1 in 50 departed) and answers every call after \`faults.set("*", { latencyMs })\`.
   The scan is \`runScan\` in report mode through \`createRuntime\`/\`scanDependencies\` with a
-  departure file, without a findings store; calls are \`sb.calls()\` during the scan (all
+  departure file, without a findings store (with the local directory store, a scan of this account
+  failed in \`listFindings\` with EMFILE: it opens every finding file at once, about 20,000 here,
+  against a 20,000 open-file limit); calls are \`sb.calls()\` during the scan (all
   services, retries included). The naive side runs ListUsers (1,000 a page), ListAccessKeys per
   user and GetAccessKeyLastUsed per key with the same SDK settings and concurrency.
 - **B2**: \`bench/cognito-lookup.ts\` (the Cognito source engineer's), imported as is.
