@@ -1,11 +1,11 @@
 import type { IdentityIndex } from "./identity.ts";
-import { stableId } from "./ids.ts";
+import { type HashState, hashPart, hashParts, idFromState } from "./ids.ts";
 import type { Credential, Evidence, Finding, RuleId, Severity } from "./model.ts";
 import { rules as allRules, type Rule, type RuleSettings } from "./rules/index.ts";
 
 /** The stable id of a finding: the same credential and rule give the same id on every run. */
 export function findingId(ruleId: RuleId, subject: string): string {
-  return stableId("f", ruleId, subject);
+  return idFromState("f", hashPart(hashParts(subject), ruleId));
 }
 
 /** Runs every rule on every credential. Pure: the same inputs give the same findings, in order. */
@@ -19,11 +19,15 @@ export function evaluateCredentials(
   const findings: Finding[] = [];
   for (const credential of credentials) {
     const match = index.match(credential);
+    const input = match ? { credential, now, settings, match } : { credential, now, settings };
+    // The credential's part of every finding id is hashed once, and only if a rule fires.
+    let subject: HashState | undefined;
     for (const rule of rules) {
-      const verdict = rule.evaluate({ credential, now, settings, ...(match ? { match } : {}) });
+      const verdict = rule.evaluate(input);
       if (!verdict) continue;
+      subject ??= hashParts(credential.id);
       findings.push({
-        id: findingId(rule.id, credential.id),
+        id: idFromState("f", hashPart(subject, rule.id)),
         ruleId: rule.id,
         severity: verdict.severity ?? rule.severity,
         title: rule.title,

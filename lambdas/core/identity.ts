@@ -154,42 +154,62 @@ export class IdentityIndex implements OwnerResolver {
         };
       }
     }
-    const emails = [...hints.emails];
-    if (credential.principal.includes("@")) emails.push(credential.principal);
-    for (const email of emails) {
-      const normal = normaliseEmail(email, this.settings.domainAliases);
-      const person = normal ? this.#byEmail.get(normal) : undefined;
+    for (const email of hints.emails) {
+      const person = this.#personByEmail(email);
       if (person) {
-        const fromTag = hints.emails.includes(email);
         return {
           person,
-          by: fromTag ? "owner-tag" : "email",
+          by: "owner-tag",
           strength: "exact",
           value: email,
-          evidence: fromTag ? `owner email ${email} on the principal` : `principal is ${email}`,
+          evidence: `owner email ${email} on the principal`,
         };
       }
     }
-    const names = [...hints.usernames, credential.principal];
-    let best: Match | undefined;
-    for (const name of names) {
-      const candidates = this.#byName.get(name.trim().toLowerCase());
-      if (!candidates || candidates.length === 0) continue;
-      const distinct = new Set(candidates.map((c) => c.person));
-      const top = [...candidates].sort((a, b) => strengthRank(b.strength) - strengthRank(a.strength))[0]!;
-      // Two people who would both own this name: only a human can tell which.
-      const ambiguous = distinct.size > 1;
-      const strength: MatchStrength = ambiguous ? "weak" : top.strength;
-      const match: Match = {
-        person: top.person,
-        by: top.basis,
-        strength,
-        value: name,
-        evidence: `${name} fits ${top.how}${ambiguous ? ` (ambiguous: ${distinct.size} people fit)` : ""}`,
-      };
-      if (!best || strengthRank(match.strength) > strengthRank(best.strength)) best = match;
+    const principal = credential.principal;
+    if (principal.includes("@")) {
+      const person = this.#personByEmail(principal);
+      if (person)
+        return {
+          person,
+          by: "email",
+          strength: "exact",
+          value: principal,
+          evidence: `principal is ${principal}`,
+        };
+    }
+    // Names are the common miss: look them up before building anything.
+    let best = this.#nameMatch(principal);
+    for (const name of hints.usernames) {
+      const match = this.#nameMatch(name);
+      if (match && (!best || strengthRank(match.strength) > strengthRank(best.strength))) best = match;
     }
     return best;
+  }
+
+  #personByEmail(email: string): Person | undefined {
+    const normal = normaliseEmail(email, this.settings.domainAliases);
+    return normal ? this.#byEmail.get(normal) : undefined;
+  }
+
+  #nameMatch(name: string): Match | undefined {
+    const candidates = this.#byName.get(name.trim().toLowerCase());
+    if (!candidates || candidates.length === 0) return undefined;
+    let top = candidates[0]!;
+    let ambiguous = false;
+    for (const candidate of candidates) {
+      if (strengthRank(candidate.strength) > strengthRank(top.strength)) top = candidate;
+      if (candidate.person !== candidates[0]!.person) ambiguous = true;
+    }
+    // Two people who would both own this name: only a human can tell which.
+    const people = ambiguous ? new Set(candidates.map((c) => c.person)).size : 1;
+    return {
+      person: top.person,
+      by: top.basis,
+      strength: ambiguous ? "weak" : top.strength,
+      value: name,
+      evidence: `${name} fits ${top.how}${ambiguous ? ` (ambiguous: ${people} people fit)` : ""}`,
+    };
   }
 
   /** The `OwnerResolver` view used by sources to decide which principals to confirm. */

@@ -1,5 +1,5 @@
 import { daysBetween } from "../clock.ts";
-import { describeCredential, hasDeparted, personEvidence, type Rule } from "./rule.ts";
+import { describeCredential, hasDeparted, type Rule } from "./rule.ts";
 
 /**
  * An active credential whose owner has left. The core of offboarding: AWS's guidance is to
@@ -17,8 +17,8 @@ export const departedOwnerActiveCredential: Rule = {
     const days = daysBetween(match.person.departedAt, now);
     return {
       summary: `${describeCredential(credential)} is still active ${days} day(s) after ${match.person.emails[0] ?? match.person.employeeId} left`,
+      // Who, and how the match was made, live in `finding.match`; the evidence is what this rule read.
       evidence: {
-        ...personEvidence(match),
         daysSinceDeparture: days,
         principalType: credential.principalType,
       },

@@ -35,21 +35,21 @@ export interface Rule {
   evaluate(input: RuleInput): RuleVerdict | undefined;
 }
 
-/** The person fields a finding shows as evidence. */
-export function personEvidence(match: Match): Evidence {
-  return {
-    personEmail: match.person.emails[0] ?? null,
-    personEmployeeId: match.person.employeeId ?? null,
-    departedAt: match.person.departedAt.toISOString(),
-    matchedBy: match.by,
-    matchStrength: match.strength,
-    matchEvidence: match.evidence,
-  };
-}
-
 /** A short human name for a credential: "access key AKIA... of jane.doe". */
 export function describeCredential(credential: Credential): string {
-  return `${credential.kind.replace(/-/g, " ")} ${credential.nativeId} of ${credential.principal}`;
+  return `${kindLabel(credential.kind)} ${credential.nativeId} of ${credential.principal}`;
+}
+
+const KIND_LABELS = new Map<string, string>();
+
+/** "access-key" -> "access key", computed once per kind. */
+function kindLabel(kind: string): string {
+  let label = KIND_LABELS.get(kind);
+  if (label === undefined) {
+    label = kind.replace(/-/g, " ");
+    KIND_LABELS.set(kind, label);
+  }
+  return label;
 }
 
 /** Whether the person on this match has already left at `now`. */

@@ -1,4 +1,4 @@
-import { describeCredential, hasDeparted, personEvidence, type Rule } from "./rule.ts";
+import { describeCredential, hasDeparted, type Rule } from "./rule.ts";
 
 /**
  * A credential used after its owner left: an incident, not hygiene. The 2025 breach this
@@ -22,7 +22,7 @@ export const usedAfterDeparture: Rule = {
     return {
       summary: `${describeCredential(credential)} was used ${hours} hour(s) after ${match.person.emails[0] ?? match.person.employeeId} left`,
       evidence: {
-        ...personEvidence(match),
+        departedAt: match.person.departedAt.toISOString(),
         lastUsedAt: usedAt.toISOString(),
         lastUsedService: credential.lastUsed.service ?? null,
         lastUsedRegion: credential.lastUsed.region ?? null,

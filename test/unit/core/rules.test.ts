@@ -36,7 +36,7 @@ describe("departed-owner-active-credential", () => {
   const r = rule("departed-owner-active-credential");
   it("flags an active credential of a person who left", () => {
     const verdict = r.evaluate(input({ match: departed }));
-    expect(verdict?.evidence).toMatchObject({ daysSinceDeparture: 10, matchStrength: "exact" });
+    expect(verdict?.evidence).toMatchObject({ daysSinceDeparture: 10, principalType: "human" });
   });
   it("ignores inactive credentials, people not yet gone, and unmatched credentials", () => {
     expect(r.evaluate(input({ match: departed, credential: credential({ active: false }) }))).toBeUndefined();
