@@ -3,7 +3,7 @@
  * `IAM_HYGIENE_CONFIG` environment variable the CDK construct writes. It is parsed once at
  * start-up; every problem is reported at once, each with its path.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { RULE_IDS } from "./core/model.ts";
 
 /** Where a secret comes from: Secrets Manager in Lambda, an environment variable on a laptop. */

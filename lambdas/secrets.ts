@@ -2,7 +2,7 @@
  * Secrets: Secrets Manager in Lambda, an environment variable on a laptop. A secret's value
  * never appears in a log, a report or an error message; only its reference does.
  */
-import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SecretRef } from "./config.ts";
 
 /** A secret that could not be read. Names the reference, never the value. */
@@ -20,7 +20,8 @@ export class SecretResolver {
   constructor(
     private readonly options: {
       readonly env: Readonly<Record<string, string | undefined>>;
-      readonly secretsManager?: () => SecretsManagerClient;
+      /** The Secrets Manager client, built (and its package loaded) on the first secret read. */
+      readonly secretsManager?: () => SecretsManagerClient | Promise<SecretsManagerClient>;
     },
   ) {}
 
@@ -40,9 +41,12 @@ export class SecretResolver {
   async #read(ref: SecretRef): Promise<string> {
     if (ref.secretArn && this.options.secretsManager) {
       try {
-        const out = await this.options
-          .secretsManager()
-          .send(new GetSecretValueCommand({ SecretId: ref.secretArn }));
+        // Loaded here, not at import: a config without secrets never loads the package.
+        const [client, { GetSecretValueCommand }] = await Promise.all([
+          this.options.secretsManager(),
+          import("./aws-clients/secrets-manager.ts"),
+        ]);
+        const out = await client.send(new GetSecretValueCommand({ SecretId: ref.secretArn }));
         const value =
           out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString("utf8") : "");
         if (value) return value;

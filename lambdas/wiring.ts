@@ -4,9 +4,12 @@
  * scan use exactly the same code path; only the environment (endpoints, secrets) differs.
  */
 import { dirname } from "node:path";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { AwsClients, type ClientSettings } from "./aws-clients.ts";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { type AwsClientConstructors, AwsClients, type ClientSettings } from "./aws-clients.ts";
 import type { Config } from "./config.ts";
 import type { Clock } from "./core/clock.ts";
 import { composeNotifications } from "./core/notifications.ts";
@@ -20,9 +23,21 @@ import { departureSourceFromConfig } from "./departures/sources.ts";
 import { deliver, enqueueForScan } from "./notify/outbox.ts";
 import type { NotifyInput, NotifyOutcome, ScanDependencies, ScanLogger, ScanReport } from "./scan.ts";
 import { SecretResolver } from "./secrets.ts";
-import { AwsCognitoSource } from "./sources/aws-cognito/index.ts";
 import { AwsIamSource } from "./sources/aws-iam/index.ts";
 import { auditLogFromConfig, storeFromConfig } from "./store/index.ts";
+
+/**
+ * The clients every deployed scan uses (the IAM source, the DynamoDB store, the S3 departure
+ * list, audit and reports), imported statically. The others (Cognito, Security Hub, Secrets
+ * Manager, Lambda) are loaded by `AwsClients.load` only when the configuration needs them.
+ */
+const SCAN_CLIENTS: AwsClientConstructors = {
+  iam: IAMClient,
+  sts: STSClient,
+  cloudTrail: CloudTrailClient,
+  dynamoDb: DynamoDBClient,
+  s3: S3Client,
+};
 
 /** The system clock: the only place outside tests where time is read. */
 export const systemClock: Clock = { now: () => new Date() };
@@ -54,12 +69,14 @@ export interface Runtime {
 
 /** Builds the clients, secrets, store and audit log a configuration asks for. */
 export function createRuntime(options: RuntimeOptions): Runtime {
-  const clients = new AwsClients(options.clientSettings);
+  const clients = new AwsClients(options.clientSettings, SCAN_CLIENTS);
   const baseDir = options.configPath ? dirname(options.configPath) : process.cwd();
   const config = options.config;
   const secrets = new SecretResolver({
     env: options.env,
-    ...(options.useSecretsManager ? { secretsManager: () => clients.secretsManager() } : {}),
+    ...(options.useSecretsManager
+      ? { secretsManager: async () => (await clients.load("secretsManager")).secretsManager() }
+      : {}),
   });
   const store = storeFromConfig(config.store, {
     baseDir,
@@ -101,12 +118,16 @@ export async function sourcesFromConfig(runtime: Runtime): Promise<CredentialSou
     );
   }
   const cognito = config.sources["aws-cognito"];
+  // Connectors, notifiers and report writers are loaded only when configured: each brings a
+  // large client library, and a Lambda should not pay for what its config does not use.
   if (cognito.enabled && cognito.pools.length > 0) {
+    const [{ AwsCognitoSource }] = await Promise.all([
+      import("./sources/aws-cognito/index.ts"),
+      clients.load("cognito"),
+    ]);
     sources.push(new AwsCognitoSource({ cognito: (region) => clients.cognito(region), config: cognito }));
   }
   const google = config.sources["google-workspace"];
-  // Connectors, notifiers and report writers are loaded only when configured: each brings a
-  // large client library, and a Lambda should not pay for what its config does not use.
   if (google?.enabled) {
     const { GoogleWorkspaceSource, parseServiceAccountKey, storeSignOutLedger } = await import(
       "./sources/google-workspace/index.ts"
@@ -232,7 +253,7 @@ export function securityHubPublisher(runtime: Runtime): (report: ScanReport) => 
       import("./notify/security-hub.ts"),
       import("./report/asff.ts"),
     ]);
-    const client = runtime.clients.securityHub();
+    const client = (await runtime.clients.load("securityHub")).securityHub();
     const [region, identity] = await Promise.all([
       client.config.region(),
       runtime.clients.sts().send(new GetCallerIdentityCommand({})),

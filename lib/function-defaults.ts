@@ -4,42 +4,26 @@
  *
  * Bundling decision: the AWS SDK v3 clients are bundled, not taken from the runtime. The
  * Node.js 22 runtime ships *a* v3 SDK whose version AWS changes without notice; bundling pins
- * the exact clients the tests ran against (package-lock.json). Tree-shaken and minified, each
- * function stays well under 1 MiB (figures in docs/deploy.md, "Bundles").
+ * the exact clients the tests ran against (package-lock.json). All functions share one
+ * code-split build (`lib/bundle.ts`); each loads at cold start only what its handler imports
+ * (figures in docs/deploy.md, "Bundles").
  */
-import { fileURLToPath } from "node:url";
 import { Duration, type RemovalPolicy } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat, SourceMapMode } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { METRIC_NAMESPACE } from "../lambdas/observability.ts";
+import { handlerOf, lambdaCode } from "./bundle.ts";
 
-/** The repository root: entry points and the lockfile are found from here, wherever `cdk` runs. */
-export const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
-
-/** The Lambda entry points, relative to the project root. */
-export const LAMBDA_ENTRIES = {
-  scheduledScan: "lambdas/handlers/scheduled-scan.ts",
-  hrWebhook: "lambdas/handlers/hr-webhook.ts",
-  orgAccountScan: "lambdas/handlers/org-account-scan.ts",
-} as const;
+export { ESM_REQUIRE_BANNER, LAMBDA_ENTRIES, PROJECT_ROOT } from "./bundle.ts";
 
 /** Powertools service name; also the `service` dimension Powertools Metrics adds to every metric. */
 export const POWERTOOLS_SERVICE_NAME = "iam-hygiene";
 
 /** The CloudWatch namespace of the metrics the scan emits. */
 export const METRICS_NAMESPACE = METRIC_NAMESPACE;
-
-/**
- * ESM bundles need `require` for the few CommonJS dependencies that call it (e.g. through
- * `jira.js` or the Okta SDK); esbuild's documented workaround is this banner.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __iamHygieneCreateRequire } from 'node:module';" +
-  "const require = __iamHygieneCreateRequire(import.meta.url);";
 
 /** Props of `HygieneFunction`. */
 export interface HygieneFunctionProps {
@@ -84,7 +68,7 @@ export interface HygieneFunctionProps {
  */
 export class HygieneFunction extends Construct {
   /** The function. */
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   /** Its execution role. */
   readonly role: iam.Role;
   /** Its log group. */
@@ -107,11 +91,10 @@ export class HygieneFunction extends Construct {
         resources: [this.logGroup.logGroupArn],
       }),
     );
-    this.function = new NodejsFunction(this, "Function", {
-      entry: `${PROJECT_ROOT}${props.entry}`,
-      handler: "handler",
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+    this.function = new lambda.Function(this, "Function", {
+      // The shared split build; this function's entry file is named by its handler.
+      code: lambdaCode(),
+      handler: handlerOf(props.entry),
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -131,20 +114,6 @@ export class HygieneFunction extends Construct {
         POWERTOOLS_SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         NODE_OPTIONS: "--enable-source-maps",
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: "node22",
-        platform: "node",
-        mainFields: ["module", "main"],
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        banner: ESM_REQUIRE_BANNER,
-        // Bundle everything, the SDK included: see the file comment.
-        externalModules: [],
-        forceDockerBundling: false,
       },
     });
   }

@@ -12,7 +12,7 @@ import * as cloudwatchActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
-import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import * as s3n from "aws-cdk-lib/aws-s3-notifications";
@@ -204,9 +204,9 @@ export interface IamHygieneScannerProps {
  */
 export class IamHygieneScanner extends Construct {
   /** The scan: scheduled, on a new departure list, and on webhook events. One run at a time. */
-  readonly scanFunction: NodejsFunction;
+  readonly scanFunction: lambda.Function;
   /** The HR webhook behind `POST /departures`. */
-  readonly webhookFunction: NodejsFunction;
+  readonly webhookFunction: lambda.Function;
   /** The store: findings, outbox, leases, departure events. */
   readonly table: dynamodb.Table;
   /** Departure lists (`departures/`), reports (`reports/`) and the audit log (`audit/`). */

@@ -2,7 +2,7 @@
  * One departure row, whatever the format (CSV line, JSON object, webhook entry): the field
  * names, the zod schema every row passes, and the `Person` it becomes.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { Person } from "../core/model.ts";
 import { parseDepartedAt } from "./dates.ts";
 

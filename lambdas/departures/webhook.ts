@@ -10,7 +10,7 @@
  * its receipt exists; otherwise the stored event is triggered again.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { z } from "zod";
+import * as z from "zod";
 import type { Clock } from "../core/clock.ts";
 import type { Person } from "../core/model.ts";
 import type { DepartureEvent, Store } from "../core/ports/store.ts";

@@ -4,7 +4,9 @@
  * `lambdas/departures/webhook.ts`. Unexpected errors become a JSON 500.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
-import { InvokeCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import middy from "@middy/core";
 import httpErrorHandler from "@middy/http-error-handler";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
@@ -13,7 +15,7 @@ import { type Config, parseConfigText } from "../config.ts";
 import type { Store } from "../core/ports/store.ts";
 import { handleDepartureWebhook, type WebhookDeps } from "../departures/webhook.ts";
 import { SecretResolver } from "../secrets.ts";
-import { storeFromConfig } from "../store/index.ts";
+import { storeFromConfig } from "../store/store-from-config.ts";
 import { targetedScanEvent } from "./scan-events.ts";
 
 export type { ScanTriggerRequest, WebhookDeps } from "../departures/webhook.ts";
@@ -58,13 +60,17 @@ let runtime: WebhookRuntime | undefined;
 
 /**
  * What the webhook needs, built once per cold start: only the store, the secret and a Lambda
- * client. It deliberately does not load the scan's wiring (every source's client library), so
- * the function that answers HR stays small and starts fast.
+ * client. It deliberately does not load the scan's wiring (every source's client library), nor
+ * `store/index.ts` (the S3 audit log), so the function that answers HR stays small and starts
+ * fast. Its three clients are imported statically: every accepted call uses all of them.
  */
 function webhookRuntime(): WebhookRuntime {
   if (!runtime) {
     const config = parseConfigText(process.env.IAM_HYGIENE_CONFIG ?? "{}", "IAM_HYGIENE_CONFIG");
-    const clients = new AwsClients();
+    const clients = new AwsClients(
+      {},
+      { dynamoDb: DynamoDBClient, secretsManager: SecretsManagerClient, lambda: LambdaClient },
+    );
     runtime = {
       config,
       store: storeFromConfig(

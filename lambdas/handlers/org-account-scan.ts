@@ -9,7 +9,7 @@ import { Metrics } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import middy from "@middy/core";
-import { z } from "zod";
+import * as z from "zod";
 import { METRIC_NAMESPACE } from "../observability.ts";
 import { runScan, type ScanReport, type ScanRequest } from "../scan.ts";
 import { createRuntime, scanDependencies } from "../wiring.ts";

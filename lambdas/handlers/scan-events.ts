@@ -3,7 +3,7 @@
  * scan for people the HR webhook accepted, and S3 object-created notifications of the
  * departures bucket. Anything else is refused with the field that is wrong.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { Person } from "../core/model.ts";
 import type { ScanRequest } from "../scan.ts";
 

@@ -3,7 +3,7 @@
  * `JsonReport` is inferred from it, tests parse real output with it, and
  * `docs/report.schema.json` is generated from it, so the three cannot drift apart.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { CREDENTIAL_KINDS, RULE_IDS, SEVERITIES, SOURCE_IDS } from "../core/model.ts";
 
 /** The version of the report's shape. A change that breaks a reader bumps the major part. */

@@ -21,7 +21,7 @@ import {
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as cloudwatchActions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as iam from "aws-cdk-lib/aws-iam";
-import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import * as schedulerTargets from "aws-cdk-lib/aws-scheduler-targets";
@@ -113,7 +113,7 @@ export class IamHygieneOrgStack extends Stack {
   /** The security account's scanner; its store and bucket are shared with the org scan. */
   readonly scanner: IamHygieneScanner;
   /** One iteration of the Distributed Map: scans one member account. */
-  readonly orgScanFunction: NodejsFunction;
+  readonly orgScanFunction: lambda.Function;
   /** The org scan function's role: the only principal member roles trust. */
   readonly orgScanRole: iam.Role;
   /** ListAccounts, then a Distributed Map over the accounts. */
