@@ -54,7 +54,7 @@ function faultTable(results: readonly FaultResult[]): string {
 
 function crashTable(result: CrashResult): string {
   return [
-    "| # | killed after (ms) | last phase reported | finished before kill | rerun at once | rerun after lease TTL | audit records (scan) | leaver keys inactive | max UpdateAccessKey per key | max audited revocations | Slack (max/key) | Jira (max/label) | pending | ok |",
+    "| # | killed after first revocation (ms) | last phase reported | finished before kill | rerun at once | rerun after lease TTL | audit records (scan) | leaver keys inactive | max UpdateAccessKey per key | max audited revocations | Slack (max/key) | Jira (max/label) | pending | ok |",
     "| ---: | ---: | --- | --- | --- | --- | ---: | --- | ---: | ---: | --- | --- | ---: | --- |",
     ...result.points.map(
       (p, i) =>
@@ -76,11 +76,11 @@ function inputTable(results: readonly InputResult[]): string {
 
 function concurrentTable(results: readonly ConcurrentResult[]): string {
   return [
-    "| pair | statuses | leaver keys inactive | max UpdateAccessKey per key | Slack (max/key) | ok |",
-    "| ---: | --- | --- | ---: | --- | --- |",
+    "| pair | statuses | leaver keys inactive | max UpdateAccessKey per key | Slack (max/key) | the completed scan | ok |",
+    "| ---: | --- | --- | ---: | --- | --- | --- |",
     ...results.map(
       (r, i) =>
-        `| ${i + 1} | ${r.statuses.join(", ")} | ${r.check.leaverKeysInactive}/${r.check.leaverKeys} | ${r.check.maxUpdatesPerKey} | ${r.check.slackMessages} (${r.check.maxSlackPerKey}) | ${yes(r.ok)} |`,
+        `| ${i + 1} | ${r.statuses.join(", ")} | ${r.check.leaverKeysInactive}/${r.check.leaverKeys} | ${r.check.maxUpdatesPerKey} | ${r.check.slackMessages} (${r.check.maxSlackPerKey}) | ${r.note.replace(/\|/g, "\\|")} | ${yes(r.ok)} |`,
     ),
   ].join("\n");
 }
@@ -108,6 +108,14 @@ async function main(): Promise<void> {
   const crashOk = crash.points.filter((p) => p.ok).length;
   const busyAtOnce = crash.points.filter((p) => p.immediateRerun === "busy").length;
   const noAudit = crash.points.filter((p) => !p.finishedFirst && p.auditRecords < 2).length;
+  const killed = crash.points.filter((p) => !p.finishedFirst);
+  const slackBy = (phase: string) => {
+    const hits = killed.filter((p) => p.lastPhase.startsWith(phase)).map((p) => p.check.slackMessages);
+    return hits.length > 0
+      ? `${hits.length} points, ${Math.min(...hits)}–${Math.max(...hits)} Slack messages in all`
+      : "no points";
+  };
+  const uninterrupted = crash.points.filter((p) => p.finishedFirst).map((p) => p.check.slackMessages);
   const inputsTried = inputs.reduce((a, r) => a + r.tried, 0);
   const inputsChanged = inputs.reduce((a, r) => a + r.changed, 0);
   const summary = [
@@ -115,7 +123,7 @@ async function main(): Promise<void> {
     "| --- | --- | --- |",
     `| load | ${FAULT_WORLD.leavers} departed users (2 keys, a password, one key used after leaving) and ${FAULT_WORLD.bystanders} colleagues per world; enforce mode; Slack and Jira fakes | — |`,
     `| faults survived | ${faults.length - 1} fault scenarios + a clean run (${faults.filter((f) => f.ok).length}/${faults.length} ok) | ${yes(faults.every((f) => f.ok))} |`,
-    `| scans killed during apply (SIGKILL) | ${crash.points.length} points in ${crash.applyWindowMs[0]}–${crash.applyWindowMs[1]} ms after start (seed ${crash.seed}); ${crashOk}/${crash.points.length} finished on rerun | ${yes(crashOk === crash.points.length)} |`,
+    `| scans killed during apply (SIGKILL) | ${crash.points.length} points, ${crash.applyWindowMs[0]}–${crash.applyWindowMs[1]} ms after the first revocation (seed ${crash.seed}), ${killed.length} landed before the scan ended; ${crashOk}/${crash.points.length} finished on rerun | ${yes(crashOk === crash.points.length)} |`,
     `| two scans at once | ${concurrent.length} pairs; ${concurrent.filter((c) => c.ok).length} with one completed and one busy | ${yes(concurrent.every((c) => c.ok))} |`,
     `| bad inputs | ${inputsTried} tried (${inputs.map((r) => `${r.tried} ${r.name}`).join("; ")}) | ${yes(inputsChanged === 0)} (${inputsChanged} changed anything) |`,
   ].join("\n");
@@ -158,7 +166,7 @@ async function main(): Promise<void> {
     `Each point is a fresh world whose IAM writes are slowed by 40 ms so the apply phase is wide`,
     `enough to land in. A child process (\`test/reliability/scan-child.ts\`) runs an applying scan`,
     `and is killed with SIGKILL at a random moment of the apply window measured on an`,
-    `uninterrupted run (${crash.applyWindowMs[0]}–${crash.applyWindowMs[1]} ms after the scan started). Then a scan is`,
+    `uninterrupted run (${crash.applyWindowMs[0]}–${crash.applyWindowMs[1]} ms after its first revocation, up to notifying). Then a scan is`,
     "run at once in this process at the same time, and again 16 minutes later (past the 15-minute lease).",
     "",
     `- ${busyAtOnce} of ${crash.points.length} immediate reruns answered \`busy\`: the killed scan's lease stays`,
@@ -168,6 +176,11 @@ async function main(): Promise<void> {
     `  ${noAudit} of the killed points show fewer than two scan records. What a killed scan did is`,
     "  visible in the store's finding history (actions recorded) only if it got that far, and in",
     "  the sandbox. The trail shows the reruns.",
+    `- Messages after a crash: killed while revoking: ${slackBy("revoking")}; killed while notifying:`,
+    `  ${slackBy("notifying")}; not killed: ${uninterrupted.length > 0 ? `${Math.min(...uninterrupted)}–${Math.max(...uninterrupted)}` : "none"}. A key the killed`,
+    "  scan deactivated is no longer a finding in the rerun (it is inactive), and the killed scan",
+    "  recorded nothing (store and audit are written after acting), so fewer managers hear about those",
+    "  revocations: the work is finished, but what the dead scan did is only in the sandbox (IAM) state.",
     "",
     crashTable(crash),
     "",

@@ -143,7 +143,7 @@ export async function runFaultScenarios(size: WorldSize): Promise<FaultResult[]>
 
 /** One kill point of the crash scenario. */
 export interface CrashPoint {
-  /** Milliseconds after the child's scan started that SIGKILL was sent. */
+  /** Milliseconds after the child reported its first revocation that SIGKILL was sent. */
   readonly killAfterMs: number;
   /** The last phase the child reported before it died. */
   readonly lastPhase: string;
@@ -162,7 +162,7 @@ export interface CrashPoint {
 /** What the crash scenario saw. */
 export interface CrashResult {
   readonly points: readonly CrashPoint[];
-  /** The apply window of an uninterrupted child scan (ms after start): kills are drawn in it. */
+  /** The apply window of an uninterrupted child scan (ms after its first revocation): kills are drawn in it. */
   readonly applyWindowMs: readonly [number, number];
   readonly seed: number;
 }
@@ -172,7 +172,7 @@ interface ChildRun {
   readonly killed: boolean;
 }
 
-/** Runs the child scan against `w`; kills it `killAfterMs` after it reports its start (if given). */
+/** Runs the child scan against `w`; kills it `killAfterMs` after it reports its first revocation (if given). */
 function childScan(w: World, at: Date, killAfterMs?: number): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", CHILD, w.configPath, at.toISOString()], {
@@ -193,7 +193,8 @@ function childScan(w: World, at: Date, killAfterMs?: number): Promise<ChildRun> 
         const match = /^phase (\d+) (.*)$/.exec(line);
         if (match) {
           phases.push({ ms: Number(match[1]), name: match[2]! });
-          if (match[2] === "start" && killAfterMs !== undefined) {
+          // The kill clock starts when the child reports its first revocation.
+          if (match[2]!.startsWith("revoking") && killAfterMs !== undefined && !timer) {
             timer = setTimeout(() => {
               killed = child.kill("SIGKILL");
             }, killAfterMs);
@@ -249,7 +250,7 @@ export async function runCrashScenario(size: WorldSize, points: number, seed = 4
     const revoking = run.phases.find((p) => p.name.startsWith("revoking"))?.ms ?? 0;
     const after =
       run.phases.find((p) => p.name === "notifying" || p.name.startsWith("done"))?.ms ?? revoking + 1;
-    window = [Math.max(0, revoking - 50), after];
+    window = [0, Math.max(1, after - revoking)];
   } finally {
     await calibration.close();
   }
@@ -288,6 +289,8 @@ export async function runCrashScenario(size: WorldSize, points: number, seed = 4
 /** What two scans started together did. */
 export interface ConcurrentResult {
   readonly statuses: readonly string[];
+  /** What the completed scan said about its departures, brake and sources (for a failed pair). */
+  readonly note: string;
   readonly check: WorldCheck;
   readonly ok: boolean;
 }
@@ -301,8 +304,20 @@ export async function runConcurrentScenario(size: WorldSize, pairs = 1): Promise
       const reports = await Promise.all([w.scan({ trigger: "first" }), w.scan({ trigger: "second" })]);
       const statuses = reports.map((r) => r.status).sort();
       const check = await w.check();
+      const done = reports.find((r) => r.status === "completed");
+      const note = done
+        ? [
+            `departures ${done.departures.people} people${done.departures.rejected ? `, rejected: ${done.departures.rejectionReason}` : ""}`,
+            `brake ${done.plan.brake.engaged ? "engaged" : "not engaged"}`,
+            `revoke decisions ${done.plan.items.filter((i) => i.decision.action === "revoke").length}`,
+            ...done.sources.flatMap((src) =>
+              src.problems.map((p) => `${src.source} ${p.subject}: ${p.message}`),
+            ),
+          ].join("; ")
+        : "no scan completed";
       out.push({
         statuses,
+        note,
         check,
         ok: statuses.join(",") === "busy,completed" && clean(check),
       });

@@ -8,7 +8,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { withEnv } from "../../bench/support.ts";
 import { parseConfigText } from "../../lambdas/config.ts";
 import { fixedClock } from "../../lambdas/core/clock.ts";
 import type { Plan } from "../../lambdas/core/plan.ts";
@@ -179,27 +178,30 @@ export class World {
     };
   }
 
-  /** One scan in this process through the real composition root. */
+  /**
+   * One scan in this process through the real composition root. The world's environment is set
+   * and left in place (not restored): SDK clients read region and endpoint lazily, so restoring
+   * it when one of two concurrent scans ends would pull it from under the other.
+   */
   async scan(options: { at?: Date; apply?: boolean; trigger?: string } = {}): Promise<ScanReport> {
-    return withEnv(this.env(), async () => {
-      const config = parseConfigText(readFileSync(this.configPath, "utf8"), this.configPath);
-      const runtime = createRuntime({
-        config,
-        env: process.env,
-        configPath: this.configPath,
-        clock: fixedClock(options.at ?? NOW),
-      });
-      try {
-        const request: ScanRequest = {
-          apply: options.apply ?? true,
-          trigger: options.trigger ?? "reliability",
-        };
-        return await runScan(await scanDependencies(runtime), request);
-      } finally {
-        for (const client of [runtime.clients.iam(), runtime.clients.sts(), runtime.clients.cloudTrail()])
-          client.destroy();
-      }
+    Object.assign(process.env, this.env());
+    const config = parseConfigText(readFileSync(this.configPath, "utf8"), this.configPath);
+    const runtime = createRuntime({
+      config,
+      env: process.env,
+      configPath: this.configPath,
+      clock: fixedClock(options.at ?? NOW),
     });
+    try {
+      const request: ScanRequest = {
+        apply: options.apply ?? true,
+        trigger: options.trigger ?? "reliability",
+      };
+      return await runScan(await scanDependencies(runtime), request);
+    } finally {
+      for (const client of [runtime.clients.iam(), runtime.clients.sts(), runtime.clients.cloudTrail()])
+        client.destroy();
+    }
   }
 
   store(): LocalDirectoryStore {
