@@ -1,23 +1,22 @@
 /**
- * B4: each Lambda handler bundled with esbuild the way the CDK construct does
- * (`lib/function-defaults.ts`: ESM, minified, platform node, target node22, `mainFields`
- * module/main, the `require` banner, linked source map, nothing external: the SDK is bundled),
- * its size, and the time a fresh `node` process takes to import it (median of `runs`), with
- * `IAM_HYGIENE_CONFIG` unset so importing runs no scan.
+ * B4: the Lambda handlers built exactly as deployed (`bundleLambdas` from `lib/bundle.ts`: one
+ * esbuild code-split ESM build, entries at the root, shared and on-demand code in `chunks/`),
+ * what each loads at import (its static closure) and at most (everything reachable), and the time
+ * a fresh `node` process takes to import it (median of `runs`), with `IAM_HYGIENE_CONFIG` unset so
+ * importing runs no scan.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { build, type Metafile } from "esbuild";
-import { ESM_REQUIRE_BANNER, LAMBDA_ENTRIES } from "../lib/function-defaults.ts";
+import { bundleLambdas } from "../lib/bundle.ts";
+import { LAMBDA_ENTRIES } from "../lib/function-defaults.ts";
 import { median } from "./support.ts";
 
 const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** Size of one B4 run. */
 export interface ColdStartBenchSize {
@@ -31,8 +30,11 @@ export interface ColdStartBenchSize {
 export interface BundleFigures {
   readonly name: string;
   readonly entry: string;
+  /** What importing the entry loads: the entry file and its static imports. */
   readonly bytes: number;
   readonly kib: number;
+  /** Everything the entry can ever load, on-demand chunks included. */
+  readonly totalBytes: number;
   readonly sourceMapBytes: number;
   readonly buildMs: number;
   /** Import times of each run, ms. */
@@ -40,8 +42,6 @@ export interface BundleFigures {
   readonly importMedianMs: number;
   /** Spawn to exit of the whole importing process (Node.js start included), median, ms. */
   readonly processMedianMs: number;
-  /** The largest contributors to the bundle, by package, in output bytes. */
-  readonly topPackages: ReadonlyArray<{ readonly name: string; readonly bytes: number }>;
 }
 
 /** The figures of one B4 run. */
@@ -72,23 +72,6 @@ async function importOnce(
   return { ms: (JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as { ms: number }).ms, wallMs };
 }
 
-/** Output bytes per package (`node_modules/<name>` or `(project)`), largest first. */
-function packagesOf(metafile: Metafile, outfile: string): Array<{ name: string; bytes: number }> {
-  // Output paths are relative to the working directory: match on the bundle's folder and name.
-  const tail = outfile.split(/[\\/]/).slice(-2).join("/");
-  const output = Object.entries(metafile.outputs).find(([path]) => path.endsWith(tail));
-  const sizes = new Map<string, number>();
-  for (const [input, { bytesInOutput }] of Object.entries(output?.[1].inputs ?? {})) {
-    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
-    const name = match?.[1] ?? "(project)";
-    sizes.set(name, (sizes.get(name) ?? 0) + bytesInOutput);
-  }
-  return [...sizes]
-    .map(([name, bytes]) => ({ name, bytes }))
-    .sort((a, b) => b.bytes - a.bytes)
-    .slice(0, 8);
-}
-
 /** Bundles the handlers, weighs them and times their import. */
 export async function runColdStartBench(size: ColdStartBenchSize): Promise<ColdStartBenchFigures> {
   const dir = mkdtempSync(join(tmpdir(), "iam-hygiene-bench-b4-"));
@@ -101,50 +84,33 @@ export async function runColdStartBench(size: ColdStartBenchSize): Promise<ColdS
     POWERTOOLS_SERVICE_NAME: "iam-hygiene",
   };
   try {
-    const names = size.entries ?? (Object.keys(LAMBDA_ENTRIES) as Array<keyof typeof LAMBDA_ENTRIES>);
+    const names = new Set(
+      size.entries ?? (Object.keys(LAMBDA_ENTRIES) as Array<keyof typeof LAMBDA_ENTRIES>),
+    );
+    const started = performance.now();
+    const built = bundleLambdas(dir);
+    const buildMs = performance.now() - started;
     const bundles: BundleFigures[] = [];
-    for (const name of names) {
-      const entry = LAMBDA_ENTRIES[name];
-      const outfile = join(dir, name, "index.mjs");
-      const started = performance.now();
-      const result = await build({
-        entryPoints: [join(ROOT, entry)],
-        outfile,
-        bundle: true,
-        format: "esm",
-        platform: "node",
-        target: "node22",
-        mainFields: ["module", "main"],
-        minify: true,
-        sourcemap: true,
-        sourcesContent: false,
-        banner: { js: ESM_REQUIRE_BANNER },
-        logLevel: "silent",
-        metafile: true,
-        absWorkingDir: ROOT,
-      });
-      const buildMs = performance.now() - started;
-      writeFileSync(join(dir, name, "package.json"), '{"type":"module"}\n');
-      const url = pathToFileURL(outfile).href;
+    for (const lambda of built.filter((b) => names.has(b.name))) {
       const importMs: number[] = [];
       const wall: number[] = [];
       for (let i = 0; i < size.runs; i++) {
-        const once = await importOnce(url, env);
+        const once = await importOnce(pathToFileURL(lambda.file).href, env);
         importMs.push(once.ms);
         wall.push(once.wallMs);
       }
-      const bytes = statSync(outfile).size;
       bundles.push({
-        name,
-        entry,
-        bytes,
-        kib: Math.round((bytes / 1024) * 10) / 10,
-        sourceMapBytes: statSync(`${outfile}.map`).size,
+        name: lambda.name,
+        entry: lambda.entry,
+        bytes: lambda.staticClosureBytes,
+        kib: Math.round((lambda.staticClosureBytes / 1024) * 10) / 10,
+        totalBytes: lambda.totalBytes,
+        sourceMapBytes: existsSync(`${lambda.file}.map`) ? statSync(`${lambda.file}.map`).size : 0,
+        // One build serves every function, as deployed.
         buildMs,
         importMs,
         importMedianMs: median(importMs),
         processMedianMs: median(wall),
-        topPackages: packagesOf(result.metafile, outfile),
       });
     }
     return { runs: size.runs, bundles };

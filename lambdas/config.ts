@@ -395,6 +395,11 @@ export function parseConfigText(text: string, origin = "config"): Config {
       cause: error,
     });
   }
+  // A file that says `null`, `[]` or `42` is a mistake, not a request for the defaults.
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    const got = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+    throw new ConfigError([{ path: "", message: `expected a JSON object, got ${got}` }], origin);
+  }
   return parseConfig(value, origin);
 }
 

@@ -126,7 +126,12 @@ export interface ScanReport {
 }
 
 const LEASE_PREFIX = "scan";
-const LEASE_TTL_MS = 15 * 60_000;
+/**
+ * Short, and renewed while the scan runs: a scan that dies (a killed laptop process, a Lambda
+ * timeout) holds the next one back for at most this long, not for the length of a scan.
+ */
+const LEASE_TTL_MS = 2 * 60_000;
+const LEASE_RENEW_MS = 30_000;
 
 function policyExceptions(config: Config): PolicyException[] {
   return config.exceptions.map((e) => ({
@@ -356,10 +361,20 @@ export async function runScan(deps: ScanDependencies, request: ScanRequest): Pro
       return busyReport(scanId, request, startedAt, clock.now(), config);
     }
   }
+  const store = applied ? deps.store : undefined;
+  const renewal = store
+    ? setInterval(() => {
+        store.acquireLease(leaseName, holder, LEASE_TTL_MS, clock.now()).catch((error: unknown) => {
+          deps.log?.warn("lease renewal failed", { scanId, error: String(error) });
+        });
+      }, LEASE_RENEW_MS)
+    : undefined;
+  renewal?.unref();
   try {
     return await scanHoldingLease(deps, request, { scanId, startedAt, applied, notes });
   } finally {
-    if (applied && deps.store) await deps.store.releaseLease(leaseName, holder);
+    if (renewal) clearInterval(renewal);
+    if (store) await store.releaseLease(leaseName, holder);
   }
 }
 

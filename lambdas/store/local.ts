@@ -8,6 +8,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { mapLimit } from "../core/concurrency.ts";
 import type { ActionRecord } from "../core/model.ts";
 import type {
   AcceptedListMeta,
@@ -305,7 +306,8 @@ export class LocalDirectoryStore implements Store {
   }
 
   private async readAll<T>(dir: string): Promise<T[]> {
-    const records = await Promise.all((await this.files.list(dir)).map((path) => this.files.read<T>(path)));
+    // Bounded: an account with tens of thousands of findings must not open every file at once (EMFILE).
+    const records = await mapLimit(await this.files.list(dir), 64, (path) => this.files.read<T>(path));
     // A file pruned between listing and reading is simply gone.
     return records.filter((record): record is Awaited<T> => record !== undefined) as T[];
   }

@@ -49,6 +49,12 @@ describe("config", () => {
     ).toThrow(/exceptions.0: an exception names a principal or a credentialId/);
   });
 
+  it("refuses a file that is not an object (null, an array, a number)", () => {
+    expect(() => parseConfigText("null", "c.json")).toThrow(/expected a JSON object, got null/);
+    expect(() => parseConfigText("[]", "c.json")).toThrow(/got an array/);
+    expect(() => parseConfigText("42", "c.json")).toThrow(/got number/);
+  });
+
   it("reads // comments but not inside strings", () => {
     const config = parseConfigText('{\n // a comment\n "protectedPrincipals": ["https://x//y"] }');
     expect(config.protectedPrincipals).toEqual(["https://x//y"]);
