@@ -265,6 +265,7 @@ async function revokeAll(
   plan: Plan,
   bySource: ReadonlyMap<SourceId, CredentialSource>,
   now: Date,
+  onOutcome?: (credentialId: string, records: readonly ActionRecord[]) => Promise<void>,
 ): Promise<Map<string, ActionRecord[]>> {
   const outcomes = new Map<string, ActionRecord[]>();
   const targets = revocationTargets(plan);
@@ -301,6 +302,7 @@ async function revokeAll(
       }
     }
     outcomes.set(credential.id, records);
+    await onOutcome?.(credential.id, records);
     deps.progress?.("revoking", { done: ++done, of: targets.length });
   });
   return outcomes;
@@ -444,6 +446,7 @@ async function scanHoldingLease(
     runSubject,
   });
 
+  const recordedRevocations = new Set<string>();
   if (run.applied && !plan.brake.engaged) {
     // Deferred work on what earlier runs did (deleting keys after their quarantine), recorded on
     // the findings that did it. Before this run's revocations: a key a human re-enabled is seen
@@ -461,7 +464,23 @@ async function scanHoldingLease(
         run.notes.push(`housekeeping failed: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
-    const outcomes = await revokeAll(deps, plan, bySource, clock.now());
+    // Each revocation is written to its findings as soon as it is done, so a scan that dies
+    // half-way leaves a history of what it changed (the findings are observed first).
+    if (store) {
+      await store.observeFindings(
+        run.scanId,
+        plan.items.map((item) => ({ finding: item.finding, status: statusOf(item) })),
+        now,
+      );
+    }
+    const revokingItems = plan.items.filter((i) => i.decision.action === "revoke" && i.finding.credential);
+    const outcomes = await revokeAll(deps, plan, bySource, clock.now(), async (credentialId, records) => {
+      if (!store) return;
+      for (const item of revokingItems.filter((i) => i.finding.credential?.id === credentialId)) {
+        for (const record of records) await store.recordAction(item.finding.id, record);
+        recordedRevocations.add(item.finding.id);
+      }
+    });
     plan = withOutcomes(plan, outcomes);
   }
 
@@ -473,7 +492,9 @@ async function scanHoldingLease(
     }));
     await deps.store.observeFindings(run.scanId, observations, now);
     for (const item of plan.items) {
+      const already = recordedRevocations.has(item.finding.id);
       for (const action of item.actions.filter((a) => a.status !== "planned")) {
+        if (already && (action.type === "revoke" || action.type === "verify")) continue;
         await deps.store.recordAction(item.finding.id, action);
       }
     }

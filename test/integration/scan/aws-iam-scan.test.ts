@@ -11,6 +11,7 @@ import { parseConfig } from "../../../lambdas/config.ts";
 import { fixedClock } from "../../../lambdas/core/clock.ts";
 import type { Plan } from "../../../lambdas/core/plan.ts";
 import { runScan, type ScanReport } from "../../../lambdas/scan.ts";
+import { LocalDirectoryStore } from "../../../lambdas/store/index.ts";
 import { createRuntime, scanDependencies } from "../../../lambdas/wiring.ts";
 import { type Sandbox, startSandbox } from "../../../sandbox/index.ts";
 
@@ -172,6 +173,12 @@ describe("an IAM offboarding scan", () => {
         item.actions.some((a) => a.type === "verify" && a.status === "verified"),
         item.finding.summary,
       ).toBe(true);
+    }
+    // The store holds each revocation and its read-back on the finding, once each.
+    const store = new LocalDirectoryStore(join(dir, "state"));
+    for (const item of revoked) {
+      const history = await store.getFinding(item.finding.id);
+      expect(history?.actions.filter((a) => a.type === "verify" && a.status === "verified")).toHaveLength(1);
     }
   });
 
