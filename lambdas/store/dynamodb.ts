@@ -18,6 +18,7 @@ import {
   paginateQuery,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { mapLimit } from "../core/concurrency.ts";
 import type { ActionRecord } from "../core/model.ts";
 import type {
   AcceptedListMeta,
@@ -153,7 +154,7 @@ export class DynamoDbStore implements Store {
     observations: readonly FindingObservation[],
     now: Date,
   ): Promise<void> {
-    await forEachLimited(observations, WRITE_CONCURRENCY, (observation) =>
+    await mapLimit(observations, WRITE_CONCURRENCY, (observation) =>
       this.observeOne(scanId, observation, now),
     );
   }
@@ -592,20 +593,4 @@ function isConditionFailed(error: unknown): boolean {
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; the first failure rejects. */
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await fn(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -50,23 +50,8 @@ export class CallCounter {
   }
 }
 
-/** Runs `fn` on every item with at most `limit` in flight; results keep the input order. */
-export async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
-}
+/** Bounded concurrency, shared with the rest of the code (`core/concurrency.ts`). */
+export { mapLimit as mapLimited } from "../../core/concurrency.ts";
 
 /**
  * A token bucket that keeps a caller under a request rate, waiting with the injected

@@ -10,6 +10,7 @@
  */
 import type { admin_directory_v1 } from "@googleapis/admin";
 import type { Clock } from "../../core/clock.ts";
+import { mapLimit } from "../../core/concurrency.ts";
 import type { ActionRecord, Credential, CredentialKind, LastUse, Person } from "../../core/model.ts";
 import type {
   CredentialSource,
@@ -28,7 +29,7 @@ import {
   readFailure,
   recordError,
 } from "./errors.ts";
-import { type BackoffOptions, DEFAULT_BACKOFF, forEachLimited, withBackoff } from "./retry.ts";
+import { type BackoffOptions, DEFAULT_BACKOFF, withBackoff } from "./retry.ts";
 import { memorySignOutLedger, type SignOutLedger } from "./sign-out-ledger.ts";
 
 const SOURCE = "google-workspace" as const;
@@ -133,7 +134,7 @@ export class GoogleWorkspaceSource implements CredentialSource {
     let halted = false;
     let done = 0;
 
-    await forEachLimited(ctx.people, this.concurrency, async (person) => {
+    await mapLimit(ctx.people, this.concurrency, async (person) => {
       if (halted) {
         stats.peopleSkipped = (stats.peopleSkipped ?? 0) + 1;
         return;

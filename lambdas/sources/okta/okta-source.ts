@@ -13,6 +13,7 @@ import type {
   User as OktaUser,
 } from "@okta/okta-sdk-nodejs";
 import okta from "@okta/okta-sdk-nodejs";
+import { mapLimit } from "../../core/concurrency.ts";
 import type { ActionRecord, Credential, CredentialKind, OwnerHints, Person } from "../../core/model.ts";
 import type {
   CredentialSource,
@@ -66,22 +67,6 @@ interface FoundUser {
   readonly employeeNumber?: string;
   readonly status?: string;
   readonly lastLogin?: Date | null;
-}
-
-/** Runs `work` on each item, at most `limit` at a time. */
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
 
 /** Drains an SDK collection (it follows `Link: rel="next"` with the `after` cursor). */
@@ -155,7 +140,7 @@ export class OktaSource implements CredentialSource {
     const seenUsers = new Set<string>();
     let fatal: OktaFailure | undefined;
 
-    await forEachLimited(ctx.people, this.#concurrency, async (person) => {
+    await mapLimit(ctx.people, this.#concurrency, async (person) => {
       if (fatal) return;
       try {
         stats.peopleLookedUp = (stats.peopleLookedUp ?? 0) + 1;
