@@ -5,7 +5,8 @@
  * The sandbox holds `users` users with two access keys each; `departed` of them carry the
  * email (owner tag and user name) of a person on the departure list. Every call gets
  * `latencyMs` of added latency. The source is driven through `runScan` (report mode) with the
- * real composition root (without a findings store); the naive side is ListUsers, then ListAccessKeys per user, then
+ * real composition root (without a findings store), once with `freshReads: "targeted"` (the
+ * default) and once with `"all"`; the naive side is ListUsers, then ListAccessKeys per user, then
  * GetAccessKeyLastUsed per key, at the same concurrency as the source.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -69,6 +70,14 @@ export interface IamBenchFigures {
    * plus GetAccessKeyLastUsed per key): computed from the account's shape, not run.
    */
   readonly fullNaiveCallsComputed: number;
+  /** The same scan with `freshReads: "all"` (every matched user's credentials re-read), run after. */
+  readonly allReads: {
+    readonly scanCallsByAction: Readonly<Record<string, number>>;
+    readonly scanCalls: number;
+    readonly discoverMs: number;
+    /** scanCalls / naiveCalls. */
+    readonly callRatio: number;
+  };
 }
 
 function scenario(size: IamBenchSize) {
@@ -102,46 +111,48 @@ export async function runIamBench(size: IamBenchSize): Promise<IamBenchFigures> 
     writeFileSync(join(dir, "departures.csv"), `${rows.join("\n")}\n`);
     sb.faults.set("*", { latencyMs });
 
-    const scan = await withEnv(sb.env(), async () => {
-      const config = parseConfig({
-        mode: "report",
-        departures: { source: { type: "file", path: "departures.csv" } },
-        store: { type: "local", dir: "state" },
-        sources: { "aws-iam": { reportPollMs: 50, concurrency } },
+    const scanWith = (freshReads: "targeted" | "all") =>
+      withEnv(sb.env(), async () => {
+        const config = parseConfig({
+          mode: "report",
+          departures: { source: { type: "file", path: "departures.csv" } },
+          store: { type: "local", dir: "state" },
+          sources: { "aws-iam": { reportPollMs: 50, concurrency, freshReads } },
+        });
+        const runtime = createRuntime({
+          config,
+          env: process.env,
+          configPath: join(dir, "config.json"),
+          clock: fixedClock(NOW),
+        });
+        let discoverStart = 0;
+        let discoverEnd = 0;
+        // No findings store: at this size LocalDirectoryStore.listFindings opens every finding file at
+        // once and fails with EMFILE (see RESULTS.md); B1 measures discovery, not the store.
+        const deps = await scanDependencies(runtime, {
+          store: undefined,
+          progress: (phase) => {
+            if (phase === "discovering aws-iam") discoverStart = performance.now();
+            if (phase === "discovered aws-iam") discoverEnd = performance.now();
+          },
+        });
+        sb.resetCalls();
+        const start = performance.now();
+        const report = await runScan(deps, { apply: false, trigger: "bench" });
+        const scanMs = performance.now() - start;
+        const calls = sb.calls();
+        const summary = report.sources.find((s) => s.source === "aws-iam");
+        for (const client of [runtime.clients.iam(), runtime.clients.sts(), runtime.clients.cloudTrail()])
+          client.destroy();
+        return {
+          calls,
+          scanMs,
+          discoverMs: discoverEnd - discoverStart,
+          matchedUsers: Number(summary?.stats.matchedUsers ?? 0),
+          credentialsSeen: summary?.credentials ?? 0,
+        };
       });
-      const runtime = createRuntime({
-        config,
-        env: process.env,
-        configPath: join(dir, "config.json"),
-        clock: fixedClock(NOW),
-      });
-      let discoverStart = 0;
-      let discoverEnd = 0;
-      // No findings store: at this size LocalDirectoryStore.listFindings opens every finding file at
-      // once and fails with EMFILE (see RESULTS.md); B1 measures discovery, not the store.
-      const deps = await scanDependencies(runtime, {
-        store: undefined,
-        progress: (phase) => {
-          if (phase === "discovering aws-iam") discoverStart = performance.now();
-          if (phase === "discovered aws-iam") discoverEnd = performance.now();
-        },
-      });
-      sb.resetCalls();
-      const start = performance.now();
-      const report = await runScan(deps, { apply: false, trigger: "bench" });
-      const scanMs = performance.now() - start;
-      const calls = sb.calls();
-      const summary = report.sources.find((s) => s.source === "aws-iam");
-      for (const client of [runtime.clients.iam(), runtime.clients.sts(), runtime.clients.cloudTrail()])
-        client.destroy();
-      return {
-        calls,
-        scanMs,
-        discoverMs: discoverEnd - discoverStart,
-        matchedUsers: Number(summary?.stats.matchedUsers ?? 0),
-        credentialsSeen: summary?.credentials ?? 0,
-      };
-    });
+    const scan = await scanWith("targeted");
 
     // The naive side: same sandbox, same latency, same concurrency, same SDK settings.
     const naive = await withEnv(sb.env(), async () => {
@@ -166,6 +177,9 @@ export async function runIamBench(size: IamBenchSize): Promise<IamBenchFigures> 
       return { calls: totalCalls(sb.calls()), ms, keys: perUser.reduce((a, b) => a + b, 0) };
     });
 
+    // The same scan with every matched user's credentials re-read, on the same account.
+    const all = await scanWith("all");
+
     const scanCalls = totalCalls(scan.calls);
     const keys = size.users * 2;
     return {
@@ -186,6 +200,12 @@ export async function runIamBench(size: IamBenchSize): Promise<IamBenchFigures> 
       callRatio: scanCalls / naive.calls,
       speedup: naive.ms / scan.discoverMs,
       fullNaiveCallsComputed: Math.ceil(size.users / 1000) + size.users * 8 + keys,
+      allReads: {
+        scanCallsByAction: all.calls,
+        scanCalls: totalCalls(all.calls),
+        discoverMs: all.discoverMs,
+        callRatio: totalCalls(all.calls) / naive.calls,
+      },
     };
   } finally {
     sb.faults.clear();

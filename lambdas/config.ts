@@ -169,6 +169,12 @@ const awsIam = z
     cloudTrailRequestsPerSecond: z.number().gt(0).max(2).default(2),
     concurrency: z.number().int().min(1).max(32).default(4),
     reportPollMs: z.number().int().min(0).default(1000),
+    freshReads: z
+      .enum(["targeted", "all"])
+      .default("targeted")
+      .describe(
+        'How users matched to a departed person are re-read. "targeted": key ids, SSH keys and service-specific credentials are always read fresh, and so is every credential the credential report shows; when the report was generated after the person left, what it shows as absent or unused is believed. "all": every per-user read, whatever the report says.',
+      ),
   })
   .strict();
 

@@ -22,6 +22,7 @@ import {
   ListSigningCertificatesCommand,
   ListSSHPublicKeysCommand,
   paginateGetAccountAuthorizationDetails,
+  type ServiceSpecificCredentialMetadata,
   type UserDetail,
 } from "@aws-sdk/client-iam";
 import type { Config } from "../../config.ts";
@@ -37,7 +38,12 @@ import type {
 import type { DiscoverContext, Discovery, SourceProblem } from "../../core/ports/credential-source.ts";
 import { type CallCounter, errorInfo, isAwsError, mapLimited } from "./aws-calls.ts";
 import { credentialId, slotId } from "./credential-ids.ts";
-import type { CredentialReport, CredentialReportRow, ReportTime } from "./credential-report.ts";
+import type {
+  CredentialReport,
+  CredentialReportRow,
+  ReportAccessKey,
+  ReportTime,
+} from "./credential-report.ts";
 import { fetchCredentialReport } from "./fetch-report.ts";
 import { ownerHintsOf, principalTypeOf } from "./owner-hints.ts";
 import { decodePolicyDocument, revokedBefore, SESSION_REVOCATION_POLICY_NAME } from "./session-policy.ts";
@@ -178,11 +184,18 @@ export async function discoverAccount(deps: DiscoveryDeps, ctx: DiscoverContext)
   stats.matchedUsers = matched.length;
 
   ctx.progress?.("aws-iam: confirming matched users", { matched: matched.length });
+  // Service-specific credentials are not in the report; one fresh listing of every user's
+  // (`AllUsers`) replaces one call per matched user. Undefined: list per user instead.
+  const serviceCredentials =
+    matched.length > 0 ? await listAllServiceCredentials(deps, notes, stats) : undefined;
   let confirmed = 0;
   let deleted = 0;
+  let reportTrusted = 0;
   const confirmedLists = await mapLimited(matched, deps.config.concurrency, async ({ entry, person }) => {
     try {
-      const found = await confirmUser(deps, entry, person);
+      const trust = trustsReport(deps, entry, person, report?.generatedAt);
+      if (trust) reportTrusted++;
+      const found = await confirmUser(deps, entry, person, { trust, serviceCredentials });
       if (found === "deleted") {
         deleted++;
         return [];
@@ -197,7 +210,13 @@ export async function discoverAccount(deps: DiscoveryDeps, ctx: DiscoverContext)
   });
   for (const list of confirmedLists) credentials.push(...list);
   stats.confirmedUsers = confirmed;
+  stats.confirmedWithReport = reportTrusted;
   stats.usersDeletedSinceListing = deleted;
+  if (reportTrusted > 0) {
+    notes.push(
+      `freshReads "targeted": for ${reportTrusted} matched user(s) the credential report was generated after the person left, so what it shows as absent (no password, no certificate) or unused since (key last use) was not re-read; keys, SSH keys, service-specific credentials and every credential the report shows were read fresh. Set sources.aws-iam.freshReads to "all" to re-read everything. See docs/sources/aws-iam.md.`,
+    );
+  }
   stats.credentials = credentials.length;
   Object.assign(stats, deps.calls.stats());
   ctx.progress?.("aws-iam: done", { credentials: credentials.length, problems: problems.length });
@@ -248,6 +267,11 @@ async function confirmUser(
   deps: DiscoveryDeps,
   entry: UserEntry,
   person: Person,
+  options: {
+    /** The report row may stand in for reads of what it shows as absent or unused (see `trustsReport`). */
+    readonly trust: boolean;
+    readonly serviceCredentials: ReadonlyMap<string, ServiceSpecificCredentialMetadata[]> | undefined;
+  },
 ): Promise<Credential[] | "deleted"> {
   const { iam, calls } = deps;
   const UserName = entry.userName;
@@ -274,17 +298,22 @@ async function confirmUser(
     throw error;
   }
 
+  const row = options.trust ? entry.row : undefined;
   let login: { createdAt: Date | undefined; lastUsed: Date | undefined } | undefined;
-  try {
-    const got = await calls.run("iam:GetLoginProfile", () =>
-      iam.send(new GetLoginProfileCommand({ UserName })),
-    );
-    login = { createdAt: got.LoginProfile?.CreateDate, lastUsed: undefined };
-  } catch (error) {
-    // NoSuchEntity is how IAM says "this user has no console password".
-    if (!isAwsError(error, "NoSuchEntity")) throw error;
+  // A trusted report that shows no password is believed; one that shows a password is confirmed.
+  if (row?.passwordEnabled !== false) {
+    try {
+      const got = await calls.run("iam:GetLoginProfile", () =>
+        iam.send(new GetLoginProfileCommand({ UserName })),
+      );
+      login = { createdAt: got.LoginProfile?.CreateDate, lastUsed: undefined };
+    } catch (error) {
+      // NoSuchEntity is how IAM says "this user has no console password".
+      if (!isAwsError(error, "NoSuchEntity")) throw error;
+    }
   }
-  if (login) {
+  // With a trusted report, its password_last_used covers the time since the person left.
+  if (login && !row) {
     // The report's password_last_used may be four hours old; a departed person's sign-in
     // after leaving must show now. The details carry no PasswordLastUsed; GetUser does.
     const user = await calls.run("iam:GetUser", () => iam.send(new GetUserCommand({ UserName })));
@@ -303,9 +332,15 @@ async function confirmUser(
   const sshKeys = await calls.run("iam:ListSSHPublicKeys", () =>
     iam.send(new ListSSHPublicKeysCommand({ UserName, MaxItems: 1000 })),
   );
-  const serviceCredentials = await calls.run("iam:ListServiceSpecificCredentials", () =>
-    iam.send(new ListServiceSpecificCredentialsCommand({ UserName })),
-  );
+  const serviceCredentials =
+    options.serviceCredentials?.get(UserName) ??
+    (options.serviceCredentials
+      ? []
+      : ((
+          await calls.run("iam:ListServiceSpecificCredentials", () =>
+            iam.send(new ListServiceSpecificCredentialsCommand({ UserName })),
+          )
+        ).ServiceSpecificCredentials ?? []));
   // Certificates are rare; the report says whether there are any. A user the report has not
   // seen yet (created in the last four hours) is listed to be safe.
   const certificates =
@@ -336,23 +371,36 @@ async function confirmUser(
   });
   const out: Credential[] = [];
   for (const key of keys) {
-    const lastUsed = await calls.run("iam:GetAccessKeyLastUsed", () =>
-      iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.id })),
-    );
-    const used = lastUsed.AccessKeyLastUsed;
-    out.push({
-      ...base,
-      ...kindAndId(deps.accountId, "access-key", key.id),
-      ...(key.createdAt ? { createdAt: key.createdAt } : {}),
-      lastUsed: used?.LastUsedDate
+    // A trusted report row that holds this very key (same creation second) tells its last use.
+    const slot = row ? reportSlotOf(row, key.createdAt) : undefined;
+    const fromReport = slot
+      ? reportLastUse(slot.lastUsedDate, slot.lastUsedService, slot.lastUsedRegion)
+      : undefined;
+    let lastUsed: LastUse | null;
+    if (slot && fromReport !== undefined) {
+      lastUsed = fromReport;
+    } else {
+      const got = await calls.run("iam:GetAccessKeyLastUsed", () =>
+        iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.id })),
+      );
+      const used = got.AccessKeyLastUsed;
+      lastUsed = used?.LastUsedDate
         ? {
             at: used.LastUsedDate,
             ...(known(used.ServiceName) ? { service: used.ServiceName } : {}),
             ...(known(used.Region) ? { region: used.Region } : {}),
           }
-        : null,
+        : null;
+    }
+    out.push({
+      ...base,
+      ...kindAndId(deps.accountId, "access-key", key.id),
+      ...(key.createdAt ? { createdAt: key.createdAt } : {}),
+      lastUsed,
       active: key.active,
-      details: details(),
+      details: details({
+        lastUseFrom: slot && fromReport !== undefined ? "credential-report" : "GetAccessKeyLastUsed",
+      }),
     });
   }
   if (login) {
@@ -376,7 +424,7 @@ async function confirmUser(
       details: details(),
     });
   }
-  for (const c of serviceCredentials.ServiceSpecificCredentials ?? []) {
+  for (const c of serviceCredentials) {
     if (!c.ServiceSpecificCredentialId) continue;
     out.push({
       ...base,
@@ -398,6 +446,77 @@ async function confirmUser(
   }
   if (principalType === "human") out.push(sessionsCredential(deps, entry, base, person, details));
   return out;
+}
+
+/**
+ * Whether a matched user's confirmation may take from the credential report what it shows as
+ * absent or unused, instead of re-reading it (`freshReads: "targeted"`, the default). Only a
+ * report generated after the person left can say "no password since they left" or "key not
+ * used since they left"; an older one, or none, means every read is fresh. What the report
+ * cannot show (key ids, SSH keys, service-specific credentials, credentials created after it
+ * was generated) is always read fresh.
+ */
+function trustsReport(
+  deps: DiscoveryDeps,
+  entry: UserEntry,
+  person: Person,
+  generatedAt: Date | undefined,
+): boolean {
+  return (
+    deps.config.freshReads === "targeted" &&
+    entry.row !== undefined &&
+    generatedAt !== undefined &&
+    generatedAt.getTime() >= person.departedAt.getTime()
+  );
+}
+
+/**
+ * The report slot that holds the key created at `createdAt`: the report has no key ids, but
+ * `access_key_N_last_rotated` is the key's creation time (to the second). Two keys created in
+ * the same second, or a key the report has not seen, match no slot.
+ */
+function reportSlotOf(row: CredentialReportRow, createdAt: Date | undefined): ReportAccessKey | undefined {
+  if (!createdAt) return undefined;
+  const second = Math.floor(createdAt.getTime() / 1000);
+  const hits = row.accessKeys.filter((k) => Math.floor(k.lastRotated.getTime() / 1000) === second);
+  return hits.length === 1 ? hits[0] : undefined;
+}
+
+/**
+ * Every user's service-specific credentials in one paginated listing (`AllUsers: true`, 1,000
+ * a page), grouped by user name. Undefined when IAM refuses the listing (a partition or policy
+ * without `AllUsers`): callers then list per matched user.
+ * https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListServiceSpecificCredentials.html
+ */
+async function listAllServiceCredentials(
+  deps: DiscoveryDeps,
+  notes: string[],
+  stats: Record<string, number>,
+): Promise<Map<string, ServiceSpecificCredentialMetadata[]> | undefined> {
+  const byUser = new Map<string, ServiceSpecificCredentialMetadata[]>();
+  try {
+    let Marker: string | undefined;
+    do {
+      const page = await deps.calls.run("iam:ListServiceSpecificCredentials", () =>
+        deps.iam.send(new ListServiceSpecificCredentialsCommand({ AllUsers: true, MaxItems: 1000, Marker })),
+      );
+      for (const c of page.ServiceSpecificCredentials ?? []) {
+        if (!c.UserName) continue;
+        const list = byUser.get(c.UserName) ?? [];
+        list.push(c);
+        byUser.set(c.UserName, list);
+      }
+      Marker = page.IsTruncated ? page.Marker : undefined;
+    } while (Marker);
+  } catch (error) {
+    const { name, message } = errorInfo(error);
+    notes.push(
+      `ListServiceSpecificCredentials with AllUsers failed (${name}: ${message}); service-specific credentials were listed per matched user instead.`,
+    );
+    return undefined;
+  }
+  stats.serviceCredentialsListed = [...byUser.values()].reduce((n, l) => n + l.length, 0);
+  return byUser;
 }
 
 /**

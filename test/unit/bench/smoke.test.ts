@@ -19,6 +19,10 @@ describe("benchmark harness at tiny sizes", () => {
     expect(f.naiveCalls).toBeGreaterThan(0);
     expect(f.discoverMs).toBeGreaterThan(0);
     expect(f.naiveKeysSeen).toBe(400);
+    // "all" re-reads what "targeted" takes from the report: more calls, on the same account.
+    expect(f.allReads.scanCalls).toBeGreaterThan(f.scanCalls);
+    expect(f.allReads.scanCallsByAction["iam:GetAccessKeyLastUsed"]).toBe(8);
+    expect(f.scanCallsByAction["iam:GetAccessKeyLastUsed"]).toBeUndefined();
     expect(rowsOf({ b1: f, wallSeconds: {} }).length).toBeGreaterThan(0);
   }, 60_000);
 

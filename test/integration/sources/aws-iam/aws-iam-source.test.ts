@@ -236,11 +236,20 @@ describe("AwsIamSource against the sandbox", () => {
     expect(calls["iam:GetUserPolicy"]).toBeUndefined();
     expect(calls["iam:ListUsers"]).toBeUndefined();
     expect(calls["iam:ListAccessKeys"]).toBe(1);
-    expect(calls["iam:GetUser"]).toBe(1);
+    expect(calls["iam:ListSSHPublicKeys"]).toBe(1);
+    // One listing of every user's service-specific credentials, not one per matched user.
+    expect(calls["iam:ListServiceSpecificCredentials"]).toBe(1);
+    // The report was generated after Dana left, so it tells the keys' and the password's last
+    // use since then; the password it shows is confirmed (freshReads "targeted").
+    expect(calls["iam:GetLoginProfile"]).toBe(1);
+    expect(calls["iam:GetAccessKeyLastUsed"]).toBeUndefined();
+    expect(calls["iam:GetUser"]).toBeUndefined();
+    expect(key1?.details).toMatchObject({ lastUseFrom: "credential-report" });
     expect(calls["sts:GetCallerIdentity"]).toBe(1);
     expect(discovery.stats).toMatchObject({
       matchedUsers: 1,
       confirmedUsers: 1,
+      confirmedWithReport: 1,
       usersSeen: 3,
       reportAgeSeconds: 0,
     });
@@ -305,8 +314,72 @@ describe("AwsIamSource against the sandbox", () => {
     expect(calls["iam:GetAccountAuthorizationDetails"]).toBe(1);
     expect(calls["iam:ListUserTags"]).toBeUndefined();
     expect(calls["iam:GetUserPolicy"]).toBeUndefined();
-    // The service user has no password: no GetUser for it.
-    expect(calls["iam:GetUser"]).toBe(1);
+    // The report, newer than the departure, shows no password for the service user: no
+    // GetLoginProfile for it; Dana's password is confirmed.
+    expect(calls["iam:GetLoginProfile"]).toBe(1);
+  });
+
+  it('re-reads every credential and last use with freshReads "all", or when the report predates the departure', async () => {
+    // Prepare: a report generated two hours before Dana "leaves"; then a use of her second key.
+    const early = makeSource({ accountId: ACCOUNT });
+    await early.discover(discoverCtx);
+    sb.clock.advance(2 * 3600_000);
+    const leftLater: Person = { ...dana, departedAt: new Date(NOW.getTime() + 3600_000) };
+    const later = { now: new Date(NOW.getTime() + 2 * 3600_000), people: [leftLater] };
+    sb.iam.accessKeys.get(DANA_KEY_2)!.lastUsedAt = new Date(NOW.getTime() + 90 * 60_000);
+
+    for (const [label, aws, person] of [
+      ["report older than the departure", {}, leftLater],
+      ['freshReads "all"', { freshReads: "all" }, dana],
+    ] as const) {
+      sb.resetCalls();
+      const source = makeSource({ accountId: ACCOUNT, aws });
+      const ctx = { ...later, people: [person], resolver: new IdentityIndex([person], config.ownership) };
+
+      // Act
+      const discovery = await source.discover(ctx);
+
+      // Assess: AWS reused the two-hour-old report; every read was fresh all the same.
+      expect(discovery.problems, label).toEqual([]);
+      expect(discovery.stats.reportAgeSeconds, label).toBe(7200);
+      expect(discovery.stats.confirmedWithReport, label).toBe(0);
+      const calls = sb.calls();
+      expect(calls["iam:GetAccessKeyLastUsed"], label).toBe(2);
+      expect(calls["iam:GetLoginProfile"], label).toBe(1);
+      expect(calls["iam:GetUser"], label).toBe(1);
+      const key2 = byId(discovery.credentials).get(id("access-key", DANA_KEY_2));
+      expect(key2?.lastUsed?.at, label).toEqual(new Date(NOW.getTime() + 90 * 60_000));
+      expect(key2?.details, label).toMatchObject({ lastUseFrom: "GetAccessKeyLastUsed" });
+    }
+  });
+
+  it('freshReads "targeted": a key the report has not seen is read fresh, and an absent password is believed', async () => {
+    // Prepare: the report is generated at NOW (after Dana left); then Dana gets a third key.
+    await makeSource({ accountId: ACCOUNT }).discover(discoverCtx);
+    sb.clock.advance(60_000);
+    sb.iam.addAccessKey(
+      sb.iam.users.get("dana.smith"),
+      {
+        id: "AKIADANA000000000003",
+        createdAt: new Date(NOW.getTime() + 30_000).toISOString(),
+        lastUsedAt: new Date(NOW.getTime() + 45_000).toISOString(),
+      },
+      NOW,
+    );
+    sb.resetCalls();
+
+    // Act
+    const discovery = await makeSource({ accountId: ACCOUNT }).discover(discoverCtx);
+
+    // Assess: the new key's last use comes from GetAccessKeyLastUsed; the known key's from the report.
+    const found = byId(discovery.credentials);
+    expect(found.get(id("access-key", "AKIADANA000000000003"))).toMatchObject({
+      lastUsed: { at: new Date(NOW.getTime() + 45_000) },
+      details: { lastUseFrom: "GetAccessKeyLastUsed" },
+    });
+    expect(found.get(id("access-key", DANA_KEY_1))?.details).toMatchObject({ lastUseFrom: "credential-report" });
+    expect(sb.calls()["iam:GetAccessKeyLastUsed"]).toBe(1);
+    expect(discovery.notes.join(" ")).toMatch(/freshReads "targeted"/);
   });
 
   it("matches by name and path alone when the authorization details cannot be read", async () => {
@@ -568,7 +641,7 @@ describe("AwsIamSource against the sandbox", () => {
 
   it("completes discovery under IAM throttling, the SDK retrying", async () => {
     // Prepare
-    sb.faults.set("iam:*", { throttleAboveRps: 8 });
+    sb.faults.set("iam:*", { throttleAboveRps: 3 });
     const source = makeSource({ maxAttempts: 20, accountId: ACCOUNT });
 
     // Act

@@ -76,10 +76,11 @@ describe("aws-iam discovery cost", () => {
     const perUserListings = 8; // ListAccessKeys, GetLoginProfile, ListMFADevices, ListSSHPublicKeys,
     // ListServiceSpecificCredentials, ListSigningCertificates, ListUserTags, GetUserPolicy
     const naive = USERS / 1000 + USERS * perUserListings + USERS * 2;
-    // Per matched user: ListAccessKeys, GetAccessKeyLastUsed x 2, GetLoginProfile, ListSSHPublicKeys,
-    // ListServiceSpecificCredentials (no certificates in the report), and GetUser for the
-    // password's fresh last use when there is a password (the people, not the service users).
-    const perMatchedUser = 6;
+    // The report is newer than every departure (freshReads "targeted"): per matched user,
+    // ListAccessKeys and ListSSHPublicKeys, plus GetLoginProfile where the report shows a
+    // password (the people, not the service users); the keys' last use comes from the report.
+    // Service-specific credentials: one AllUsers listing for the whole account.
+    const perMatchedUser = 2;
     const made = Object.values(sb.calls()).reduce((a, b) => a + b, 0);
     expect(discovery.problems).toEqual([]);
     expect(discovery.stats.matchedUsers).toBe(DEPARTED);
@@ -92,12 +93,17 @@ describe("aws-iam discovery cost", () => {
     expect(sb.calls()["iam:GetUserPolicy"]).toBeUndefined();
     expect(made).toBe(discovery.stats["calls.total"]);
     // GenerateCredentialReport (STARTED, then COMPLETE) and GetCredentialReport, then the details.
-    expect(made).toBe(3 + USERS / 1000 + DEPARTED * perMatchedUser + DEPARTED / 2);
+    expect(made).toBe(3 + USERS / 1000 + DEPARTED * perMatchedUser + DEPARTED / 2 + 1);
+    expect(sb.calls()["iam:GetAccessKeyLastUsed"]).toBeUndefined();
+    expect(sb.calls()["iam:ListServiceSpecificCredentials"]).toBe(1);
     const owned = discovery.credentials.filter((c) => c.principal === `svc-batch-${DEPARTED - 1}`);
     expect(owned.map((c) => [c.principalType, c.ownerHints.emails, c.details?.confirmed])).toEqual([
       ["service", [`person${DEPARTED - 1}@corp.example`], true],
       ["service", [`person${DEPARTED - 1}@corp.example`], true],
     ]);
     expect(made / naive).toBeLessThanOrEqual(0.02);
+    // The issue's own naive walk: ListUsers, ListAccessKeys per user, GetAccessKeyLastUsed per key.
+    const naiveKeysOnly = USERS / 1000 + USERS + USERS * 2;
+    expect(made / naiveKeysOnly).toBeLessThanOrEqual(0.02);
   }, 60_000);
 });
