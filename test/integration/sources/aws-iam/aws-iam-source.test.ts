@@ -377,7 +377,9 @@ describe("AwsIamSource against the sandbox", () => {
       lastUsed: { at: new Date(NOW.getTime() + 45_000) },
       details: { lastUseFrom: "GetAccessKeyLastUsed" },
     });
-    expect(found.get(id("access-key", DANA_KEY_1))?.details).toMatchObject({ lastUseFrom: "credential-report" });
+    expect(found.get(id("access-key", DANA_KEY_1))?.details).toMatchObject({
+      lastUseFrom: "credential-report",
+    });
     expect(sb.calls()["iam:GetAccessKeyLastUsed"]).toBe(1);
     expect(discovery.notes.join(" ")).toMatch(/freshReads "targeted"/);
   });
