@@ -474,41 +474,13 @@ export class IamService {
         status(p);
       return undefined;
     },
-    PutUserPolicy: (p) => {
-      const user = this.#user(required(p, "UserName"));
-      user.inlinePolicies.set(required(p, "PolicyName"), required(p, "PolicyDocument"));
-      return undefined;
-    },
+    PutUserPolicy: (p) => putInlinePolicy(this.#user(required(p, "UserName")), p),
     GetUserPolicy: (p) => {
       const user = this.#user(required(p, "UserName"));
-      const name = required(p, "PolicyName");
-      const doc = user.inlinePolicies.get(name);
-      if (doc === undefined) {
-        throw new SandboxServiceError(
-          "NoSuchEntity",
-          `The user policy with name ${name} cannot be found.`,
-          404,
-        );
-      }
-      return { UserName: user.userName, PolicyName: name, PolicyDocument: encodeURIComponent(doc) };
+      return { UserName: user.userName, ...getInlinePolicy(user, "user", p) };
     },
-    ListUserPolicies: (p) => {
-      const user = this.#user(required(p, "UserName"));
-      const { items, ...rest } = page([...user.inlinePolicies.keys()], p);
-      return { PolicyNames: items, ...rest };
-    },
-    DeleteUserPolicy: (p) => {
-      const user = this.#user(required(p, "UserName"));
-      const name = required(p, "PolicyName");
-      if (!user.inlinePolicies.delete(name)) {
-        throw new SandboxServiceError(
-          "NoSuchEntity",
-          `The user policy with name ${name} cannot be found.`,
-          404,
-        );
-      }
-      return undefined;
-    },
+    ListUserPolicies: (p) => listInlinePolicies(this.#user(required(p, "UserName")), p),
+    DeleteUserPolicy: (p) => deleteInlinePolicy(this.#user(required(p, "UserName")), "user", p),
     ListRoles: (p) => {
       const prefix = optional(p, "PathPrefix") ?? "/";
       const roles = [...this.state.roles.values()].filter((r) => r.path.startsWith(prefix));
@@ -516,29 +488,12 @@ export class IamService {
       return { Roles: items.map((r) => roleShape(r, false)), ...rest };
     },
     GetRole: (p) => ({ Role: roleShape(this.#role(required(p, "RoleName")), true) }),
-    PutRolePolicy: (p) => {
-      const role = this.#role(required(p, "RoleName"));
-      role.inlinePolicies.set(required(p, "PolicyName"), required(p, "PolicyDocument"));
-      return undefined;
-    },
+    PutRolePolicy: (p) => putInlinePolicy(this.#role(required(p, "RoleName")), p),
     GetRolePolicy: (p) => {
       const role = this.#role(required(p, "RoleName"));
-      const name = required(p, "PolicyName");
-      const doc = role.inlinePolicies.get(name);
-      if (doc === undefined) {
-        throw new SandboxServiceError(
-          "NoSuchEntity",
-          `The role policy with name ${name} cannot be found.`,
-          404,
-        );
-      }
-      return { RoleName: role.roleName, PolicyName: name, PolicyDocument: encodeURIComponent(doc) };
+      return { RoleName: role.roleName, ...getInlinePolicy(role, "role", p) };
     },
-    ListRolePolicies: (p) => {
-      const role = this.#role(required(p, "RoleName"));
-      const { items, ...rest } = page([...role.inlinePolicies.keys()], p);
-      return { PolicyNames: items, ...rest };
-    },
+    ListRolePolicies: (p) => listInlinePolicies(this.#role(required(p, "RoleName")), p),
     ListRoleTags: (p) => {
       const role = this.#role(required(p, "RoleName"));
       const { items, ...rest } = page(tagList(role.tags), p);
@@ -624,4 +579,41 @@ export class IamService {
       PasswordResetRequired: user.loginProfile.passwordResetRequired,
     };
   }
+}
+
+/** Inline policies work the same for users and roles: one owner, a name, a document. */
+interface PolicyOwner {
+  readonly inlinePolicies: Map<string, string>;
+}
+
+function putInlinePolicy(owner: PolicyOwner, p: Params): undefined {
+  owner.inlinePolicies.set(required(p, "PolicyName"), required(p, "PolicyDocument"));
+  return undefined;
+}
+
+function noSuchPolicy(kind: "user" | "role", name: string): SandboxServiceError {
+  return new SandboxServiceError(
+    "NoSuchEntity",
+    `The ${kind} policy with name ${name} cannot be found.`,
+    404,
+  );
+}
+
+/** The document comes back URL-encoded (RFC 3986), as AWS returns it. */
+function getInlinePolicy(owner: PolicyOwner, kind: "user" | "role", p: Params) {
+  const name = required(p, "PolicyName");
+  const doc = owner.inlinePolicies.get(name);
+  if (doc === undefined) throw noSuchPolicy(kind, name);
+  return { PolicyName: name, PolicyDocument: encodeURIComponent(doc) };
+}
+
+function listInlinePolicies(owner: PolicyOwner, p: Params) {
+  const { items, ...rest } = page([...owner.inlinePolicies.keys()], p);
+  return { PolicyNames: items, ...rest };
+}
+
+function deleteInlinePolicy(owner: PolicyOwner, kind: "user" | "role", p: Params): undefined {
+  const name = required(p, "PolicyName");
+  if (!owner.inlinePolicies.delete(name)) throw noSuchPolicy(kind, name);
+  return undefined;
 }
