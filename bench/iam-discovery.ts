@@ -127,8 +127,7 @@ export async function runIamBench(size: IamBenchSize): Promise<IamBenchFigures> 
         });
         let discoverStart = 0;
         let discoverEnd = 0;
-        // No findings store: at this size LocalDirectoryStore.listFindings opens every finding file at
-        // once and fails with EMFILE (see RESULTS.md); B1 measures discovery, not the store.
+        // No findings store: B1 compares discovery's API calls and time, not writing ~20,000 files.
         const deps = await scanDependencies(runtime, {
           store: undefined,
           progress: (phase) => {

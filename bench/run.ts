@@ -301,9 +301,8 @@ const METHOD = `## Method
 - **B1**: \`bench/iam-discovery.ts\`. The sandbox is seeded with the users (two keys each, owner
   email tags, 1 in 50 departed) and answers every call after \`faults.set("*", { latencyMs })\`.
   The scan is \`runScan\` in report mode through \`createRuntime\`/\`scanDependencies\` with a
-  departure file, without a findings store (with the local directory store, a scan of this account
-  failed in \`listFindings\` with EMFILE: it opens every finding file at once, about 20,000 here,
-  against a 20,000 open-file limit); calls are \`sb.calls()\` during the scan (all
+  departure file, without a findings store (B1 compares discovery, not writing about 20,000
+  finding files); calls are \`sb.calls()\` during the scan (all
   services, retries included). The scan runs twice on the same account, \`freshReads: "targeted"\`
   (the default) then \`"all"\` (docs/sources/aws-iam.md, "Fresh reads"); the departures are 10
   days old, the credential report is generated during the run, so "targeted" believes its
