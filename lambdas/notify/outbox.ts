@@ -5,7 +5,7 @@
  * looked up at the provider before it is re-sent (nothing duplicated).
  */
 import type { ComposedMessage, Composition, TicketGroup, TicketResolution } from "../core/notifications.ts";
-import type { Notifier, SendContext } from "../core/ports/notifier.ts";
+import type { NotificationReceipt, Notifier, SendContext } from "../core/ports/notifier.ts";
 import { DeliveryError, formatReceipt } from "../core/ports/notifier.ts";
 import type { OutboxEntry, OutboxItem, Store } from "../core/ports/store.ts";
 import type { TicketSink } from "../core/ports/ticket-sink.ts";
@@ -75,6 +75,47 @@ export async function enqueueForScan(
   return store.enqueue(outboxItemsFor(composition, now, channels));
 }
 
+/**
+ * A delivery that certainly did not reach the provider: it refused, rate limited, or was never
+ * reached, or the item never got as far as the request. The next attempt re-sends without looking
+ * first. Any other failure of a message may have posted it, so the next attempt looks first.
+ */
+export class NotDeliveredError extends DeliveryError {
+  override readonly name: string = "NotDeliveredError";
+
+  /** The same failure, marked as certainly not delivered. */
+  static from(error: unknown): NotDeliveredError {
+    if (error instanceof NotDeliveredError) return error;
+    if (error instanceof DeliveryError)
+      return new NotDeliveredError(error.message, error.details, { cause: error.cause });
+    return new NotDeliveredError(
+      error instanceof Error ? error.message : String(error),
+      {},
+      { cause: error },
+    );
+  }
+}
+
+/** How a `NotDeliveredError` starts in an item's `lastError`. */
+const NOT_DELIVERED = "NotDeliveredError";
+
+/** What a history search is bounded by. */
+export interface AlreadySentOptions {
+  /** When the item was first queued: nothing before it (less a margin) needs reading. */
+  readonly since?: Date;
+}
+
+/**
+ * The notifier the outbox drives: the `Notifier` port, whose `alreadySent` may take the time the
+ * item was queued to bound its search (the Slack notifier does; others ignore it).
+ */
+export type OutboxNotifier = Notifier & {
+  alreadySent(
+    message: ComposedMessage,
+    options?: AlreadySentOptions,
+  ): Promise<NotificationReceipt | undefined>;
+};
+
 /** Delay after the `attempt`-th failure (1-based), in milliseconds. */
 export type Backoff = (attempt: number) => number;
 
@@ -90,7 +131,7 @@ export function exponentialBackoff(baseMs = 5 * 60_000, maxMs = 6 * 3_600_000): 
 export interface DeliverOptions {
   readonly store: Store;
   /** The chat adapter; items for it fail (and eventually die) when it is missing. */
-  readonly notifier?: Notifier;
+  readonly notifier?: OutboxNotifier;
   readonly ticketSink?: TicketSink;
   readonly now: Date;
   /**
@@ -176,16 +217,22 @@ export async function deliver(options: DeliverOptions): Promise<DeliveryReport> 
       report.skipped.push(entry.key);
       continue;
     }
-    // The claim counted this attempt; a previous one (failed or crashed) may have reached the provider.
+    // The claim counted this attempt. A previous one may have reached the provider unless it is
+    // known not to have (its error was a NotDeliveredError); a crashed one (stale `sending`) may have.
     const attempts = entry.attempts + 1;
-    const mayHaveBeenSent = entry.attempts > 0 || entry.state === "sending";
+    const mayHaveBeenSent =
+      entry.state === "sending" ||
+      (entry.attempts > 0 && !(entry.lastError ?? "").startsWith(`${NOT_DELIVERED}:`));
     try {
       const payload = readPayload(entry);
       let receipt: string;
       let recovered = false;
       if (payload.type === "message") {
         const notifier = required(options.notifier, "no notifier is configured for Slack messages");
-        const found = mayHaveBeenSent ? await notifier.alreadySent(payload.message) : undefined;
+        // If the search cannot tell (history unreadable), it throws: the item stays queued, unsent.
+        const found = mayHaveBeenSent
+          ? await notifier.alreadySent(payload.message, { since: entry.createdAt })
+          : undefined;
         if (found !== undefined) {
           receipt = formatReceipt(found);
           recovered = true;
@@ -263,7 +310,7 @@ function readPayload(entry: OutboxEntry): OutboxPayload {
 }
 
 function required<T>(adapter: T | undefined, why: string): T {
-  if (adapter === undefined) throw new DeliveryError(why, { code: "not_configured" });
+  if (adapter === undefined) throw new NotDeliveredError(why, { code: "not_configured" });
   return adapter;
 }
 

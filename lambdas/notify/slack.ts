@@ -1,21 +1,41 @@
 /**
  * Slack: one Block Kit message per composed message, to the person (DM) or the security channel.
- * The message carries its idempotency key in Slack message metadata, so a later run can find it in
- * the conversation's history and not post it twice.
+ * The message carries its idempotency key in Slack message metadata, so the conversation's history
+ * tells whether it is already there.
+ *
+ * A post is never repeated blind. The WebClient's own retries are off (they would re-send a
+ * `chat.postMessage` that Slack accepted before failing); the notifier retries itself: a 429 or a
+ * connection that never reached Slack is retried after its wait, a refusal is not retried, and after
+ * an ambiguous failure (5xx, `internal_error`, reset or timed-out connection) it reads the
+ * conversation's recent history for the key instead of posting again.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { LogLevel, RetryOptions, WebClient } from "@slack/web-api";
-import { ErrorCode, WebClient as SlackWebClient } from "@slack/web-api";
+import { WebClient as SlackWebClient } from "@slack/web-api";
+import type { Clock } from "../core/clock.ts";
 import type { ComposedMessage } from "../core/notifications.ts";
 import { accountLabel } from "../core/notifications.ts";
 import type { NotificationReceipt, Notifier, SendContext } from "../core/ports/notifier.ts";
 import { DeliveryError } from "../core/ports/notifier.ts";
+import type { AlreadySentOptions } from "./outbox.ts";
+import { NotDeliveredError } from "./outbox.ts";
+import {
+  type CallOutcome,
+  callWithRetries,
+  classifySlackError,
+  describeSlackError,
+  type RetryContext,
+  retriesOf,
+  retryDelayMs,
+  slackDeliveryError,
+} from "./slack-calls.ts";
 
 /** The metadata event type every iam-hygiene message carries. */
 export const SLACK_EVENT_TYPE = "iam_hygiene_notice";
 
 /**
- * In-call retries: few and short, because the outbox retries across runs anyway. A 429 is always
- * waited out for its full Retry-After before the retry (the WebClient pauses its queue).
+ * The notifier's retries inside one call: few and short, because the outbox retries across runs
+ * anyway. A 429 is always waited out for its full Retry-After first (up to `maxRateLimitWaitMs`).
  */
 export const DEFAULT_SLACK_RETRY: RetryOptions = {
   retries: 3,
@@ -40,32 +60,74 @@ export function ticketLabel(link: string, key: string): string {
 export interface SlackClientSettings {
   /** Slack Web API base URL. @default https://slack.com/api/ */
   readonly apiUrl?: string;
-  /** @default DEFAULT_SLACK_RETRY */
+  /**
+   * The retry policy of the notifier that uses this client (the client itself never retries).
+   * @default DEFAULT_SLACK_RETRY
+   */
   readonly retryConfig?: RetryOptions;
-  /** The WebClient's own log level (its warnings on retried calls). @default LogLevel.INFO */
+  /** The WebClient's own log level. @default LogLevel.INFO */
   readonly logLevel?: LogLevel;
+  /** A request with no answer after this long fails (as an ambiguous failure). @default 30_000 */
+  readonly timeoutMs?: number;
 }
 
+/** The retry policy each client made by `createSlackWebClient` was created with. */
+const RETRY_POLICIES = new WeakMap<WebClient, RetryOptions>();
+
 /**
- * Creates the WebClient with retries on and rate-limited calls retried after Retry-After
- * (`rejectRateLimitedCalls: false`), which is what a background job wants.
+ * Creates the WebClient for a `SlackNotifier`: no retries of its own (`retries: 0`) and 429s
+ * rejected at once (`rejectRateLimitedCalls: true`), so that the notifier decides what is retried
+ * and checks the history before anything is posted again. `retryConfig` is remembered for the
+ * notifier.
  */
 export function createSlackWebClient(token: string, settings: SlackClientSettings = {}): WebClient {
-  return new SlackWebClient(token, {
+  const client = new SlackWebClient(token, {
     ...(settings.apiUrl !== undefined ? { slackApiUrl: settings.apiUrl } : {}),
-    retryConfig: settings.retryConfig ?? DEFAULT_SLACK_RETRY,
-    rejectRateLimitedCalls: false,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: settings.timeoutMs ?? 30_000,
     ...(settings.logLevel !== undefined ? { logLevel: settings.logLevel } : {}),
   });
+  RETRY_POLICIES.set(client, settings.retryConfig ?? DEFAULT_SLACK_RETRY);
+  return client;
+}
+
+/** The WebClient was not made by `createSlackWebClient`, so it may re-send a post on its own. */
+export class UnsafeSlackClientError extends Error {
+  override readonly name = "UnsafeSlackClientError";
+  constructor() {
+    super(
+      "SlackNotifier needs a WebClient made by createSlackWebClient: another client may retry a chat.postMessage that Slack already accepted, and post it twice",
+    );
+  }
 }
 
 /** What the Slack notifier needs. */
 export interface SlackNotifierOptions {
+  /** Made by `createSlackWebClient`, whose retries are off. */
   readonly client: WebClient;
   /** Channel id for the digest and for people who cannot be reached (`C0123...`). */
   readonly securityChannel: string;
-  /** How many recent messages of a conversation `alreadySent` reads at most. @default 400 */
+  /** The notifier's retries inside one call. @default the `retryConfig` the client was created with */
+  readonly retry?: RetryOptions;
+  /**
+   * Most messages of a conversation a history search reads. A search bounded by a time that finds
+   * more than this cannot tell whether the message is there, and nothing is posted.
+   * @default 200
+   */
   readonly historyLimit?: number;
+  /**
+   * `limit` of each `conversations.history` page: 15, the most Slack allows commercially
+   * distributed non-Marketplace apps, works for every app.
+   * @default 15
+   */
+  readonly historyPageSize?: number;
+  /** How far before the first attempt a history search starts (clock skew, slow acceptance). @default 300_000 */
+  readonly historyMarginMs?: number;
+  /** A Retry-After longer than this is not waited out: the error says when to come back. @default 60_000 */
+  readonly maxRateLimitWaitMs?: number;
+  /** @default the system clock */
+  readonly clock?: Clock;
 }
 
 /** A Block Kit block, as plain data. */
@@ -78,66 +140,183 @@ interface Target {
   readonly note?: string;
 }
 
-/** Delivers composed messages to Slack through `@slack/web-api`. */
+/** Delivers composed messages to Slack through `@slack/web-api`, never posting one twice. */
 export class SlackNotifier implements Notifier {
   readonly #client: WebClient;
   readonly #securityChannel: string;
   readonly #historyLimit: number;
+  readonly #historyPageSize: number;
+  readonly #historyMarginMs: number;
+  readonly #calls: RetryContext;
 
   constructor(options: SlackNotifierOptions) {
+    const clientPolicy = RETRY_POLICIES.get(options.client);
+    if (clientPolicy === undefined) throw new UnsafeSlackClientError();
     this.#client = options.client;
     this.#securityChannel = options.securityChannel;
-    this.#historyLimit = options.historyLimit ?? 400;
+    this.#historyLimit = options.historyLimit ?? 200;
+    this.#historyPageSize = Math.max(1, options.historyPageSize ?? 15);
+    this.#historyMarginMs = options.historyMarginMs ?? 300_000;
+    const clock = options.clock ?? { now: () => new Date() };
+    this.#calls = {
+      policy: options.retry ?? clientPolicy,
+      maxRateLimitWaitMs: options.maxRateLimitWaitMs ?? 60_000,
+      now: () => clock.now(),
+    };
   }
 
+  /**
+   * Posts the message once. Throws a `NotDeliveredError` when Slack certainly does not have it
+   * (refused, rate limited for too long, never reached), and a plain `DeliveryError` when it may
+   * (an ambiguous failure whose outcome the history could not settle): the outbox then looks
+   * before it posts again.
+   */
   async send(message: ComposedMessage, context: SendContext = {}): Promise<NotificationReceipt> {
-    const target = await this.#resolve(message);
+    let target: Target;
+    try {
+      target = await this.#resolve(message);
+    } catch (error) {
+      // Nothing was posted yet.
+      throw NotDeliveredError.from(error);
+    }
     const blocks = renderSlackBlocks(message, {
       ...(target.note !== undefined ? { note: target.note } : {}),
       ...(context.ticketLinks !== undefined ? { ticketLinks: context.ticketLinks } : {}),
     });
-    const result = await call("chat.postMessage", () =>
-      this.#client.chat.postMessage({
-        channel: target.channel,
-        text: `${message.title}: ${message.summary}`,
-        blocks,
-        metadata: { event_type: SLACK_EVENT_TYPE, event_payload: { key: message.key, kind: message.kind } },
-        unfurl_links: false,
-        unfurl_media: false,
-      }),
-    );
-    if (result.ts === undefined)
-      throw new DeliveryError("chat.postMessage returned no ts", { code: "no_ts" });
-    return { channel: result.channel ?? target.channel, messageId: result.ts, fallback: target.fallback };
+    const firstAttemptAt = this.#calls.now();
+    for (let retry = 1; ; retry++) {
+      let outcome: CallOutcome;
+      let failure: unknown;
+      try {
+        const result = await this.#client.chat.postMessage({
+          channel: target.channel,
+          text: `${message.title}: ${message.summary}`,
+          blocks,
+          metadata: { event_type: SLACK_EVENT_TYPE, event_payload: { key: message.key, kind: message.kind } },
+          unfurl_links: false,
+          unfurl_media: false,
+        });
+        if (result.ts !== undefined)
+          return {
+            channel: result.channel ?? target.channel,
+            messageId: result.ts,
+            fallback: target.fallback,
+          };
+        // ok without a ts: posted, but we cannot name it; the history can.
+        outcome = { kind: "ambiguous", code: "no_ts" };
+        failure = new Error("chat.postMessage answered ok without a ts");
+      } catch (error) {
+        outcome = classifySlackError(error);
+        failure = error;
+      }
+      if (outcome.kind === "ambiguous")
+        return this.#settle(message, target, firstAttemptAt, failure, outcome);
+      const wait =
+        outcome.kind === "rate-limited" ? outcome.retryAfterMs : retryDelayMs(this.#calls.policy, retry);
+      if (
+        outcome.kind === "refused" ||
+        retry > retriesOf(this.#calls.policy) ||
+        (outcome.kind === "rate-limited" && wait > this.#calls.maxRateLimitWaitMs)
+      ) {
+        throw NotDeliveredError.from(
+          slackDeliveryError("chat.postMessage", failure, outcome, this.#calls.now()),
+        );
+      }
+      // A 429 or a request that never reached Slack: nothing was posted, so posting again is safe.
+      await sleep(wait);
+    }
   }
 
-  async alreadySent(message: ComposedMessage): Promise<NotificationReceipt | undefined> {
+  /**
+   * Looks in the target conversation for a message carrying `message.key`; its receipt if found.
+   * With `since` (when the item was first queued), only messages from `since` minus the margin on
+   * are read, and a window too full to read to its start is an error, not a "no".
+   */
+  async alreadySent(
+    message: ComposedMessage,
+    options: AlreadySentOptions = {},
+  ): Promise<NotificationReceipt | undefined> {
     const target = await this.#resolve(message);
+    return this.#findInHistory(target, message.key, options.since);
+  }
+
+  /**
+   * After an ambiguous failure: give Slack a moment, then read the history. Found: that is the
+   * delivery. Not found, or the history cannot be read: nothing is posted in this call; the error is
+   * a plain `DeliveryError`, so the outbox's next attempt (minutes later, when no request can still
+   * be in flight) looks again before posting.
+   */
+  async #settle(
+    message: ComposedMessage,
+    target: Target,
+    firstAttemptAt: Date,
+    failure: unknown,
+    outcome: CallOutcome,
+  ): Promise<NotificationReceipt> {
+    await sleep(retryDelayMs(this.#calls.policy, 1));
+    const what = `Slack chat.postMessage failed (${describeSlackError(failure, outcome)}) and may have posted the message`;
+    let found: NotificationReceipt | undefined;
+    try {
+      found = await this.#findInHistory(target, message.key, firstAttemptAt);
+    } catch (error) {
+      const retryAt = (error as Partial<DeliveryError>).details?.retryAt;
+      throw new DeliveryError(
+        `${what}; ${error instanceof Error ? error.message : String(error)}, so it is not posted again until the history says it is not there`,
+        { code: outcome.code, ...(retryAt !== undefined ? { retryAt } : {}) },
+        { cause: failure },
+      );
+    }
+    if (found !== undefined) return found;
+    throw new DeliveryError(
+      `${what}; it is not in ${target.channel}'s history yet, so the next attempt looks again before posting`,
+      { code: outcome.code },
+      { cause: failure },
+    );
+  }
+
+  async #findInHistory(target: Target, key: string, since?: Date): Promise<NotificationReceipt | undefined> {
+    const oldest = since !== undefined ? slackTs(since.getTime() - this.#historyMarginMs) : undefined;
     let cursor: string | undefined;
     let read = 0;
-    do {
-      const page = await call("conversations.history", () =>
-        this.#client.conversations.history({
-          channel: target.channel,
-          include_all_metadata: true,
-          limit: Math.min(200, this.#historyLimit - read),
-          ...(cursor !== undefined ? { cursor } : {}),
-        }),
-      );
-      const messages = page.messages ?? [];
-      for (const m of messages) {
-        const metadata = m.metadata as { event_type?: string; event_payload?: { key?: unknown } } | undefined;
-        if (
-          metadata?.event_type === SLACK_EVENT_TYPE &&
-          metadata.event_payload?.key === message.key &&
-          m.ts
-        ) {
-          return { channel: target.channel, messageId: m.ts, fallback: target.fallback };
+    let pages = 0;
+    const maxPages = Math.ceil(this.#historyLimit / this.#historyPageSize);
+    try {
+      do {
+        const page = await callWithRetries("conversations.history", this.#calls, () =>
+          this.#client.conversations.history({
+            channel: target.channel,
+            include_all_metadata: true,
+            limit: this.#historyPageSize,
+            ...(oldest !== undefined ? { oldest } : {}),
+            ...(cursor !== undefined ? { cursor } : {}),
+          }),
+        );
+        pages += 1;
+        const messages = page.messages ?? [];
+        for (const m of messages) {
+          const metadata = m.metadata as
+            | { event_type?: string; event_payload?: { key?: unknown } }
+            | undefined;
+          if (metadata?.event_type === SLACK_EVENT_TYPE && metadata.event_payload?.key === key && m.ts) {
+            return { channel: target.channel, messageId: m.ts, fallback: target.fallback };
+          }
         }
-      }
-      read += messages.length;
-      cursor = page.response_metadata?.next_cursor || undefined;
-    } while (cursor !== undefined && read < this.#historyLimit);
+        read += messages.length;
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor !== undefined && pages < maxPages);
+    } catch (error) {
+      throw new DeliveryError(
+        `could not read the history of ${target.channel} to tell whether ${key} was already posted: ${(error as Error).message}`,
+        (error as DeliveryError).details ?? {},
+        { cause: error },
+      );
+    }
+    if (cursor !== undefined && oldest !== undefined) {
+      throw new DeliveryError(
+        `could not tell whether ${key} was already posted: ${target.channel} has more than ${read} messages since ${oldest} (historyLimit)`,
+        { code: "history_truncated" },
+      );
+    }
     return undefined;
   }
 
@@ -154,10 +333,12 @@ export class SlackNotifier implements Notifier {
     let userId = audience.slackUserId;
     if (userId === undefined) {
       try {
-        const found = await this.#client.users.lookupByEmail({ email: audience.email });
+        const found = await callWithRetries("users.lookupByEmail", this.#calls, () =>
+          this.#client.users.lookupByEmail({ email: audience.email }),
+        );
         userId = found.user?.id;
       } catch (error) {
-        if (platformCode(error) !== "users_not_found") throw toDeliveryError("users.lookupByEmail", error);
+        if ((error as DeliveryError).details?.code !== "users_not_found") throw error;
       }
     }
     if (userId === undefined) {
@@ -167,12 +348,22 @@ export class SlackNotifier implements Notifier {
         note: `Could not find the ${audience.role} ${audience.email} in Slack (users_not_found), so this is posted here instead: please pass it on.`,
       };
     }
-    const opened = await call("conversations.open", () => this.#client.conversations.open({ users: userId }));
+    const id = userId;
+    // conversations.open returns the same DM every time: safe to retry.
+    const opened = await callWithRetries("conversations.open", this.#calls, () =>
+      this.#client.conversations.open({ users: id }),
+    );
     const channel = opened.channel?.id;
     if (channel === undefined)
       throw new DeliveryError("conversations.open returned no channel", { code: "no_channel" });
     return { channel, fallback: false };
   }
+}
+
+/** A time as a Slack timestamp (`seconds.micros`), the form `oldest` takes. */
+function slackTs(ms: number): string {
+  const micros = Math.max(0, Math.floor(ms * 1000));
+  return `${Math.floor(micros / 1_000_000)}.${String(micros % 1_000_000).padStart(6, "0")}`;
 }
 
 /** Options for rendering. */
@@ -266,36 +457,4 @@ function escapeMrkdwn(text: string): string {
 
 function limit(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
-
-async function call<T>(method: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw toDeliveryError(method, error);
-  }
-}
-
-function platformCode(error: unknown): string | undefined {
-  const e = error as { code?: string; data?: { error?: string } };
-  return e.code === ErrorCode.PlatformError ? e.data?.error : undefined;
-}
-
-function toDeliveryError(method: string, error: unknown): DeliveryError {
-  const e = error as { code?: string; statusCode?: number; retryAfter?: number; message?: string };
-  const platform = platformCode(error);
-  const code =
-    platform ??
-    (e.code === ErrorCode.HTTPError
-      ? `http_${e.statusCode}`
-      : e.code === ErrorCode.RateLimitedError
-        ? "ratelimited"
-        : e.code);
-  return new DeliveryError(
-    `Slack ${method} failed: ${platform ?? e.message ?? String(error)}`,
-    code ? { code } : {},
-    {
-      cause: error,
-    },
-  );
 }

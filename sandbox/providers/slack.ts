@@ -1,8 +1,15 @@
 /**
  * A local fake of the Slack Web API methods iam-hygiene calls, on 127.0.0.1. It speaks what Slack
  * documents: POST `/api/<method>` with a form-encoded or JSON body, `Authorization: Bearer` token,
- * HTTP 200 with `{ ok: false, error }` for method errors, HTTP 429 with `Retry-After` (seconds) when
- * rate limited. Switches let a test provoke rate limits and outages; posted messages are recorded.
+ * HTTP 200 with `{ ok: false, error }` for method errors (`missing_scope` with `needed` and
+ * `provided`), HTTP 429 with `Retry-After` (seconds) when rate limited. Messages keep the `metadata`
+ * they were posted with; `conversations.history` returns them newest first within `oldest`/`latest`,
+ * `limit` at a time, with `metadata` only when `include_all_metadata` is true.
+ *
+ * Switches let a test provoke what real Slack does on a bad day: an outage (every call 503), rate
+ * limits, a failure before the call does anything (`fail`), and the ambiguous one, a call that does
+ * its work and then fails anyway (`acceptThenFail`: the message is stored, then the caller gets a
+ * 500 or a dropped connection). Every request is recorded, with the fake's clock.
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer } from "node:http";
@@ -20,9 +27,28 @@ export interface FakeSlackMessage {
 /** One request the fake received. */
 export interface FakeSlackRequest {
   readonly method: string;
+  /** HTTP status answered; 0 when the connection was dropped without an answer. */
   readonly status: number;
   readonly params: Record<string, unknown>;
+  /** The fake's clock (ms) when the request was answered or dropped. */
+  readonly at: number;
+  /** True when the call did its work (a message was stored) before it failed or succeeded. */
+  readonly accepted: boolean;
 }
+
+/** How an injected failure ends a request: an HTTP status (and Slack error code), or a dropped connection. */
+export type FakeSlackFault = { readonly status: number; readonly error?: string } | "drop";
+
+/** The scopes a bot token of the fake has unless told otherwise: all iam-hygiene needs. */
+export const FAKE_SLACK_SCOPES: readonly string[] = [
+  "chat:write",
+  "im:write",
+  "users:read",
+  "users:read.email",
+  "channels:history",
+  "groups:history",
+  "im:history",
+];
 
 /** Options of the fake workspace. */
 export interface FakeSlackOptions {
@@ -32,6 +58,24 @@ export interface FakeSlackOptions {
   readonly channels?: readonly string[];
   /** Accepted bot tokens. @default ["xoxb-test"] */
   readonly tokens?: readonly string[];
+  /** Scopes granted to the tokens. @default FAKE_SLACK_SCOPES */
+  readonly scopes?: readonly string[];
+  /**
+   * Largest `limit` `conversations.history` honours. Slack documents 999, and 15 for commercially
+   * distributed apps outside the Marketplace installed since May 2025.
+   * @default 999
+   */
+  readonly historyMaxLimit?: number;
+  /** Milliseconds since the epoch; message `ts` values come from it. @default Date.now */
+  readonly clock?: () => number;
+}
+
+interface Injected {
+  readonly method: string | undefined;
+  remaining: number;
+  readonly fault: FakeSlackFault;
+  /** Fail after the call did its work, not before. */
+  readonly afterAccepting: boolean;
 }
 
 /** A running fake Slack. */
@@ -44,13 +88,21 @@ export class FakeSlack {
   readonly #users: Map<string, string>;
   readonly #channels: Set<string>;
   readonly #tokens: Set<string>;
+  readonly #scopes: Set<string>;
+  readonly #historyMaxLimit: number;
+  readonly #clock: () => number;
   #rateLimits: { method: string | undefined; remaining: number; retryAfter: number }[] = [];
-  #seq = 0;
+  #injected: Injected[] = [];
+  /** Microseconds of the last ts handed out: ts values are unique and increasing. */
+  #lastMicros = 0;
 
   private constructor(options: FakeSlackOptions) {
     this.#users = new Map(Object.entries(options.users ?? {}).map(([e, id]) => [e.toLowerCase(), id]));
     this.#channels = new Set(options.channels ?? []);
     this.#tokens = new Set(options.tokens ?? ["xoxb-test"]);
+    this.#scopes = new Set(options.scopes ?? FAKE_SLACK_SCOPES);
+    this.#historyMaxLimit = options.historyMaxLimit ?? 999;
+    this.#clock = options.clock ?? Date.now;
     this.#server = createServer((req, res) => {
       void this.#handle(req, res);
     });
@@ -74,12 +126,30 @@ export class FakeSlack {
     this.#rateLimits.push({ method, remaining: times, retryAfter });
   }
 
+  /** The next `times` calls (of `method`, or any) fail with `fault` before doing anything. */
+  fail(times: number, fault: FakeSlackFault, method?: string): void {
+    this.#injected.push({ method, remaining: times, fault, afterAccepting: false });
+  }
+
+  /**
+   * The next `times` calls of `method` do their work (a posted message is stored and shows in the
+   * history), then fail with `fault`: Slack accepted the call, but the caller never hears so.
+   */
+  acceptThenFail(times: number, fault: FakeSlackFault, method = "chat.postMessage"): void {
+    this.#injected.push({ method, remaining: times, fault, afterAccepting: true });
+  }
+
   /** Messages posted to a channel, oldest first. */
   messagesIn(channel: string): FakeSlackMessage[] {
     return this.messages.filter((m) => m.channel === channel);
   }
 
-  /** Requests of one method that the fake answered with 200 and ok:true or ok:false. */
+  /** Messages whose metadata carries `key` in its payload (how iam-hygiene tags its messages). */
+  messagesWithKey(key: string): FakeSlackMessage[] {
+    return this.messages.filter((m) => m.metadata?.event_payload.key === key);
+  }
+
+  /** Requests of one method, whatever their answer. */
   calls(method: string): FakeSlackRequest[] {
     return this.requests.filter((r) => r.method === method);
   }
@@ -97,10 +167,21 @@ export class FakeSlack {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.url ?? "").replace(/^\/api\//, "").split("?")[0] ?? "";
     const params = await readParams(req);
+    let accepted = false;
+    const record = (status: number) =>
+      this.requests.push({ method, status, params, at: this.#clock(), accepted });
     const reply = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
-      this.requests.push({ method, status, params });
+      record(status);
       res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
       res.end(JSON.stringify(body));
+    };
+    const failWith = (fault: FakeSlackFault): void => {
+      if (fault === "drop") {
+        record(0);
+        req.socket.destroy();
+        return;
+      }
+      reply(fault.status, { ok: false, error: fault.error ?? "internal_error" });
     };
     if (this.outage) return reply(503, { ok: false, error: "service_unavailable" });
     const limit = this.#rateLimits.find(
@@ -110,10 +191,35 @@ export class FakeSlack {
       limit.remaining -= 1;
       return reply(429, { ok: false, error: "ratelimited" }, { "retry-after": String(limit.retryAfter) });
     }
+    const injected = this.#injected.find(
+      (f) => f.remaining > 0 && (f.method === undefined || f.method === method),
+    );
+    if (injected !== undefined && !injected.afterAccepting) {
+      injected.remaining -= 1;
+      return failWith(injected.fault);
+    }
     const token = (req.headers.authorization ?? "").replace(/^Bearer\s+/i, "") || String(params.token ?? "");
     if (!this.#tokens.has(token))
       return reply(200, { ok: false, error: token ? "invalid_auth" : "not_authed" });
-    reply(200, this.#dispatch(method, params));
+    const result = this.#dispatch(method, params);
+    accepted = result.ok === true && method === "chat.postMessage";
+    if (injected !== undefined && result.ok === true) {
+      injected.remaining -= 1;
+      return failWith(injected.fault);
+    }
+    reply(200, result);
+  }
+
+  /** A `missing_scope` answer when the token lacks `needed`, as Slack words it. */
+  #missingScope(needed: string): Record<string, unknown> | undefined {
+    if (this.#scopes.has(needed)) return undefined;
+    return { ok: false, error: "missing_scope", needed, provided: [...this.#scopes].join(",") };
+  }
+
+  #nextTs(): string {
+    this.#lastMicros = Math.max(Math.floor(this.#clock() * 1000), this.#lastMicros + 1);
+    const seconds = Math.floor(this.#lastMicros / 1_000_000);
+    return `${seconds}.${String(this.#lastMicros % 1_000_000).padStart(6, "0")}`;
   }
 
   #dispatch(method: string, params: Record<string, unknown>): Record<string, unknown> {
@@ -128,11 +234,15 @@ export class FakeSlack {
           user_id: "UBOT",
         };
       case "users.lookupByEmail": {
+        const missing = this.#missingScope("users:read.email");
+        if (missing) return missing;
         const id = this.#users.get(String(params.email ?? "").toLowerCase());
         if (id === undefined) return { ok: false, error: "users_not_found" };
         return { ok: true, user: { id, team_id: "T1", profile: { email: params.email } } };
       }
       case "conversations.open": {
+        const missing = this.#missingScope("im:write");
+        if (missing) return missing;
         const users = String(params.users ?? "");
         if (users === "" || ![...this.#users.values()].includes(users))
           return { ok: false, error: "user_not_found" };
@@ -141,31 +251,57 @@ export class FakeSlack {
         return { ok: true, channel: { id } };
       }
       case "chat.postMessage": {
+        const missing = this.#missingScope("chat:write");
+        if (missing) return missing;
         const channel = String(params.channel ?? "");
         if (!this.#channels.has(channel)) return { ok: false, error: "channel_not_found" };
         if (params.text === undefined && params.blocks === undefined) return { ok: false, error: "no_text" };
-        this.#seq += 1;
-        const ts = `${1_700_000_000 + this.#seq}.${String(this.#seq).padStart(6, "0")}`;
+        const metadata = parseJson(params.metadata, undefined) as FakeSlackMessage["metadata"] | undefined;
+        if (metadata !== undefined && (typeof metadata?.event_type !== "string" || !metadata.event_payload))
+          return { ok: false, error: "invalid_metadata_format" };
+        const ts = this.#nextTs();
         const message: FakeSlackMessage = {
           channel,
           ts,
           ...(typeof params.text === "string" ? { text: params.text } : {}),
           blocks: parseJson(params.blocks, []) as Record<string, unknown>[],
-          ...(params.metadata !== undefined
-            ? { metadata: parseJson(params.metadata, undefined) as never }
-            : {}),
+          ...(metadata !== undefined ? { metadata } : {}),
         };
         this.messages.push(message);
-        return { ok: true, channel, ts, message: { type: "message", text: message.text, ts } };
+        return {
+          ok: true,
+          channel,
+          ts,
+          message: { type: "message", text: message.text, ts, ...(metadata ? { metadata } : {}) },
+        };
       }
       case "conversations.history": {
         const channel = String(params.channel ?? "");
+        // Slack asks for the history scope of the conversation's type: public, private, DM.
+        const missing = this.#missingScope(
+          channel.startsWith("D")
+            ? "im:history"
+            : channel.startsWith("G")
+              ? "groups:history"
+              : "channels:history",
+        );
+        if (missing) return missing;
         if (!this.#channels.has(channel)) return { ok: false, error: "channel_not_found" };
         const withMetadata = params.include_all_metadata === true || params.include_all_metadata === "true";
-        const limit = Math.min(Number(params.limit ?? 100) || 100, 999);
+        const inclusive =
+          params.inclusive === true || params.inclusive === "true" || params.inclusive === "1";
+        const oldest = tsMicros(params.oldest ?? "0");
+        const latest = params.latest !== undefined ? tsMicros(params.latest) : Number.POSITIVE_INFINITY;
+        if (Number.isNaN(oldest) || Number.isNaN(latest)) return { ok: false, error: "invalid_ts_oldest" };
+        const limit = Math.min(Number(params.limit ?? 100) || 100, this.#historyMaxLimit);
         const start = Number(params.cursor ?? 0) || 0;
         // Newest first, as Slack returns history.
-        const all = this.messagesIn(channel).reverse();
+        const all = this.messagesIn(channel)
+          .filter((m) => {
+            const t = tsMicros(m.ts);
+            return (inclusive ? t >= oldest : t > oldest) && (inclusive ? t <= latest : t < latest);
+          })
+          .reverse();
         const page = all.slice(start, start + limit);
         const next = start + limit < all.length ? String(start + limit) : "";
         return {
@@ -184,6 +320,13 @@ export class FakeSlack {
         return { ok: false, error: "unknown_method" };
     }
   }
+}
+
+/** A Slack ts (`"1700000000.000100"`, or a number) as integer microseconds; NaN if it is not one. */
+function tsMicros(value: unknown): number {
+  const match = /^(\d+)(?:\.(\d{1,6}))?$/.exec(String(value));
+  if (!match) return Number.NaN;
+  return Number(match[1]) * 1_000_000 + Number((match[2] ?? "").padEnd(6, "0"));
 }
 
 async function readParams(req: IncomingMessage): Promise<Record<string, unknown>> {

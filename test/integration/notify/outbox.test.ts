@@ -196,7 +196,7 @@ describe("outbox delivery", () => {
     // Assess
     expect(first.failed).toHaveLength(1);
     expect(second.dead).toHaveLength(1);
-    expect(second.dead[0]?.error).toContain("DeliveryError");
+    expect(second.dead[0]?.error).toContain("http_503");
     expect(third.sent.length + third.failed.length + third.dead.length).toBe(0);
     expect((await store.getOutbox(second.dead[0]!.key))?.state).toBe("dead");
   });

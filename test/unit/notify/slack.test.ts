@@ -1,13 +1,15 @@
-import { LogLevel } from "@slack/web-api";
+import { LogLevel, WebClient } from "@slack/web-api";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ComposedMessage } from "../../../lambdas/core/notifications.ts";
 import { composeNotifications } from "../../../lambdas/core/notifications.ts";
 import { DeliveryError } from "../../../lambdas/core/ports/notifier.ts";
+import { NotDeliveredError } from "../../../lambdas/notify/outbox.ts";
 import {
   createSlackWebClient,
   SLACK_EVENT_TYPE,
   SlackNotifier,
   ticketLabel,
+  UnsafeSlackClientError,
 } from "../../../lambdas/notify/slack.ts";
 import { FakeSlack } from "../../../sandbox/providers/slack.ts";
 import { person, threeKeysOfJane } from "./plan-items.ts";
@@ -23,15 +25,23 @@ function managerMessage(items = threeKeysOfJane()): ComposedMessage {
 
 describe("SlackNotifier", () => {
   let slack: FakeSlack;
+  // The fake's clock (message ts) and the notifier's, moved by hand where a test needs it.
+  let skippedMs = 0;
+  const clock = { now: () => new Date(Date.now() + skippedMs) };
 
   beforeEach(async () => {
-    slack = await FakeSlack.start({ users: { "boss@corp.example": "UBOSS" }, channels: [SECURITY] });
+    skippedMs = 0;
+    slack = await FakeSlack.start({
+      users: { "boss@corp.example": "UBOSS" },
+      channels: [SECURITY],
+      clock: () => clock.now().getTime(),
+    });
   });
   afterEach(async () => {
     await slack.close();
   });
 
-  const notifier = (token = "xoxb-test") =>
+  const notifier = (token = "xoxb-test", options: { historyLimit?: number } = {}) =>
     new SlackNotifier({
       client: createSlackWebClient(token, {
         apiUrl: slack.apiUrl,
@@ -39,6 +49,8 @@ describe("SlackNotifier", () => {
         logLevel: LogLevel.ERROR,
       }),
       securityChannel: SECURITY,
+      clock,
+      ...options,
     });
 
   it("sends three keys of one person as one DM to the manager, with blocks and the key in metadata", async () => {
@@ -139,9 +151,131 @@ describe("SlackNotifier", () => {
     const sending = notifier().send(managerMessage());
 
     // Assess
-    await expect(sending).rejects.toMatchObject({ name: "DeliveryError" });
+    await expect(sending).rejects.toBeInstanceOf(DeliveryError);
+    await expect(sending).rejects.toMatchObject({ details: { code: "http_503" } });
     slack.outage = false;
     expect(slack.messages).toHaveLength(0);
+  });
+});
+
+describe("SlackNotifier never posts twice", () => {
+  let slack: FakeSlack;
+  let skippedMs = 0;
+  const clock = { now: () => new Date(Date.now() + skippedMs) };
+
+  beforeEach(async () => {
+    skippedMs = 0;
+    slack = await FakeSlack.start({
+      users: { "boss@corp.example": "UBOSS" },
+      channels: [SECURITY],
+      clock: () => clock.now().getTime(),
+      // What Slack allows a commercially distributed non-Marketplace app per history page.
+      historyMaxLimit: 15,
+    });
+  });
+  afterEach(async () => {
+    await slack.close();
+  });
+
+  const notifier = (options: { historyLimit?: number } = {}) =>
+    new SlackNotifier({
+      client: createSlackWebClient("xoxb-test", {
+        apiUrl: slack.apiUrl,
+        retryConfig: FAST,
+        logLevel: LogLevel.ERROR,
+      }),
+      securityChannel: SECURITY,
+      clock,
+      ...options,
+    });
+
+  it("refuses a WebClient it did not configure, whose own retries could re-send a post", () => {
+    // Act
+    const make = () => new SlackNotifier({ client: new WebClient("xoxb-test"), securityChannel: SECURITY });
+
+    // Assess
+    expect(make).toThrow(UnsafeSlackClientError);
+  });
+
+  it("after a post Slack accepted and then answered 500 for, returns the posted message's receipt", async () => {
+    // Prepare
+    const message = managerMessage();
+    slack.acceptThenFail(1, { status: 500 });
+    const before = clock.now().getTime();
+
+    // Act
+    const receipt = await notifier().send(message);
+
+    // Assess
+    expect(slack.messages).toHaveLength(1);
+    expect(receipt).toEqual({
+      channel: slack.dmOf("UBOSS"),
+      messageId: slack.messages[0]?.ts,
+      fallback: false,
+    });
+    expect(slack.calls("chat.postMessage")).toHaveLength(1);
+    // Read from five minutes before the first attempt, one small page.
+    const history = slack.calls("conversations.history")[0]?.params;
+    expect(Number(history?.oldest)).toBeCloseTo((before - 300_000) / 1000, 0);
+    expect(history?.limit).toBe("15");
+  });
+
+  it("after a plain 500, posts nothing more and says it may have been posted (not a NotDeliveredError)", async () => {
+    // Prepare
+    slack.fail(1, { status: 500 }, "chat.postMessage");
+
+    // Act
+    const sending = notifier().send(managerMessage());
+
+    // Assess
+    await expect(sending).rejects.toBeInstanceOf(DeliveryError);
+    await expect(sending).rejects.not.toBeInstanceOf(NotDeliveredError);
+    await expect(sending).rejects.toMatchObject({ details: { code: "http_500" } });
+    expect(slack.calls("chat.postMessage")).toHaveLength(1);
+    expect(slack.messages).toHaveLength(0);
+  });
+
+  it("a refusal is a NotDeliveredError and is not retried", async () => {
+    // Prepare
+    slack.fail(1, { status: 200, error: "channel_not_found" }, "chat.postMessage");
+
+    // Act
+    const sending = notifier().send(managerMessage());
+
+    // Assess
+    await expect(sending).rejects.toBeInstanceOf(NotDeliveredError);
+    expect(slack.calls("chat.postMessage")).toHaveLength(1);
+    expect(slack.calls("conversations.history")).toHaveLength(0);
+  });
+
+  it("reads history page by page from `since` on, and only from then", async () => {
+    // Prepare: the message, then 20 others after it, so it is on the second page of 15.
+    const message = managerMessage();
+    const sentAt = clock.now();
+    const sent = await notifier().send(message);
+    for (let i = 0; i < 20; i++) await notifier().send({ ...message, key: `msg-noise-${i}` });
+
+    // Act
+    const found = await notifier().alreadySent(message, { since: sentAt });
+    skippedMs = 3_600_000;
+    const outsideWindow = await notifier().alreadySent(message, { since: clock.now() });
+
+    // Assess
+    expect(found).toEqual(sent);
+    expect(outsideWindow).toBeUndefined();
+  });
+
+  it("cannot tell when the window holds more than historyLimit messages, and says so instead of 'not sent'", async () => {
+    // Prepare
+    const message = managerMessage();
+    const since = clock.now();
+    for (let i = 0; i < 40; i++) await notifier().send({ ...message, key: `msg-noise-${i}` });
+
+    // Act
+    const looking = notifier({ historyLimit: 30 }).alreadySent(message, { since });
+
+    // Assess
+    await expect(looking).rejects.toMatchObject({ details: { code: "history_truncated" } });
   });
 });
 

@@ -1,0 +1,144 @@
+/**
+ * How the Slack notifier calls the Web API. Every failure is sorted by what it says about the work
+ * asked for: refused or rate limited (Slack did nothing), never reached (nothing was done), or
+ * ambiguous (Slack may have done it: a 5xx, `internal_error`, a connection reset or a timeout).
+ * The notifier owns its retries, so only calls that are safe to repeat are repeated blind.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import type { RetryOptions } from "@slack/web-api";
+import { ErrorCode } from "@slack/web-api";
+import { DeliveryError } from "../core/ports/notifier.ts";
+
+/** What a failed call tells about the work it asked for. */
+export type CallOutcome =
+  /** Slack answered `ok: false` with an error that means it did nothing (`channel_not_found`, `invalid_auth`). */
+  | { readonly kind: "refused"; readonly code: string }
+  /** HTTP 429: Slack did nothing; come back after `retryAfterMs`. */
+  | { readonly kind: "rate-limited"; readonly code: string; readonly retryAfterMs: number }
+  /** The request never reached Slack (connection refused, no DNS answer). */
+  | { readonly kind: "unreached"; readonly code: string }
+  /** Slack may have done the work and the caller cannot tell. */
+  | { readonly kind: "ambiguous"; readonly code: string };
+
+/**
+ * Platform errors after which Slack says part of the work may have been done: `internal_error` and
+ * `fatal_error` ("It's possible some aspect of the operation succeeded before the error was raised"),
+ * and `service_unavailable`, which does not say either way.
+ */
+const AMBIGUOUS_PLATFORM_ERRORS: ReadonlySet<string> = new Set([
+  "internal_error",
+  "fatal_error",
+  "service_unavailable",
+]);
+
+/** Socket errors raised before a byte of the request left: nothing reached Slack. */
+const UNREACHED_CODES: ReadonlySet<string> = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
+
+/** Sorts a `@slack/web-api` error (or anything a call threw) by what it says about the work. */
+export function classifySlackError(error: unknown): CallOutcome {
+  const e = error as {
+    code?: string;
+    statusCode?: number;
+    retryAfter?: number;
+    data?: { error?: string };
+    original?: { code?: string; cause?: { code?: string } };
+  };
+  switch (e.code) {
+    case ErrorCode.RateLimitedError:
+      return { kind: "rate-limited", code: "ratelimited", retryAfterMs: (e.retryAfter ?? 1) * 1000 };
+    case ErrorCode.PlatformError: {
+      const code = e.data?.error ?? "unknown_error";
+      if (code === "ratelimited" || code === "rate_limited")
+        return { kind: "rate-limited", code, retryAfterMs: 1000 };
+      return AMBIGUOUS_PLATFORM_ERRORS.has(code) ? { kind: "ambiguous", code } : { kind: "refused", code };
+    }
+    case ErrorCode.HTTPError:
+      // Slack answers 200 or 429; anything else came from a failing server or proxy mid-request.
+      return { kind: "ambiguous", code: `http_${e.statusCode ?? "unknown"}` };
+    case ErrorCode.RequestError: {
+      const socketCode = e.original?.code ?? e.original?.cause?.code ?? "request_error";
+      return UNREACHED_CODES.has(socketCode)
+        ? { kind: "unreached", code: socketCode }
+        : { kind: "ambiguous", code: socketCode };
+    }
+    default:
+      return { kind: "ambiguous", code: e.code ?? "unknown_error" };
+  }
+}
+
+/** The delay before retry number `retry` (1-based), as p-retry computes it from the same options. */
+export function retryDelayMs(policy: RetryOptions, retry: number): number {
+  const min = policy.minTimeout ?? 1000;
+  const max = policy.maxTimeout ?? Number.POSITIVE_INFINITY;
+  const factor = policy.factor ?? 2;
+  const random = policy.randomize ? 1 + Math.random() : 1;
+  return Math.min(max, Math.round(random * min * factor ** Math.max(0, retry - 1)));
+}
+
+/** How many retries a policy allows. */
+export function retriesOf(policy: RetryOptions): number {
+  return policy.retries ?? 10;
+}
+
+/** What a retried call needs. */
+export interface RetryContext {
+  readonly policy: RetryOptions;
+  /** A Retry-After longer than this is not waited out in the call: the error says when to come back. */
+  readonly maxRateLimitWaitMs: number;
+  readonly now: () => Date;
+}
+
+/**
+ * Calls `fn`, retrying failures that are safe to repeat: for reads (and `conversations.open`, which
+ * returns the same DM every time) that is every failure but a refusal. A 429 is waited out for its
+ * full Retry-After. Throws a `DeliveryError` with Slack's code (and `retryAt` when rate limited).
+ */
+export async function callWithRetries<T>(
+  method: string,
+  context: RetryContext,
+  fn: () => Promise<T>,
+): Promise<T> {
+  for (let retry = 1; ; retry++) {
+    try {
+      return await fn();
+    } catch (error) {
+      const outcome = classifySlackError(error);
+      const wait =
+        outcome.kind === "rate-limited" ? outcome.retryAfterMs : retryDelayMs(context.policy, retry);
+      if (
+        outcome.kind === "refused" ||
+        retry > retriesOf(context.policy) ||
+        (outcome.kind === "rate-limited" && wait > context.maxRateLimitWaitMs)
+      ) {
+        throw slackDeliveryError(method, error, outcome, context.now());
+      }
+      await sleep(wait);
+    }
+  }
+}
+
+/** A `DeliveryError` for a failed Slack call: Slack's code, what scope was missing, when to come back. */
+export function slackDeliveryError(
+  method: string,
+  error: unknown,
+  outcome: CallOutcome = classifySlackError(error),
+  now: Date = new Date(),
+): DeliveryError {
+  return new DeliveryError(
+    `Slack ${method} failed: ${describeSlackError(error, outcome)}`,
+    {
+      code: outcome.code,
+      ...(outcome.kind === "rate-limited" ? { retryAt: new Date(now.getTime() + outcome.retryAfterMs) } : {}),
+    },
+    { cause: error },
+  );
+}
+
+/** Slack's code, with the scope Slack says is needed when it is `missing_scope`. */
+export function describeSlackError(error: unknown, outcome: CallOutcome = classifySlackError(error)): string {
+  const data = (error as { data?: { needed?: string; provided?: string } }).data;
+  if (outcome.code === "missing_scope" && data?.needed !== undefined)
+    return `missing_scope (needed: ${data.needed}; the token has: ${data.provided ?? "?"})`;
+  if (outcome.kind === "rate-limited") return `ratelimited (Retry-After ${outcome.retryAfterMs / 1000} s)`;
+  return outcome.code;
+}
