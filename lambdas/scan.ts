@@ -19,6 +19,7 @@ import type {
   FindingHistory,
   FindingObservation,
   FindingStatus,
+  Lease,
   Store,
 } from "./core/ports/store.ts";
 
@@ -71,6 +72,41 @@ export interface ScanDependencies {
   readonly log?: ScanLogger;
   /** Progress for a terminal: the phase and counts so far. */
   readonly progress?: (phase: string, detail?: Record<string, number>) => void;
+  /**
+   * The scan lease's length, renewal and clock.
+   * @default `LEASE_TTL_MS`, renewed every `LEASE_RENEW_MS`, on the system clock
+   */
+  readonly lease?: ScanLeaseOptions;
+}
+
+/**
+ * How long the scan lease lasts after its last renewal: a scan that dies (a killed laptop
+ * process, a Lambda timeout) holds the next one back for at most this long, and every request
+ * it had sent has at least this long to land before another scan may act.
+ */
+export const LEASE_TTL_MS = 2 * 60_000;
+/** How often a running scan renews its lease, besides right before each revocation. */
+export const LEASE_RENEW_MS = 30_000;
+
+/** The scan lease: one applying scan per account at a time. */
+export interface ScanLeaseOptions {
+  /**
+   * How long the lease lasts after each renewal.
+   * @default LEASE_TTL_MS (2 minutes)
+   */
+  readonly ttlMs?: number;
+  /**
+   * How often a running scan renews it.
+   * @default LEASE_RENEW_MS (30 seconds)
+   */
+  readonly renewEveryMs?: number;
+  /**
+   * Real time, for the lease only. Never the scan's `clock`: that one says what time the scan
+   * judges credentials at and may be pinned (tests, replays); a lease measured on it would let
+   * a scan pinned later take over a dead scan's lease while that scan's requests still land.
+   * @default the system clock
+   */
+  readonly clock?: Clock;
 }
 
 /** What to scan and whether to act. */
@@ -126,12 +162,69 @@ export interface ScanReport {
 }
 
 const LEASE_PREFIX = "scan";
+const SYSTEM_TIME: Clock = { now: () => new Date() };
+
 /**
- * Short, and renewed while the scan runs: a scan that dies (a killed laptop process, a Lambda
- * timeout) holds the next one back for at most this long, not for the length of a scan.
+ * A lease this scan holds, and whether it has held it without a gap since it took it. Once a
+ * renewal finds the lease taken, or comes after the previous expiry (another scan could have
+ * taken it, acted and released it meanwhile), the scan has lost it for good and acts no more.
  */
-const LEASE_TTL_MS = 2 * 60_000;
-const LEASE_RENEW_MS = 30_000;
+class HeldLease {
+  #validUntilMs: number;
+  #lost = false;
+  #renewing: Promise<boolean> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly name: string,
+    private readonly holder: string,
+    private readonly ttlMs: number,
+    private readonly clock: Clock,
+    acquired: Lease,
+    private readonly log?: ScanLogger,
+  ) {
+    this.#validUntilMs = acquired.expiresAt.getTime();
+  }
+
+  /**
+   * Renews the lease in the store and says whether this scan still holds it, continuously.
+   * Concurrent callers share one renewal (it starts after they asked, or is one store round
+   * trip old), so renewals never race each other.
+   */
+  confirm(): Promise<boolean> {
+    if (this.#lost) return Promise.resolve(false);
+    this.#renewing ??= this.#renew().finally(() => {
+      this.#renewing = undefined;
+    });
+    return this.#renewing;
+  }
+
+  async #renew(): Promise<boolean> {
+    const nowMs = this.clock.now().getTime();
+    if (nowMs > this.#validUntilMs) {
+      this.#lost = true;
+      this.log?.warn("the scan lease lapsed before it was renewed; acting no more", {
+        holder: this.holder,
+        expiredAt: new Date(this.#validUntilMs).toISOString(),
+      });
+      return false;
+    }
+    try {
+      const lease = await this.store.acquireLease(this.name, this.holder, this.ttlMs, new Date(nowMs));
+      if (!lease) {
+        this.#lost = true;
+        this.log?.warn("another scan holds the lease now; acting no more", { holder: this.holder });
+        return false;
+      }
+      this.#validUntilMs = lease.expiresAt.getTime();
+      return true;
+    } catch (error) {
+      // Not confirmed is not lost: the next renewal may still come in time. No write without it.
+      this.log?.warn("lease renewal failed", { holder: this.holder, error: String(error) });
+      return false;
+    }
+  }
+}
 
 function policyExceptions(config: Config): PolicyException[] {
   return config.exceptions.map((e) => ({
@@ -265,6 +358,7 @@ async function revokeAll(
   plan: Plan,
   bySource: ReadonlyMap<SourceId, CredentialSource>,
   now: Date,
+  mayAct: () => Promise<boolean>,
   onOutcome?: (credentialId: string, records: readonly ActionRecord[]) => Promise<void>,
 ): Promise<Map<string, ActionRecord[]>> {
   const outcomes = new Map<string, ActionRecord[]>();
@@ -284,6 +378,14 @@ async function revokeAll(
         type: "revoke",
         status: "failed",
         detail: `no adapter for ${credential.source}`,
+        at: now,
+      });
+    } else if (!(await mayAct())) {
+      // Another scan may hold the lease now: it acts on this credential, or the next scan does.
+      records.push({
+        type: "revoke",
+        status: "skipped",
+        detail: `${credential.kind} ${credential.nativeId} not revoked: the scan lease was not confirmed, left for the next scan`,
         at: now,
       });
     } else {
@@ -356,24 +458,31 @@ export async function runScan(deps: ScanDependencies, request: ScanRequest): Pro
 
   const holder = `${scanId}`;
   const leaseName = request.account ? `${LEASE_PREFIX}:${request.account}` : LEASE_PREFIX;
-  if (applied && deps.store) {
-    const lease = await deps.store.acquireLease(leaseName, holder, LEASE_TTL_MS, startedAt);
-    if (!lease) {
+  const store = applied ? deps.store : undefined;
+  let lease: HeldLease | undefined;
+  if (store) {
+    // The lease goes by real time: it orders this scan after a dead one's last requests.
+    const ttlMs = deps.lease?.ttlMs ?? LEASE_TTL_MS;
+    const leaseClock = deps.lease?.clock ?? SYSTEM_TIME;
+    const acquired = await store.acquireLease(leaseName, holder, ttlMs, leaseClock.now());
+    if (!acquired) {
       deps.log?.warn("another scan holds the lease; nothing done", { scanId });
       return busyReport(scanId, request, startedAt, clock.now(), config);
     }
+    lease = new HeldLease(store, leaseName, holder, ttlMs, leaseClock, acquired, deps.log);
   }
-  const store = applied ? deps.store : undefined;
-  const renewal = store
-    ? setInterval(() => {
-        store.acquireLease(leaseName, holder, LEASE_TTL_MS, clock.now()).catch((error: unknown) => {
-          deps.log?.warn("lease renewal failed", { scanId, error: String(error) });
-        });
-      }, LEASE_RENEW_MS)
+  const renewal = lease
+    ? setInterval(() => void lease.confirm(), deps.lease?.renewEveryMs ?? LEASE_RENEW_MS)
     : undefined;
   renewal?.unref();
   try {
-    return await scanHoldingLease(deps, request, { scanId, startedAt, applied, notes });
+    return await scanHoldingLease(deps, request, {
+      scanId,
+      startedAt,
+      applied,
+      notes,
+      mayAct: lease ? () => lease.confirm() : async () => true,
+    });
   } finally {
     if (renewal) clearInterval(renewal);
     if (store) await store.releaseLease(leaseName, holder);
@@ -383,7 +492,14 @@ export async function runScan(deps: ScanDependencies, request: ScanRequest): Pro
 async function scanHoldingLease(
   deps: ScanDependencies,
   request: ScanRequest,
-  run: { scanId: string; startedAt: Date; applied: boolean; notes: string[] },
+  run: {
+    scanId: string;
+    startedAt: Date;
+    applied: boolean;
+    notes: string[];
+    /** Confirms the lease right before an IAM write; false: write nothing, leave it to the next scan. */
+    mayAct: () => Promise<boolean>;
+  },
 ): Promise<ScanReport> {
   const { config, clock } = deps;
   const now = run.startedAt;
@@ -456,7 +572,14 @@ async function scanHoldingLease(
       try {
         const history = await store.listFindings();
         for (const source of sources) {
-          for (const done of (await source.housekeeping?.({ now: clock.now(), history })) ?? []) {
+          if (!source.housekeeping) continue;
+          if (!(await run.mayAct())) {
+            run.notes.push(
+              `housekeeping of ${source.id} left for the next scan: the scan lease was not confirmed`,
+            );
+            continue;
+          }
+          for (const done of await source.housekeeping({ now: clock.now(), history })) {
             await store.recordAction(done.findingId, done.action);
           }
         }
@@ -474,13 +597,20 @@ async function scanHoldingLease(
       );
     }
     const revokingItems = plan.items.filter((i) => i.decision.action === "revoke" && i.finding.credential);
-    const outcomes = await revokeAll(deps, plan, bySource, clock.now(), async (credentialId, records) => {
-      if (!store) return;
-      for (const item of revokingItems.filter((i) => i.finding.credential?.id === credentialId)) {
-        for (const record of records) await store.recordAction(item.finding.id, record);
-        recordedRevocations.add(item.finding.id);
-      }
-    });
+    const outcomes = await revokeAll(
+      deps,
+      plan,
+      bySource,
+      clock.now(),
+      run.mayAct,
+      async (credentialId, records) => {
+        if (!store) return;
+        for (const item of revokingItems.filter((i) => i.finding.credential?.id === credentialId)) {
+          for (const record of records) await store.recordAction(item.finding.id, record);
+          recordedRevocations.add(item.finding.id);
+        }
+      },
+    );
     plan = withOutcomes(plan, outcomes);
   }
 

@@ -3,9 +3,13 @@
  * unchanged, and each IAM write that the sandbox answered 200 is recorded with its target
  * (access key id, user name), so a test can say "this key was deactivated exactly once" even
  * when the SDK retried around faults. A request the sandbox dropped is dropped here too.
+ *
+ * It can also hold one request back before forwarding it (`holdNext`): a request that the
+ * client has sent and that is still in the network, which lands even if the client dies.
  */
 import { createServer, type IncomingMessage, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** One IAM write the sandbox accepted. */
 export interface AppliedWrite {
@@ -13,38 +17,82 @@ export interface AppliedWrite {
   readonly accessKeyId?: string;
   readonly userName?: string;
   readonly status?: string;
+  /** When the proxy received the request and when the sandbox answered it (epoch ms). */
+  readonly receivedAtMs: number;
+  readonly answeredAtMs: number;
+}
+
+/** A request the proxy holds back: what it is, and when it arrived (epoch ms). */
+export interface HeldRequest {
+  readonly action: string;
+  readonly accessKeyId?: string;
+  readonly userName?: string;
+  readonly receivedAtMs: number;
 }
 
 /** IAM actions that change state. */
 export const IAM_WRITE_ACTION = /^(Update|Delete|Put|Create|Attach|Detach|Upload|Enable|Deactivate|Tag)/;
 
+interface Hold {
+  readonly action: string;
+  readonly ms: number;
+  readonly resolve: (held: HeldRequest) => void;
+}
+
 /** A running proxy. */
 export class CountingProxy {
   readonly applied: AppliedWrite[] = [];
   readonly #server: Server;
+  #hold: Hold | undefined;
+  #inFlight = 0;
 
   private constructor(target: URL) {
     this.#server = createServer((req, res) => {
+      const receivedAtMs = Date.now();
+      this.#inFlight++;
+      let settled = false;
+      const settle = () => {
+        if (!settled) {
+          settled = true;
+          this.#inFlight--;
+        }
+      };
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
         const body = Buffer.concat(chunks);
-        const upstream = request(
-          {
-            host: target.hostname,
-            port: target.port,
-            method: req.method,
-            path: req.url,
-            headers: req.headers,
-          },
-          (answer: IncomingMessage) => {
-            if (answer.statusCode === 200) this.#record(req, body);
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
-          },
-        );
-        upstream.on("error", () => req.socket.destroy());
-        upstream.end(body);
+        const forward = () => {
+          const upstream = request(
+            {
+              host: target.hostname,
+              port: target.port,
+              method: req.method,
+              path: req.url,
+              headers: req.headers,
+            },
+            (answer: IncomingMessage) => {
+              if (answer.statusCode === 200) this.#record(req, body, receivedAtMs);
+              // The client may be gone (killed): the write has landed all the same.
+              if (res.destroyed) {
+                answer.resume();
+                answer.on("end", settle);
+              } else {
+                res.writeHead(answer.statusCode ?? 502, answer.headers);
+                answer.pipe(res);
+                answer.on("end", settle);
+              }
+              answer.on("error", settle);
+            },
+          );
+          upstream.on("error", () => {
+            settle();
+            req.socket.destroy();
+          });
+          upstream.end(body);
+        };
+        const held = this.#takeHold(req, body, receivedAtMs);
+        if (held) setTimeout(forward, held.ms);
+        else forward();
       });
     });
   }
@@ -58,6 +106,28 @@ export class CountingProxy {
 
   get endpoint(): string {
     return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  /**
+   * Holds the next IAM query request with this `Action` for `ms` before forwarding it. The
+   * promise settles when that request has arrived (and is being held).
+   */
+  holdNext(action: string, ms: number): Promise<HeldRequest> {
+    return new Promise((resolve) => {
+      this.#hold = { action, ms, resolve };
+    });
+  }
+
+  /** Requests received and not yet answered by the sandbox (held ones included). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Waits until every request received so far has been answered (or `timeoutMs` passed). */
+  async drained(timeoutMs = 30_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#inFlight > 0 && Date.now() < deadline) await sleep(10);
+    return this.#inFlight === 0;
   }
 
   /** Applied writes of `action` per target (access key id, else user name). */
@@ -80,16 +150,39 @@ export class CountingProxy {
     await new Promise<void>((resolve, reject) => this.#server.close((e) => (e ? reject(e) : resolve())));
   }
 
-  #record(req: IncomingMessage, body: Buffer): void {
-    if (!String(req.headers["content-type"] ?? "").includes("application/x-www-form-urlencoded")) return;
-    const form = new URLSearchParams(body.toString("utf8"));
-    const action = form.get("Action");
-    if (!action || !IAM_WRITE_ACTION.test(action)) return;
+  #takeHold(req: IncomingMessage, body: Buffer, receivedAtMs: number): Hold | undefined {
+    const hold = this.#hold;
+    if (!hold) return undefined;
+    const form = formOf(req, body);
+    if (form?.get("Action") !== hold.action) return undefined;
+    this.#hold = undefined;
+    hold.resolve({
+      action: hold.action,
+      ...(form.get("AccessKeyId") ? { accessKeyId: form.get("AccessKeyId")! } : {}),
+      ...(form.get("UserName") ? { userName: form.get("UserName")! } : {}),
+      receivedAtMs,
+    });
+    return hold;
+  }
+
+  #record(req: IncomingMessage, body: Buffer, receivedAtMs: number): void {
+    const form = formOf(req, body);
+    const action = form?.get("Action");
+    if (!form || !action || !IAM_WRITE_ACTION.test(action)) return;
     this.applied.push({
       action,
       ...(form.get("AccessKeyId") ? { accessKeyId: form.get("AccessKeyId")! } : {}),
       ...(form.get("UserName") ? { userName: form.get("UserName")! } : {}),
       ...(form.get("Status") ? { status: form.get("Status")! } : {}),
+      receivedAtMs,
+      answeredAtMs: Date.now(),
     });
   }
+}
+
+/** The form of an AWS query request (IAM, STS), or `undefined` for anything else. */
+function formOf(req: IncomingMessage, body: Buffer): URLSearchParams | undefined {
+  if (!String(req.headers["content-type"] ?? "").includes("application/x-www-form-urlencoded"))
+    return undefined;
+  return new URLSearchParams(body.toString("utf8"));
 }

@@ -9,25 +9,38 @@ import { writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { machineLine, round } from "../../bench/support.ts";
+import { LEASE_RENEW_MS, LEASE_TTL_MS } from "../../lambdas/scan.ts";
+import { STORE_DEFAULTS } from "../../lambdas/store/records.ts";
 import {
   type ConcurrentResult,
   type CrashResult,
   type FaultResult,
+  IN_FLIGHT_KILL,
+  type InFlightKillResult,
   type InputResult,
+  RERUN_AT,
   runConcurrentScenario,
   runConfigFuzz,
   runCrashScenario,
   runDepartureFileFuzz,
   runFaultScenarios,
+  runInFlightKillScenario,
   runWebhookFuzz,
 } from "./scenarios.ts";
-import type { WorldCheck, WorldSize } from "./world.ts";
+import { NOW, type WorldCheck, type WorldSize } from "./world.ts";
 
 const FAULT_WORLD: WorldSize = { leavers: 10, bystanders: 30 };
 const CRASH_WORLD: WorldSize = { leavers: 6, bystanders: 10 };
 const CRASH_POINTS = 20;
 
 const yes = (ok: boolean): string => (ok ? "yes" : "**no**");
+
+/** A duration in words: "2 minutes", "30 s", "750 ms". */
+function duration(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} minute${ms === 60_000 ? "" : "s"}`;
+  if (ms >= 1_000 && ms % 1_000 === 0) return `${ms / 1_000} s`;
+  return ms >= 1_000 ? `${round(ms / 1_000, 2)} s` : `${ms} ms`;
+}
 
 function checkCells(c: WorldCheck): string {
   return [
@@ -54,12 +67,20 @@ function faultTable(results: readonly FaultResult[]): string {
 
 function crashTable(result: CrashResult): string {
   return [
-    "| # | killed after first revocation (ms) | last phase reported | finished before kill | rerun at once | rerun after lease TTL | audit records (scan) | leaver keys inactive | max UpdateAccessKey per key | max audited revocations | Slack (max/key) | Jira (max/label) | pending | ok |",
-    "| ---: | ---: | --- | --- | --- | --- | ---: | --- | ---: | ---: | --- | --- | ---: | --- |",
+    "| # | killed after first revocation (ms) | last phase reported | finished before kill | rerun at once | busy answers, then | rerun acted after the kill (ms) | requests in flight then | audit records (scan) | leaver keys inactive | max UpdateAccessKey per key | max audited revocations | Slack (max/key) | Jira (max/label) | pending | ok |",
+    "| ---: | ---: | --- | --- | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | --- | --- | ---: | --- |",
     ...result.points.map(
       (p, i) =>
-        `| ${i + 1} | ${p.killAfterMs} | ${p.lastPhase} | ${p.finishedFirst ? "yes" : "no"} | ${p.immediateRerun} | ${p.laterRerun} | ${p.auditRecords} | ${p.check.leaverKeysInactive}/${p.check.leaverKeys} | ${p.check.maxUpdatesPerKey} | ${p.check.maxAuditedRevocationsPerCredential} | ${p.check.slackMessages} (${p.check.maxSlackPerKey}) | ${p.check.jiraIssues} (${p.check.maxJiraPerLabel}) | ${p.check.outboxPending} | ${yes(p.ok)} |`,
+        `| ${i + 1} | ${p.killAfterMs} | ${p.lastPhase} | ${p.finishedFirst ? "yes" : "no"} | ${p.immediateRerun} | ${p.busyBeforeActing}, ${p.laterRerun} | ${p.actedAfterKillMs} | ${p.inFlightAtRerun} | ${p.auditRecords} | ${p.check.leaverKeysInactive}/${p.check.leaverKeys} | ${p.check.maxUpdatesPerKey} | ${p.check.maxAuditedRevocationsPerCredential} | ${p.check.slackMessages} (${p.check.maxSlackPerKey}) | ${p.check.jiraIssues} (${p.check.maxJiraPerLabel}) | ${p.check.outboxPending} | ${yes(p.ok)} |`,
     ),
+  ].join("\n");
+}
+
+function inFlightTable(r: InFlightKillResult): string {
+  return [
+    "| write held in the network | lease (renewed every) | reruns until one acted | rerun acted after the kill (ms) | held write landed before it | UpdateAccessKey on that key | leaver keys inactive | max UpdateAccessKey per key | Slack (max/key) | pending | ok |",
+    "| --- | --- | --- | ---: | --- | ---: | --- | ---: | --- | ---: | --- |",
+    `| UpdateAccessKey ${r.heldKey}, ${duration(r.holdMs)} | ${duration(r.lease.ttlMs)} (${duration(r.lease.renewEveryMs)}) | ${r.statuses.length - 1} busy, then ${r.statuses.at(-1)} | ${r.actedAfterKillMs} | ${r.landedBeforeRerun ? "yes" : "no"} | ${r.updatesOfHeldKey} | ${r.check.leaverKeysInactive}/${r.check.leaverKeys} | ${r.check.maxUpdatesPerKey} | ${r.check.slackMessages} (${r.check.maxSlackPerKey}) | ${r.check.outboxPending} | ${yes(r.ok)} |`,
   ].join("\n");
 }
 
@@ -98,6 +119,7 @@ async function main(): Promise<void> {
   };
   const faults = await timed("faults", () => runFaultScenarios(FAULT_WORLD));
   const crash = await timed("crash", () => runCrashScenario(CRASH_WORLD, CRASH_POINTS));
+  const inFlight = await timed("in-flight kill", () => runInFlightKillScenario(CRASH_WORLD, IN_FLIGHT_KILL));
   const concurrent = await timed("concurrent", () => runConcurrentScenario(FAULT_WORLD, 5));
   const inputs = await timed("inputs", async () => [
     ...(await runDepartureFileFuzz(FAULT_WORLD, 2000, 40)),
@@ -107,6 +129,8 @@ async function main(): Promise<void> {
 
   const crashOk = crash.points.filter((p) => p.ok).length;
   const busyAtOnce = crash.points.filter((p) => p.immediateRerun === "busy").length;
+  const acted = crash.points.filter((p) => !p.finishedFirst).map((p) => p.actedAfterKillMs);
+  const inFlightAtRerun = crash.points.filter((p) => p.inFlightAtRerun > 0).length;
   const noAudit = crash.points.filter((p) => !p.finishedFirst && p.auditRecords < 2).length;
   const killed = crash.points.filter((p) => !p.finishedFirst);
   const slackBy = (phase: string) => {
@@ -124,6 +148,7 @@ async function main(): Promise<void> {
     `| load | ${FAULT_WORLD.leavers} departed users (2 keys, a password, one key used after leaving) and ${FAULT_WORLD.bystanders} colleagues per world; enforce mode; Slack and Jira fakes | — |`,
     `| faults survived | ${faults.length - 1} fault scenarios + a clean run (${faults.filter((f) => f.ok).length}/${faults.length} ok) | ${yes(faults.every((f) => f.ok))} |`,
     `| scans killed during apply (SIGKILL) | ${crash.points.length} points, ${crash.applyWindowMs[0]}–${crash.applyWindowMs[1]} ms after the first revocation (seed ${crash.seed}), ${killed.length} landed before the scan ended; ${crashOk}/${crash.points.length} finished on rerun | ${yes(crashOk === crash.points.length)} |`,
+    `| scan killed with a write in flight | UpdateAccessKey held ${duration(inFlight.holdMs)} in the network; no rerun acted until the dead scan's lease expired (${inFlight.actedAfterKillMs} ms after the kill); the key was deactivated ${inFlight.updatesOfHeldKey} time(s) | ${yes(inFlight.ok)} |`,
     `| two scans at once | ${concurrent.length} pairs; ${concurrent.filter((c) => c.ok).length} with one completed and one busy | ${yes(concurrent.every((c) => c.ok))} |`,
     `| bad inputs | ${inputsTried} tried (${inputs.map((r) => `${r.tried} ${r.name}`).join("; ")}) | ${yes(inputsChanged === 0)} (${inputsChanged} changed anything) |`,
   ].join("\n");
@@ -163,26 +188,61 @@ async function main(): Promise<void> {
     "",
     "## Scans killed during apply",
     "",
+    "What a crash guarantees: work is retried, never done twice.",
+    "",
+    "- One applying scan per account at a time. A scan takes the account's lease in the store before",
+    `  it acts (\`busy\` otherwise), renews it every ${duration(LEASE_RENEW_MS)} (\`LEASE_RENEW_MS\` in \`lambdas/scan.ts\`), and`,
+    "  confirms it again right before each credential's revocation and each source's housekeeping. A",
+    "  scan that cannot confirm it (another scan holds it, it lapsed while the process was paused, or",
+    "  the store does not answer) writes nothing more; what it left is revoked by the next scan.",
+    `- A scan that dies keeps its lease until it expires, ${duration(LEASE_TTL_MS)} (\`LEASE_TTL_MS\`) after its last renewal.`,
+    "  Each IAM write it sent went out right after a renewal, so it had that long to land before any",
+    "  other scan may act. The lease is measured in real time (the system clock), never on a scan's own",
+    "  clock, which says when credentials are judged and may be pinned (tests, replays): before this",
+    `  was so, a rerun pinned ${duration(RERUN_AT.getTime() - NOW.getTime())} later took a killed scan's lease over at once, while the`,
+    "  killed scan's last `UpdateAccessKey` was still in flight, and deactivated that key a second time.",
+    "- The next scan reads before it writes: discovery reads a departed person's credentials fresh, and",
+    "  the revoker reads each credential again right before its write; one already Inactive is",
+    '  recorded `skipped` ("not sent, it is already Inactive") and not written again.',
+    "- Not covered: an IAM request still in flight longer than the lease after it was sent (IAM has",
+    "  no conditional writes, so nothing can refuse a late one; the SDK's retries of a write already",
+    "  started, 8 adaptive attempts, end well within it), and hosts sharing one store whose clocks",
+    "  disagree by a large part of the lease (expiry is written with the holder's clock and checked",
+    "  with the next scan's).",
+    "",
     `Each point is a fresh world whose IAM writes are slowed by 40 ms so the apply phase is wide`,
     `enough to land in. A child process (\`test/reliability/scan-child.ts\`) runs an applying scan`,
     `and is killed with SIGKILL at a random moment of the apply window measured on an`,
     `uninterrupted run (${crash.applyWindowMs[0]}–${crash.applyWindowMs[1]} ms after its first revocation, up to notifying). Then a scan is`,
-    "run at once in this process at the same time, and again 16 minutes later (past the 15-minute lease).",
+    `run at once in this process, and retried every ${duration(Math.round(crash.lease.renewEveryMs / 3))} while it answers \`busy\`, as a scheduler would,`,
+    `until one acts. The reruns judge credentials ${duration(RERUN_AT.getTime() - NOW.getTime())} later, past the outbox's`,
+    `${duration(STORE_DEFAULTS.staleSendingMs)} \`staleSendingMs\`, so messages the killed scan had claimed are sent; the lease`,
+    "does not go by that time. To fit twenty points in a run, the scans here hold a",
+    `${duration(crash.lease.ttlMs)} lease renewed every ${duration(crash.lease.renewEveryMs)}, not the production ${duration(LEASE_TTL_MS)} and ${duration(LEASE_RENEW_MS)}: still`,
+    "far longer than any request of this world takes to land, which is what the order of events rests on.",
     "",
     `- ${busyAtOnce} of ${crash.points.length} immediate reruns answered \`busy\`: the killed scan's lease stays`,
-    "  held until it expires, so after a crash nothing acts for up to 15 minutes. The rerun after the",
-    "  lease expired finished the work.",
+    `  held until it expires. The rerun that acted started ${acted.length > 0 ? `${Math.min(...acted)}–${Math.max(...acted)} ms` : "(no point was killed)"} after the kill;`,
+    `  at that moment ${inFlightAtRerun} of ${crash.points.length} points still had a request of the killed scan in flight.`,
     `- The audit trail: a killed scan writes no record (the record is appended at the end of a scan);`,
-    `  ${noAudit} of the killed points show fewer than two scan records. What a killed scan did is`,
-    "  visible in the store's finding history (actions recorded) only if it got that far, and in",
-    "  the sandbox. The trail shows the reruns.",
+    `  ${noAudit} of the killed points show fewer than two scan records. What a killed scan revoked is`,
+    "  in the store's finding history (each revocation is recorded on its findings as it is done) and",
+    "  in the sandbox. The trail shows the reruns.",
     `- Messages after a crash: killed while revoking: ${slackBy("revoking")}; killed while notifying:`,
     `  ${slackBy("notifying")}; not killed: ${uninterrupted.length > 0 ? `${Math.min(...uninterrupted)}–${Math.max(...uninterrupted)}` : "none"}. A key the killed`,
-    "  scan deactivated is no longer a finding in the rerun (it is inactive), and the killed scan",
-    "  recorded nothing (store and audit are written after acting), so fewer managers hear about those",
-    "  revocations: the work is finished, but what the dead scan did is only in the sandbox (IAM) state.",
+    "  scan deactivated is no longer a finding in the rerun (it is inactive), so the rerun does not",
+    "  tell its manager about it: fewer Slack messages than an uninterrupted scan sends.",
     "",
     crashTable(crash),
+    "",
+    "### Killed with a write in flight",
+    "",
+    "The race behind the duplicate, made deterministic (`runInFlightKillScenario`): the counting proxy",
+    "holds the child's first `UpdateAccessKey` in the network, the child is killed while it is held,",
+    "and reruns start at once, retrying while `busy`. The held write lands when the proxy lets it go;",
+    "a rerun that acted before then would read the key Active and deactivate it a second time.",
+    "",
+    inFlightTable(inFlight),
     "",
     "## Two scans at once",
     "",

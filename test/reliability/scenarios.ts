@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { ConfigError, parseConfig, parseConfigText } from "../../lambdas/config.ts";
@@ -19,7 +20,9 @@ import {
   signWebhookBody,
   type WebhookDeps,
 } from "../../lambdas/departures/webhook.ts";
+import type { ScanReport } from "../../lambdas/scan.ts";
 import { LocalDirectoryStore } from "../../lambdas/store/local.ts";
+import { STORE_DEFAULTS } from "../../lambdas/store/records.ts";
 import { clean, decisionsOf, NOW, World, type WorldCheck, type WorldSize } from "./world.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -141,6 +144,26 @@ export async function runFaultScenarios(size: WorldSize): Promise<FaultResult[]>
   return results;
 }
 
+/** The lease the crash scenarios give their scans: seconds, not the production minutes. */
+export interface TestLease {
+  readonly ttlMs: number;
+  readonly renewEveryMs: number;
+}
+
+/**
+ * The lease of the random kill points. Production leases last `LEASE_TTL_MS` (renewed every
+ * `LEASE_RENEW_MS`); a few seconds here keep 20 kill points within minutes, and are still two
+ * orders of magnitude longer than any request of the world takes to land (IAM writes +40 ms).
+ */
+export const CRASH_LEASE: TestLease = { ttlMs: 3_000, renewEveryMs: 750 };
+
+/**
+ * The scan time of reruns after a crash: a minute past the outbox's `staleSendingMs`, so
+ * messages the dead scan had claimed are claimable again. The lease does not go by this time
+ * (it is measured in real time), so it says nothing about the lease.
+ */
+export const RERUN_AT = new Date(NOW.getTime() + STORE_DEFAULTS.staleSendingMs + 60_000);
+
 /** One kill point of the crash scenario. */
 export interface CrashPoint {
   /** Milliseconds after the child reported its first revocation that SIGKILL was sent. */
@@ -149,11 +172,16 @@ export interface CrashPoint {
   readonly lastPhase: string;
   /** The child finished before the kill landed. */
   readonly finishedFirst: boolean;
-  /** An immediate rerun (same time): `busy` while the dead scan's lease lasts. */
+  /** An immediate rerun: `busy` while the dead scan's lease lasts. */
   readonly immediateRerun: string;
-  /** The rerun after the lease expired. */
+  /** The rerun retried until it acted (after the lease expired): its final status. */
   readonly laterRerun: string;
+  /** Real milliseconds from the kill to the start of the rerun that acted, and the busy answers before it. */
+  readonly actedAfterKillMs: number;
+  readonly busyBeforeActing: number;
   readonly laterRerunMs: number;
+  /** Requests still in flight from the dead child when the acting rerun started. */
+  readonly inFlightAtRerun: number;
   readonly check: WorldCheck;
   readonly auditRecords: number;
   readonly ok: boolean;
@@ -165,17 +193,30 @@ export interface CrashResult {
   /** The apply window of an uninterrupted child scan (ms after its first revocation): kills are drawn in it. */
   readonly applyWindowMs: readonly [number, number];
   readonly seed: number;
+  readonly lease: TestLease;
 }
 
 interface ChildRun {
   readonly phases: Array<{ ms: number; name: string }>;
   readonly killed: boolean;
+  /** When SIGKILL was sent (epoch ms), if it was. */
+  readonly killedAtMs?: number;
 }
 
-/** Runs the child scan against `w`; kills it `killAfterMs` after it reports its first revocation (if given). */
-function childScan(w: World, at: Date, killAfterMs?: number): Promise<ChildRun> {
+interface ChildOptions {
+  /** Kill this long after the child reports its first revocation. */
+  readonly killAfterMs?: number;
+  /** Kill as soon as this settles. */
+  readonly killOn?: Promise<unknown>;
+  readonly lease?: TestLease;
+}
+
+/** Runs the child scan against `w`, killing it as `options` say. */
+export function childScan(w: World, at: Date, options: ChildOptions = {}): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, w.configPath, at.toISOString()], {
+    const args = [CHILD, w.configPath, at.toISOString()];
+    if (options.lease) args.push(String(options.lease.ttlMs), String(options.lease.renewEveryMs));
+    const child = spawn(process.execPath, ["--import", "tsx", ...args], {
       cwd: ROOT,
       env: { ...process.env, ...w.env() },
       stdio: ["ignore", "pipe", "pipe"],
@@ -184,6 +225,14 @@ function childScan(w: World, at: Date, killAfterMs?: number): Promise<ChildRun> 
     let buffer = "";
     let timer: NodeJS.Timeout | undefined;
     let killed = false;
+    let killedAtMs: number | undefined;
+    let exited = false;
+    const kill = () => {
+      if (exited) return;
+      killedAtMs = Date.now();
+      killed = child.kill("SIGKILL");
+    };
+    options.killOn?.then(kill, kill);
     child.stdout.on("data", (chunk: Buffer) => {
       buffer += chunk.toString("utf8");
       let nl = buffer.indexOf("\n");
@@ -194,10 +243,8 @@ function childScan(w: World, at: Date, killAfterMs?: number): Promise<ChildRun> 
         if (match) {
           phases.push({ ms: Number(match[1]), name: match[2]! });
           // The kill clock starts when the child reports its first revocation.
-          if (match[2]!.startsWith("revoking") && killAfterMs !== undefined && !timer) {
-            timer = setTimeout(() => {
-              killed = child.kill("SIGKILL");
-            }, killAfterMs);
+          if (match[2]!.startsWith("revoking") && options.killAfterMs !== undefined && !timer) {
+            timer = setTimeout(kill, options.killAfterMs);
           }
         }
         nl = buffer.indexOf("\n");
@@ -210,11 +257,17 @@ function childScan(w: World, at: Date, killAfterMs?: number): Promise<ChildRun> 
     const deadline = setTimeout(() => child.kill("SIGKILL"), 120_000);
     child.on("error", reject);
     child.on("exit", (code, signal) => {
+      exited = true;
       clearTimeout(deadline);
       if (timer) clearTimeout(timer);
       if (code !== 0 && signal !== "SIGKILL")
         reject(new Error(`child scan failed (${code}): ${stderr.slice(-2000)}`));
-      else resolve({ phases, killed: killed && signal === "SIGKILL" });
+      else
+        resolve({
+          phases,
+          killed: killed && signal === "SIGKILL",
+          ...(killedAtMs !== undefined && signal === "SIGKILL" ? { killedAtMs } : {}),
+        });
     });
   });
 }
@@ -231,13 +284,49 @@ function mulberry32(seed: number): () => number {
   };
 }
 
+/** What a rerun after a crash did until one attempt acted. */
+interface Rerun {
+  readonly report: ScanReport;
+  /** `busy` answers before the attempt that acted. */
+  readonly busy: number;
+  /** When the attempt that acted started (epoch ms), and the requests then still in flight. */
+  readonly startedAtMs: number;
+  readonly inFlightAtStart: number;
+  readonly ms: number;
+}
+
+/**
+ * Reruns the scan as a scheduler would after a crash: at once, and again every renewal
+ * interval while it answers `busy`, until one acts (or `giveUpMs` passed).
+ */
+async function rerunUntilActing(w: World, lease: TestLease, giveUpMs: number): Promise<Rerun> {
+  const deadline = Date.now() + giveUpMs;
+  let busy = 0;
+  for (;;) {
+    const startedAtMs = Date.now();
+    const inFlightAtStart = w.proxy.inFlight;
+    const started = performance.now();
+    const report = await w.scan({ at: RERUN_AT, lease });
+    if (report.status !== "busy" || Date.now() > deadline)
+      return { report, busy, startedAtMs, inFlightAtStart, ms: performance.now() - started };
+    busy++;
+    await sleep(lease.renewEveryMs / 3);
+  }
+}
+
 /**
  * Kills an applying scan (a child process, SIGKILL) at `points` random moments in its apply
- * window, then reruns: at once (the dead scan's lease still holds) and after the lease's
- * 15 minutes. Each point runs on a fresh world whose IAM writes are slowed (+40 ms) so the
- * apply window is wide enough to land in.
+ * window, then reruns: at once (the dead scan's lease still holds), then as a scheduler would
+ * retry until one acts, which is only once the dead scan's lease has expired. Each point runs
+ * on a fresh world whose IAM writes are slowed (+40 ms) so the apply window is wide enough to
+ * land in.
  */
-export async function runCrashScenario(size: WorldSize, points: number, seed = 42): Promise<CrashResult> {
+export async function runCrashScenario(
+  size: WorldSize,
+  points: number,
+  seed = 42,
+  lease: TestLease = CRASH_LEASE,
+): Promise<CrashResult> {
   const slow = (w: World) => {
     for (const action of ["UpdateAccessKey", "DeleteLoginProfile", "PutUserPolicy"])
       w.sb.faults.set(`iam:${action}`, { latencyMs: 40 });
@@ -246,7 +335,7 @@ export async function runCrashScenario(size: WorldSize, points: number, seed = 4
   let window: [number, number];
   try {
     slow(calibration);
-    const run = await childScan(calibration, NOW);
+    const run = await childScan(calibration, NOW, { lease });
     const revoking = run.phases.find((p) => p.name.startsWith("revoking"))?.ms ?? 0;
     const after =
       run.phases.find((p) => p.name === "notifying" || p.name.startsWith("done"))?.ms ?? revoking + 1;
@@ -261,29 +350,105 @@ export async function runCrashScenario(size: WorldSize, points: number, seed = 4
     const w = await World.create(size);
     try {
       slow(w);
-      const run = await childScan(w, NOW, killAfterMs);
+      const run = await childScan(w, NOW, { killAfterMs, lease });
+      const endedAtMs = run.killedAtMs ?? Date.now();
       w.sb.faults.clear();
-      const immediate = await w.scan({ at: NOW });
-      const started = performance.now();
-      const later = await w.scan({ at: new Date(NOW.getTime() + 16 * 60_000) });
-      const laterRerunMs = performance.now() - started;
+      const immediate = await w.scan({ at: NOW, lease });
+      const later =
+        immediate.status === "busy"
+          ? await rerunUntilActing(w, lease, 4 * lease.ttlMs)
+          : { report: immediate, busy: 0, startedAtMs: endedAtMs, inFlightAtStart: 0, ms: 0 };
+      await w.proxy.drained();
       const check = await w.check();
       results.push({
         killAfterMs,
         lastPhase: run.phases.at(-1)?.name ?? "(none)",
         finishedFirst: !run.killed,
         immediateRerun: immediate.status,
-        laterRerun: later.status,
-        laterRerunMs,
+        laterRerun: later.report.status,
+        actedAfterKillMs: later.startedAtMs - endedAtMs,
+        busyBeforeActing: later.busy,
+        laterRerunMs: later.ms,
+        inFlightAtRerun: later.inFlightAtStart,
         check,
         auditRecords: Object.values(check.auditRecords).reduce((a, b) => a + b, 0),
-        ok: later.status === "completed" && clean(check),
+        ok: later.report.status === "completed" && clean(check),
       });
     } finally {
       await w.close();
     }
   }
-  return { points: results, applyWindowMs: window, seed };
+  return { points: results, applyWindowMs: window, seed, lease };
+}
+
+/** What the in-flight kill saw: a scan killed while one of its IAM writes was still in the network. */
+export interface InFlightKillResult {
+  /** The access key whose `UpdateAccessKey` was in flight at the kill, and how long it stayed there. */
+  readonly heldKey: string;
+  readonly holdMs: number;
+  readonly lease: TestLease;
+  /** Every rerun's status from the kill until one acted. */
+  readonly statuses: readonly string[];
+  /** Real milliseconds from the kill to the rerun that acted. */
+  readonly actedAfterKillMs: number;
+  /** The held write had landed when the acting rerun started. */
+  readonly landedBeforeRerun: boolean;
+  /** `UpdateAccessKey` calls the sandbox applied to the held key (1: no duplicate). */
+  readonly updatesOfHeldKey: number;
+  readonly check: WorldCheck;
+  readonly ok: boolean;
+}
+
+/**
+ * The in-flight kill as CI and the full run make it: the held write lands 2.5 s after it was
+ * sent, and the dead scan's lease (6 s, renewed every second) outlives it by at least 2.5 s,
+ * while a rerun reaches its first write well within 2.5 s of starting.
+ */
+export const IN_FLIGHT_KILL = { holdMs: 2_500, lease: { ttlMs: 6_000, renewEveryMs: 1_000 } } as const;
+
+/**
+ * The race behind a duplicate deactivation, made deterministic: the proxy holds the child's
+ * first `UpdateAccessKey` in the network for `holdMs`, the child is killed while it is held,
+ * and reruns start at once (pinned to `RERUN_AT`, as the crash points' reruns are), retrying
+ * while busy. The held write lands `holdMs` after it was sent. A rerun that acted before then
+ * would read the key Active and deactivate it a second time.
+ */
+export async function runInFlightKillScenario(
+  size: WorldSize,
+  options: { holdMs: number; lease: TestLease },
+): Promise<InFlightKillResult> {
+  const w = await World.create(size);
+  try {
+    const held = w.proxy.holdNext("UpdateAccessKey", options.holdMs);
+    const run = await childScan(w, NOW, { killOn: held, lease: options.lease });
+    if (!run.killed) throw new Error("the child scan sent no UpdateAccessKey to hold: nothing was killed");
+    const heldRequest = await held;
+    const killedAtMs = run.killedAtMs ?? Date.now();
+    const statuses: string[] = [];
+    const rerun = await rerunUntilActing(w, options.lease, 4 * options.lease.ttlMs);
+    for (let i = 0; i < rerun.busy; i++) statuses.push("busy");
+    statuses.push(rerun.report.status);
+    await w.proxy.drained();
+    const heldKey = heldRequest.accessKeyId ?? "?";
+    const landed = w.proxy.applied.find(
+      (a) => a.accessKeyId === heldKey && a.receivedAtMs === heldRequest.receivedAtMs,
+    );
+    const check = await w.check();
+    const updatesOfHeldKey = w.proxy.perTarget("UpdateAccessKey").get(heldKey) ?? 0;
+    return {
+      heldKey,
+      holdMs: options.holdMs,
+      lease: options.lease,
+      statuses,
+      actedAfterKillMs: rerun.startedAtMs - killedAtMs,
+      landedBeforeRerun: landed !== undefined && landed.answeredAtMs <= rerun.startedAtMs,
+      updatesOfHeldKey,
+      check,
+      ok: run.killed && rerun.report.status === "completed" && updatesOfHeldKey === 1 && clean(check),
+    };
+  } finally {
+    await w.close();
+  }
 }
 
 /** What two scans started together did. */

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parseConfigText } from "../../lambdas/config.ts";
 import { fixedClock } from "../../lambdas/core/clock.ts";
 import type { Plan } from "../../lambdas/core/plan.ts";
-import { runScan, type ScanReport, type ScanRequest } from "../../lambdas/scan.ts";
+import { runScan, type ScanLeaseOptions, type ScanReport, type ScanRequest } from "../../lambdas/scan.ts";
 import { LocalDirectoryStore } from "../../lambdas/store/local.ts";
 import { createRuntime, scanDependencies } from "../../lambdas/wiring.ts";
 import { type Sandbox, type ScenarioUser, startSandbox } from "../../sandbox/index.ts";
@@ -183,7 +183,9 @@ export class World {
    * and left in place (not restored): SDK clients read region and endpoint lazily, so restoring
    * it when one of two concurrent scans ends would pull it from under the other.
    */
-  async scan(options: { at?: Date; apply?: boolean; trigger?: string } = {}): Promise<ScanReport> {
+  async scan(
+    options: { at?: Date; apply?: boolean; trigger?: string; lease?: ScanLeaseOptions } = {},
+  ): Promise<ScanReport> {
     Object.assign(process.env, this.env());
     const config = parseConfigText(readFileSync(this.configPath, "utf8"), this.configPath);
     const runtime = createRuntime({
@@ -197,7 +199,8 @@ export class World {
         apply: options.apply ?? true,
         trigger: options.trigger ?? "reliability",
       };
-      return await runScan(await scanDependencies(runtime), request);
+      const deps = await scanDependencies(runtime);
+      return await runScan(options.lease ? { ...deps, lease: options.lease } : deps, request);
     } finally {
       for (const client of [runtime.clients.iam(), runtime.clients.sts(), runtime.clients.cloudTrail()])
         client.destroy();

@@ -1,6 +1,8 @@
 /**
  * Revocation for the `aws-iam` source: one credential at a time (an access key id, never a
- * user), reversibly first, each change read back by `verify`.
+ * user), reversibly first, each change read back by `verify`. Each credential is read right
+ * before its write: one already in the target state (a human, or a scan that died with its
+ * request in flight, got there first) is recorded `skipped` and not written again.
  *
  * - access key: UpdateAccessKey `Inactive` (reversible); deleted only by `purgeQuarantined`
  *   after `deleteKeysAfterDays`, off by default;
@@ -177,8 +179,9 @@ export class AwsIamRevoker {
     try {
       switch (credential.kind) {
         case "access-key": {
-          const AccessKeyId = await this.accessKeyIdOf(credential);
+          const { id: AccessKeyId, status } = await this.#accessKeyNow(credential);
           detail = `UpdateAccessKey ${AccessKeyId} Inactive (user ${UserName})`;
+          if (status !== "Active") return [record("skipped", notSent(detail, status))];
           await calls.run("iam:UpdateAccessKey", () =>
             iam.send(new UpdateAccessKeyCommand({ UserName, AccessKeyId, Status: "Inactive" })),
           );
@@ -197,8 +200,10 @@ export class AwsIamRevoker {
           }
           return [record("done", detail)];
         }
-        case "ssh-key":
+        case "ssh-key": {
           detail = `UpdateSSHPublicKey ${credential.nativeId} Inactive (user ${UserName})`;
+          const status = await this.#sshKeyStatus(credential);
+          if (status !== "Active") return [record("skipped", notSent(detail, status))];
           await calls.run("iam:UpdateSSHPublicKey", () =>
             iam.send(
               new UpdateSSHPublicKeyCommand({
@@ -209,8 +214,11 @@ export class AwsIamRevoker {
             ),
           );
           return [record("done", detail)];
-        case "service-specific-credential":
+        }
+        case "service-specific-credential": {
           detail = `UpdateServiceSpecificCredential ${credential.nativeId} Inactive (user ${UserName})`;
+          const status = await this.#serviceCredentialStatus(credential);
+          if (status !== "Active") return [record("skipped", notSent(detail, status))];
           await calls.run("iam:UpdateServiceSpecificCredential", () =>
             iam.send(
               new UpdateServiceSpecificCredentialCommand({
@@ -221,9 +229,11 @@ export class AwsIamRevoker {
             ),
           );
           return [record("done", detail)];
+        }
         case "signing-certificate": {
-          const CertificateId = await this.certificateIdOf(credential);
+          const { id: CertificateId, status } = await this.#certificateNow(credential);
           detail = `UpdateSigningCertificate ${CertificateId} Inactive (user ${UserName})`;
+          if (status !== "Active") return [record("skipped", notSent(detail, status))];
           await calls.run("iam:UpdateSigningCertificate", () =>
             iam.send(new UpdateSigningCertificateCommand({ UserName, CertificateId, Status: "Inactive" })),
           );
@@ -258,8 +268,7 @@ export class AwsIamRevoker {
     try {
       switch (credential.kind) {
         case "access-key": {
-          const id = await this.accessKeyIdOf(credential);
-          const status = (await this.#listAccessKeys(UserName)).find((k) => k.AccessKeyId === id)?.Status;
+          const { id, status } = await this.#accessKeyNow(credential);
           return statusRecord(record, `access key ${id} of ${UserName}`, status);
         }
         case "console-password":
@@ -275,29 +284,20 @@ export class AwsIamRevoker {
             `${UserName} still has a console password`,
             new CredentialStillActiveError(`GetLoginProfile found a login profile for ${UserName}`),
           );
-        case "ssh-key": {
-          const page = await calls.run("iam:ListSSHPublicKeys", () =>
-            iam.send(new ListSSHPublicKeysCommand({ UserName, MaxItems: 1000 })),
+        case "ssh-key":
+          return statusRecord(
+            record,
+            `SSH key ${credential.nativeId} of ${UserName}`,
+            await this.#sshKeyStatus(credential),
           );
-          const status = page.SSHPublicKeys?.find((k) => k.SSHPublicKeyId === credential.nativeId)?.Status;
-          return statusRecord(record, `SSH key ${credential.nativeId} of ${UserName}`, status);
-        }
-        case "service-specific-credential": {
-          const page = await calls.run("iam:ListServiceSpecificCredentials", () =>
-            iam.send(new ListServiceSpecificCredentialsCommand({ UserName })),
-          );
-          const status = page.ServiceSpecificCredentials?.find(
-            (c) => c.ServiceSpecificCredentialId === credential.nativeId,
-          )?.Status;
+        case "service-specific-credential":
           return statusRecord(
             record,
             `service-specific credential ${credential.nativeId} of ${UserName}`,
-            status,
+            await this.#serviceCredentialStatus(credential),
           );
-        }
         case "signing-certificate": {
-          const id = await this.certificateIdOf(credential);
-          const status = (await this.#listCertificates(UserName)).find((c) => c.CertificateId === id)?.Status;
+          const { id, status } = await this.#certificateNow(credential);
           return statusRecord(record, `signing certificate ${id} of ${UserName}`, status);
         }
         case "sts-sessions":
@@ -405,6 +405,51 @@ export class AwsIamRevoker {
       );
     }
     return found[0]!.id!;
+  }
+
+  /** The real id of an access key credential and its status now (`undefined`: it no longer exists). */
+  async #accessKeyNow(credential: Credential): Promise<{ id: string; status: string | undefined }> {
+    const slot = parseSlotId(credential.nativeId);
+    const keys = await this.#listAccessKeys(slot?.userName ?? credential.principal);
+    const id = slot
+      ? this.#bySlotTime(
+          credential,
+          keys.map((k) => ({ id: k.AccessKeyId, at: k.CreateDate })),
+          "access key",
+        )
+      : credential.nativeId;
+    return { id, status: keys.find((k) => k.AccessKeyId === id)?.Status };
+  }
+
+  /** The real id of a signing certificate credential and its status now, as `#accessKeyNow`. */
+  async #certificateNow(credential: Credential): Promise<{ id: string; status: string | undefined }> {
+    const slot = parseSlotId(credential.nativeId);
+    const certs = await this.#listCertificates(slot?.userName ?? credential.principal);
+    const id = slot
+      ? this.#bySlotTime(
+          credential,
+          certs.map((c) => ({ id: c.CertificateId, at: c.UploadDate })),
+          "signing certificate",
+        )
+      : credential.nativeId;
+    return { id, status: certs.find((c) => c.CertificateId === id)?.Status };
+  }
+
+  async #sshKeyStatus(credential: Credential): Promise<string | undefined> {
+    const UserName = credential.principal;
+    const page = await this.deps.calls.run("iam:ListSSHPublicKeys", () =>
+      this.deps.iam.send(new ListSSHPublicKeysCommand({ UserName, MaxItems: 1000 })),
+    );
+    return page.SSHPublicKeys?.find((k) => k.SSHPublicKeyId === credential.nativeId)?.Status;
+  }
+
+  async #serviceCredentialStatus(credential: Credential): Promise<string | undefined> {
+    const UserName = credential.principal;
+    const page = await this.deps.calls.run("iam:ListServiceSpecificCredentials", () =>
+      this.deps.iam.send(new ListServiceSpecificCredentialsCommand({ UserName })),
+    );
+    return page.ServiceSpecificCredentials?.find((c) => c.ServiceSpecificCredentialId === credential.nativeId)
+      ?.Status;
   }
 
   async #listAccessKeys(UserName: string) {
@@ -587,6 +632,13 @@ export class CredentialStillActiveError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
+}
+
+/** The detail of a write not sent because the credential is no longer `Active` (`undefined`: gone). */
+function notSent(detail: string, status: string | undefined): string {
+  return status === undefined
+    ? `${detail}: not sent, it no longer exists`
+    : `${detail}: not sent, it is already ${status}`;
 }
 
 function statusRecord(

@@ -121,6 +121,20 @@ export function describeStoreContract(name: string, start: () => Promise<StoreHa
         expect(free?.holder).toBe("run-c");
       });
 
+      it("cannot be renewed by a holder it was taken over from", async () => {
+        // Prepare: a's lease expired (a scan paused or died) and b took it over.
+        const open = await harness.fresh();
+        const [a, b] = [open(), open()];
+        await a.acquireLease("scan", "run-a", 10 * MINUTE, T0);
+        await b.acquireLease("scan", "run-b", 10 * MINUTE, at(11));
+
+        // Act: a wakes up and renews, as a scan does right before each revocation.
+        const renewed = await a.acquireLease("scan", "run-a", 10 * MINUTE, at(12));
+
+        // Assess
+        expect(renewed).toBeUndefined();
+      });
+
       it("goes to exactly one of many concurrent takers, free or expired", async () => {
         // Prepare
         const open = await harness.fresh();
