@@ -135,9 +135,9 @@ async function main(): Promise<void> {
   const killed = crash.points.filter((p) => !p.finishedFirst);
   const slackBy = (phase: string) => {
     const hits = killed.filter((p) => p.lastPhase.startsWith(phase)).map((p) => p.check.slackMessages);
-    return hits.length > 0
-      ? `${hits.length} points, ${Math.min(...hits)}–${Math.max(...hits)} Slack messages in all`
-      : "no points";
+    if (hits.length === 0) return "no points";
+    const [low, high] = [Math.min(...hits), Math.max(...hits)];
+    return `${hits.length} point${hits.length === 1 ? "" : "s"}, ${low === high ? low : `${low}–${high}`} Slack messages in all`;
   };
   const uninterrupted = crash.points.filter((p) => p.finishedFirst).map((p) => p.check.slackMessages);
   const inputsTried = inputs.reduce((a, r) => a + r.tried, 0);
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
     `| load | ${FAULT_WORLD.leavers} departed users (2 keys, a password, one key used after leaving) and ${FAULT_WORLD.bystanders} colleagues per world; enforce mode; Slack and Jira fakes | — |`,
     `| faults survived | ${faults.length - 1} fault scenarios + a clean run (${faults.filter((f) => f.ok).length}/${faults.length} ok) | ${yes(faults.every((f) => f.ok))} |`,
     `| scans killed during apply (SIGKILL) | ${crash.points.length} points, ${crash.applyWindowMs[0]}–${crash.applyWindowMs[1]} ms after the first revocation (seed ${crash.seed}), ${killed.length} landed before the scan ended; ${crashOk}/${crash.points.length} finished on rerun | ${yes(crashOk === crash.points.length)} |`,
-    `| scan killed with a write in flight | UpdateAccessKey held ${duration(inFlight.holdMs)} in the network; no rerun acted until the dead scan's lease expired (${inFlight.actedAfterKillMs} ms after the kill); the key was deactivated ${inFlight.updatesOfHeldKey} time(s) | ${yes(inFlight.ok)} |`,
+    `| scan killed with a write in flight | UpdateAccessKey held ${duration(inFlight.holdMs)} in the network; no rerun acted until the dead scan's lease expired (${inFlight.actedAfterKillMs} ms after the kill); the key was deactivated ${inFlight.updatesOfHeldKey === 1 ? "once" : `${inFlight.updatesOfHeldKey} times`} | ${yes(inFlight.ok)} |`,
     `| two scans at once | ${concurrent.length} pairs; ${concurrent.filter((c) => c.ok).length} with one completed and one busy | ${yes(concurrent.every((c) => c.ok))} |`,
     `| bad inputs | ${inputsTried} tried (${inputs.map((r) => `${r.tried} ${r.name}`).join("; ")}) | ${yes(inputsChanged === 0)} (${inputsChanged} changed anything) |`,
   ].join("\n");
@@ -216,7 +216,7 @@ async function main(): Promise<void> {
     `uninterrupted run (${crash.applyWindowMs[0]}–${crash.applyWindowMs[1]} ms after its first revocation, up to notifying). Then a scan is`,
     `run at once in this process, and retried every ${duration(Math.round(crash.lease.renewEveryMs / 3))} while it answers \`busy\`, as a scheduler would,`,
     `until one acts. The reruns judge credentials ${duration(RERUN_AT.getTime() - NOW.getTime())} later, past the outbox's`,
-    `${duration(STORE_DEFAULTS.staleSendingMs)} \`staleSendingMs\`, so messages the killed scan had claimed are sent; the lease`,
+    `\`staleSendingMs\` (${duration(STORE_DEFAULTS.staleSendingMs)}), so messages the killed scan had claimed are sent; the lease`,
     "does not go by that time. To fit twenty points in a run, the scans here hold a",
     `${duration(crash.lease.ttlMs)} lease renewed every ${duration(crash.lease.renewEveryMs)}, not the production ${duration(LEASE_TTL_MS)} and ${duration(LEASE_RENEW_MS)}: still`,
     "far longer than any request of this world takes to land, which is what the order of events rests on.",
