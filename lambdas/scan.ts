@@ -359,7 +359,11 @@ async function revokeAll(
   bySource: ReadonlyMap<SourceId, CredentialSource>,
   now: Date,
   mayAct: () => Promise<boolean>,
-  onOutcome?: (credentialId: string, records: readonly ActionRecord[]) => Promise<void>,
+  record?: {
+    /** Before the write: what is about to be sent, so a scan that dies mid-write leaves it in the history. */
+    readonly intent: (credentialId: string, intent: ActionRecord) => Promise<void>;
+    readonly outcome: (credentialId: string, records: readonly ActionRecord[]) => Promise<void>;
+  },
 ): Promise<Map<string, ActionRecord[]>> {
   const outcomes = new Map<string, ActionRecord[]>();
   const targets = revocationTargets(plan);
@@ -390,6 +394,12 @@ async function revokeAll(
       });
     } else {
       try {
+        await record?.intent(credential.id, {
+          type: "revoke",
+          status: "planned",
+          detail: `${INTENT_PREFIX} ${credential.kind} ${credential.nativeId}`,
+          at: now,
+        });
         records.push(...(await source.revoke(credential, ctx)));
         if (records.every((r) => r.status !== "failed")) records.push(await source.verify(credential, ctx));
       } catch (error) {
@@ -404,10 +414,43 @@ async function revokeAll(
       }
     }
     outcomes.set(credential.id, records);
-    await onOutcome?.(credential.id, records);
+    await record?.outcome(credential.id, records);
     deps.progress?.("revoking", { done: ++done, of: targets.length });
   });
   return outcomes;
+}
+
+/** How a revocation's intent record starts: `sending revocation of access-key AKIA…`. */
+const INTENT_PREFIX = "sending revocation of";
+
+/**
+ * Revocations an earlier scan sent but never recorded the outcome of (it died mid-write), whose
+ * finding this scan no longer raises because the credential is now inactive: the write landed.
+ * Each gets a `verified` record saying so, instead of a silent "resolved".
+ */
+async function confirmLandedRevocations(
+  store: Store,
+  resolved: readonly FindingHistory[],
+  credentials: readonly Credential[],
+  now: Date,
+): Promise<string[]> {
+  const byId = new Map(credentials.map((c) => [c.id, c]));
+  const confirmed: string[] = [];
+  for (const history of resolved) {
+    const last = history.actions.filter((a) => a.type === "revoke" || a.type === "verify").at(-1);
+    if (last?.type !== "revoke" || last.status !== "planned" || !last.detail.startsWith(INTENT_PREFIX))
+      continue;
+    const credential = history.credentialId ? byId.get(history.credentialId) : undefined;
+    if (!credential || credential.active) continue;
+    await store.recordAction(history.findingId, {
+      type: "verify",
+      status: "verified",
+      detail: `${credential.kind} ${credential.nativeId} found inactive: the revocation sent ${last.at ? `at ${last.at.toISOString()} ` : ""}by a scan that stopped before recording its outcome landed`,
+      at: now,
+    });
+    confirmed.push(`${credential.kind} ${credential.nativeId}`);
+  }
+  return confirmed;
 }
 
 function withOutcomes(plan: Plan, outcomes: ReadonlyMap<string, ActionRecord[]>): Plan {
@@ -603,12 +646,18 @@ async function scanHoldingLease(
       bySource,
       clock.now(),
       run.mayAct,
-      async (credentialId, records) => {
-        if (!store) return;
-        for (const item of revokingItems.filter((i) => i.finding.credential?.id === credentialId)) {
-          for (const record of records) await store.recordAction(item.finding.id, record);
-          recordedRevocations.add(item.finding.id);
-        }
+      store && {
+        intent: async (credentialId, intent) => {
+          for (const item of revokingItems.filter((i) => i.finding.credential?.id === credentialId)) {
+            await store.recordAction(item.finding.id, intent);
+          }
+        },
+        outcome: async (credentialId, records) => {
+          for (const item of revokingItems.filter((i) => i.finding.credential?.id === credentialId)) {
+            for (const record of records) await store.recordAction(item.finding.id, record);
+            recordedRevocations.add(item.finding.id);
+          }
+        },
       },
     );
     plan = withOutcomes(plan, outcomes);
@@ -639,6 +688,12 @@ async function scanHoldingLease(
         if (!inScope(history, scanned, request.account, runSubject)) seen.add(history.findingId);
       }
       resolved = await deps.store.resolveUnseen(run.scanId, seen, now);
+      const landed = await confirmLandedRevocations(deps.store, resolved, credentials, now);
+      if (landed.length > 0) {
+        run.notes.push(
+          `${landed.length} revocation(s) sent by an earlier scan that stopped mid-write were found landed and recorded verified: ${landed.join(", ")}`,
+        );
+      }
     }
   }
 

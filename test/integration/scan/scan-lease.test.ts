@@ -238,3 +238,48 @@ describe("the revoker's last read", () => {
     expect(sb.iam.accessKeys.get(KEY_2)?.status).toBe("Inactive");
   });
 });
+
+describe("a revocation whose scan died before recording it", () => {
+  it("is recorded as sent before the write, and verified by the next scan that finds it landed", async () => {
+    // Prepare: the first scan's process dies right after KEY_1's write landed, before its
+    // outcome reached the store (recording it throws, and the scan with it).
+    const died = await deps(NOW, (d) => ({
+      ...d,
+      store: storeWith(d.store!, {
+        recordAction: async (findingId, action) => {
+          if (action.status !== "planned" && action.detail.includes(KEY_1)) throw new Error("process killed");
+          return d.store!.recordAction(findingId, action);
+        },
+      }),
+    }));
+    await expect(scan(died)).rejects.toThrow("process killed");
+    expect(sb.iam.accessKeys.get(KEY_1)?.status).toBe("Inactive");
+    const store = new LocalDirectoryStore(join(dir, "state"));
+    const keyFinding = async () =>
+      (await store.listFindings()).find(
+        (h) =>
+          h.credentialId?.endsWith(`:access-key:${KEY_1}`) && h.ruleId === "departed-owner-active-credential",
+      )!;
+    expect((await keyFinding()).actions.map((a) => [a.type, a.status, a.detail])).toEqual([
+      ["revoke", "planned", `sending revocation of access-key ${KEY_1}`],
+    ]);
+
+    // Act: the next scan, after the dead one's lease.
+    const pastLease: ScanLeaseOptions = { clock: { now: () => new Date(Date.now() + LEASE_TTL_MS + 1_000) } };
+    const next = await scan(
+      await deps(new Date(NOW.getTime() + 3_600_000), (d) => ({ ...d, lease: pastLease })),
+    );
+
+    // Assess: KEY_1 was not written again; its finding says the earlier write landed.
+    expect(next.status).toBe("completed");
+    const history = await keyFinding();
+    expect(history.status).toBe("resolved");
+    expect(history.actions.at(-1)).toMatchObject({
+      type: "verify",
+      status: "verified",
+      detail: expect.stringContaining(`access-key ${KEY_1} found inactive: the revocation sent at`),
+    });
+    expect(next.notes.join(" ")).toContain(`found landed and recorded verified: access-key ${KEY_1}`);
+    expect(sb.calls()["iam:UpdateAccessKey"]).toBe(2);
+  });
+});
