@@ -1,16 +1,21 @@
 import type { IdentityIndex } from "./identity.ts";
 import { type HashState, hashPart, hashParts, idFromState } from "./ids.ts";
 import type { Credential, Evidence, Finding, RuleId, Severity } from "./model.ts";
-import { rules as allRules, type Rule, type RuleSettings } from "./rules/index.ts";
+import { rules as allRules, type Rule, type RuleInput, type RuleSettings } from "./rules/index.ts";
 
 /** The stable id of a finding: the same credential and rule give the same id on every run. */
 export function findingId(ruleId: RuleId, subject: string): string {
   return idFromState("f", hashPart(hashParts(subject), ruleId));
 }
 
-/** Runs every rule on every credential. Pure: the same inputs give the same findings, in order. */
+/**
+ * Runs every rule on every credential. Pure: the same inputs give the same findings, in order.
+ * Each credential is judged alone, so evaluating a list page by page (as a source hands the
+ * pages over) gives, concatenated, exactly the findings of evaluating the whole list at once;
+ * `credentials` may be any iterable, e.g. a generator over pages.
+ */
 export function evaluateCredentials(
-  credentials: readonly Credential[],
+  credentials: Iterable<Credential>,
   index: Pick<IdentityIndex, "match">,
   settings: RuleSettings,
   now: Date,
@@ -19,24 +24,40 @@ export function evaluateCredentials(
   const findings: Finding[] = [];
   for (const credential of credentials) {
     const match = index.match(credential);
-    const input = match ? { credential, now, settings, match } : { credential, now, settings };
+    const input: RuleInput = { credential, match, now, settings };
     // The credential's part of every finding id is hashed once, and only if a rule fires.
     let subject: HashState | undefined;
     for (const rule of rules) {
       const verdict = rule.evaluate(input);
       if (!verdict) continue;
       subject ??= hashParts(credential.id);
-      findings.push({
-        id: idFromState("f", hashPart(subject, rule.id)),
-        ruleId: rule.id,
-        severity: verdict.severity ?? rule.severity,
-        title: rule.title,
-        summary: verdict.summary,
-        credential,
-        ...(match ? { match } : {}),
-        evidence: verdict.evidence,
-        reference: rule.reference,
-      });
+      const id = idFromState("f", hashPart(subject, rule.id));
+      const severity = verdict.severity ?? rule.severity;
+      // Two literals rather than a spread: a finding without a match has no `match` key at all.
+      findings.push(
+        match
+          ? {
+              id,
+              ruleId: rule.id,
+              severity,
+              title: rule.title,
+              summary: verdict.summary,
+              credential,
+              match,
+              evidence: verdict.evidence,
+              reference: rule.reference,
+            }
+          : {
+              id,
+              ruleId: rule.id,
+              severity,
+              title: rule.title,
+              summary: verdict.summary,
+              credential,
+              evidence: verdict.evidence,
+              reference: rule.reference,
+            },
+      );
     }
   }
   return findings;

@@ -3,6 +3,7 @@
  * Every match records what it was made on and how strong it is. A weak match never leads
  * to an automatic revocation (see `policy.ts`).
  */
+import { BloomFilter } from "./bloom-filter.ts";
 import type { Credential, Match, MatchBasis, MatchStrength, Person } from "./model.ts";
 import type { OwnerResolver } from "./ports/credential-source.ts";
 
@@ -16,6 +17,29 @@ export interface IdentitySettings {
 }
 
 /**
+ * The form an identifier is compared in: surrounding space trimmed, case folded. Employee ids
+ * and user names are compared this way, and it is where `normaliseEmail` starts; the departure
+ * list merges its rows on it.
+ */
+export function foldIdentifier(raw: string): string {
+  return raw.trim().toLowerCase();
+}
+
+/** Other spellings of a domain -> the canonical domain, folded; the first canonical listed wins. */
+type DomainLookup = ReadonlyMap<string, string>;
+
+function domainLookup(aliases: IdentitySettings["domainAliases"]): DomainLookup {
+  const lookup = new Map<string, string>();
+  for (const [canonical, others] of Object.entries(aliases)) {
+    for (const other of others) {
+      const key = foldIdentifier(other);
+      if (!lookup.has(key)) lookup.set(key, foldIdentifier(canonical));
+    }
+  }
+  return lookup;
+}
+
+/**
  * Normalises an email for comparison: surrounding space, case, `+tag` plus-addressing and
  * configured domain aliases. Returns `undefined` for anything that is not an address.
  */
@@ -23,22 +47,20 @@ export function normaliseEmail(
   raw: string,
   domainAliases: IdentitySettings["domainAliases"] = {},
 ): string | undefined {
-  const trimmed = raw.trim().toLowerCase();
-  const at = trimmed.lastIndexOf("@");
-  if (at <= 0 || at === trimmed.length - 1 || /\s/.test(trimmed)) return undefined;
-  let local = trimmed.slice(0, at);
-  let domain = trimmed.slice(at + 1);
-  const plus = local.indexOf("+");
-  if (plus > 0) local = local.slice(0, plus);
-  domain = canonicalDomain(domain, domainAliases);
-  return `${local}@${domain}`;
+  return emailKey(raw, domainLookup(domainAliases));
 }
 
-function canonicalDomain(domain: string, aliases: IdentitySettings["domainAliases"]): string {
-  for (const [canonical, others] of Object.entries(aliases)) {
-    if (others.some((other) => other.trim().toLowerCase() === domain)) return canonical.trim().toLowerCase();
-  }
-  return domain;
+/** `normaliseEmail` with the aliases looked up once per index, not once per address. */
+function emailKey(raw: string, domains: DomainLookup): string | undefined {
+  const folded = foldIdentifier(raw);
+  const at = folded.lastIndexOf("@");
+  if (at <= 0 || at === folded.length - 1 || /\s/.test(folded)) return undefined;
+  const plus = folded.indexOf("+");
+  const tagged = plus > 0 && plus < at;
+  const canonical = domains.size > 0 ? domains.get(folded.slice(at + 1)) : undefined;
+  // Most addresses are already in normal form: no new string for them.
+  if (!tagged && canonical === undefined) return folded;
+  return `${folded.slice(0, tagged ? plus : at)}@${canonical ?? folded.slice(at + 1)}`;
 }
 
 /** Splits a display name into lower-case ASCII name parts ("Zoë O'Brien-Smith" -> ["zoe", "obriensmith"]). */
@@ -50,6 +72,12 @@ function nameParts(displayName: string): string[] {
     .split(/\s+/)
     .map((part) => part.replace(/[^a-z0-9]/g, ""))
     .filter((part) => part.length > 0);
+}
+
+/** `text` up to the first `separator`, or all of it: `text.split(separator)[0]` without the array. */
+function before(text: string, separator: string): string {
+  const at = text.indexOf(separator);
+  return at < 0 ? text : text.slice(0, at);
 }
 
 /** The user names a person would have under each convention. */
@@ -64,7 +92,7 @@ export function conventionalUsernames(
   for (const convention of conventions) {
     if (convention === "email-local-part") {
       for (const email of person.emails) {
-        const local = email.trim().toLowerCase().split("@")[0]?.split("+")[0];
+        const local = before(before(foldIdentifier(email), "@"), "+");
         if (local) out.push({ username: local, convention });
       }
       continue;
@@ -83,11 +111,33 @@ export function conventionalUsernames(
   return out;
 }
 
-interface Candidate {
-  readonly person: Person;
+/** How a name on the list was come by; one object per way, shared by every name it gave. */
+interface NameOrigin {
   readonly strength: MatchStrength;
   readonly basis: MatchBasis;
   readonly how: string;
+}
+
+const ALIAS_ORIGIN: NameOrigin = { strength: "strong", basis: "alias", how: "alias on the departure list" };
+
+const CONVENTION_ORIGINS: Readonly<Record<UsernameConvention, NameOrigin>> = {
+  // An email's local part is unique in the company; a name-built user name is not.
+  "email-local-part": conventionOrigin("email-local-part", "strong"),
+  "first.last": conventionOrigin("first.last", "weak"),
+  flast: conventionOrigin("flast", "weak"),
+  firstl: conventionOrigin("firstl", "weak"),
+  first_last: conventionOrigin("first_last", "weak"),
+};
+
+function conventionOrigin(convention: UsernameConvention, strength: MatchStrength): NameOrigin {
+  return { strength, basis: "username-convention", how: `user name convention ${convention}` };
+}
+
+/** A person a name may belong to; the rare name that fits several people chains them. */
+interface Candidate {
+  readonly person: Person;
+  readonly origin: NameOrigin;
+  next: Candidate | undefined;
 }
 
 /**
@@ -97,53 +147,58 @@ interface Candidate {
 export class IdentityIndex implements OwnerResolver {
   readonly #byEmployeeId = new Map<string, Person>();
   readonly #byEmail = new Map<string, Person>();
-  readonly #byName = new Map<string, Candidate[]>();
+  readonly #byName = new Map<string, Candidate>();
+  readonly #domains: DomainLookup;
+  /** Every key of the three maps: most look-ups are misses, and it answers those from cache. */
+  readonly #known: BloomFilter;
 
   constructor(
     readonly people: readonly Person[],
-    private readonly settings: IdentitySettings,
+    settings: IdentitySettings,
   ) {
+    this.#domains = domainLookup(settings.domainAliases);
     for (const person of people) {
-      if (person.employeeId) this.#byEmployeeId.set(person.employeeId.trim().toLowerCase(), person);
+      if (person.employeeId) this.#byEmployeeId.set(foldIdentifier(person.employeeId), person);
       for (const email of person.emails) {
-        const normal = normaliseEmail(email, settings.domainAliases);
+        const normal = emailKey(email, this.#domains);
         if (normal) this.#byEmail.set(normal, person);
       }
-      for (const alias of person.aliases) {
-        this.#addName(alias, {
-          person,
-          strength: "strong",
-          basis: "alias",
-          how: "alias on the departure list",
-        });
-      }
+      for (const alias of person.aliases) this.#addName(alias, person, ALIAS_ORIGIN);
       for (const { username, convention } of conventionalUsernames(person, settings.usernameConventions)) {
-        // An email's local part is unique in the company; a name-built user name is not.
-        const strength: MatchStrength = convention === "email-local-part" ? "strong" : "weak";
-        this.#addName(username, {
-          person,
-          strength,
-          basis: "username-convention",
-          how: `user name convention ${convention}`,
-        });
+        this.#addName(username, person, CONVENTION_ORIGINS[convention]);
       }
     }
+    const maps = [this.#byEmployeeId, this.#byEmail, this.#byName];
+    this.#known = new BloomFilter(maps.reduce((sum, map) => sum + map.size, 0));
+    for (const map of maps) for (const key of map.keys()) this.#known.add(key);
   }
 
-  #addName(name: string, candidate: Candidate): void {
-    const key = name.trim().toLowerCase();
+  /** `map.get(key)`, asking the filter first. */
+  #get<V>(map: ReadonlyMap<string, V>, key: string): V | undefined {
+    return this.#known.mayContain(key) ? map.get(key) : undefined;
+  }
+
+  #addName(name: string, person: Person, origin: NameOrigin): void {
+    const key = foldIdentifier(name);
     if (!key) return;
-    const list = this.#byName.get(key) ?? [];
-    if (!list.some((c) => c.person === candidate.person && c.strength === candidate.strength))
-      list.push(candidate);
-    this.#byName.set(key, list);
+    let candidate = this.#byName.get(key);
+    if (!candidate) {
+      this.#byName.set(key, { person, origin, next: undefined });
+      return;
+    }
+    for (;;) {
+      if (candidate.person === person && candidate.origin.strength === origin.strength) return;
+      if (!candidate.next) break;
+      candidate = candidate.next;
+    }
+    candidate.next = { person, origin, next: undefined };
   }
 
   /** Resolves a credential to a person on the list, strongest evidence first. */
   match(credential: Pick<Credential, "ownerHints" | "principal">): Match | undefined {
     const hints = credential.ownerHints;
     for (const id of hints.employeeIds) {
-      const person = this.#byEmployeeId.get(id.trim().toLowerCase());
+      const person = this.#get(this.#byEmployeeId, foldIdentifier(id));
       if (person) {
         return {
           person,
@@ -188,27 +243,27 @@ export class IdentityIndex implements OwnerResolver {
   }
 
   #personByEmail(email: string): Person | undefined {
-    const normal = normaliseEmail(email, this.settings.domainAliases);
-    return normal ? this.#byEmail.get(normal) : undefined;
+    const normal = emailKey(email, this.#domains);
+    return normal ? this.#get(this.#byEmail, normal) : undefined;
   }
 
   #nameMatch(name: string): Match | undefined {
-    const candidates = this.#byName.get(name.trim().toLowerCase());
-    if (!candidates || candidates.length === 0) return undefined;
-    let top = candidates[0]!;
+    const first = this.#get(this.#byName, foldIdentifier(name));
+    if (!first) return undefined;
+    let top = first;
     let ambiguous = false;
-    for (const candidate of candidates) {
-      if (strengthRank(candidate.strength) > strengthRank(top.strength)) top = candidate;
-      if (candidate.person !== candidates[0]!.person) ambiguous = true;
+    for (let c = first.next; c; c = c.next) {
+      if (strengthRank(c.origin.strength) > strengthRank(top.origin.strength)) top = c;
+      if (c.person !== first.person) ambiguous = true;
     }
     // Two people who would both own this name: only a human can tell which.
-    const people = ambiguous ? new Set(candidates.map((c) => c.person)).size : 1;
+    const people = ambiguous ? candidatePeople(first) : 1;
     return {
       person: top.person,
-      by: top.basis,
-      strength: ambiguous ? "weak" : top.strength,
+      by: top.origin.basis,
+      strength: ambiguous ? "weak" : top.origin.strength,
       value: name,
-      evidence: `${name} fits ${top.how}${ambiguous ? ` (ambiguous: ${people} people fit)` : ""}`,
+      evidence: `${name} fits ${top.origin.how}${ambiguous ? ` (ambiguous: ${people} people fit)` : ""}`,
     };
   }
 
@@ -217,6 +272,13 @@ export class IdentityIndex implements OwnerResolver {
     const match = this.match(credential);
     return match ? { person: match.person } : undefined;
   }
+}
+
+/** How many different people a chain of candidates names. */
+function candidatePeople(first: Candidate): number {
+  const people = new Set<Person>();
+  for (let c: Candidate | undefined = first; c; c = c.next) people.add(c.person);
+  return people.size;
 }
 
 function strengthRank(strength: MatchStrength): number {

@@ -1,4 +1,4 @@
-import { daysBetween } from "../clock.ts";
+import { daysBetween, isoTimestamp } from "../clock.ts";
 import { describeCredential, type Rule } from "./rule.ts";
 
 /** An access key older than N days (CIS AWS Foundations 1.14: 90). */
@@ -15,7 +15,7 @@ export const unrotatedAccessKey: Rule = {
     return {
       summary: `${describeCredential(credential)} is ${age} day(s) old`,
       evidence: {
-        createdAt: credential.createdAt.toISOString(),
+        createdAt: isoTimestamp(credential.createdAt),
         ageDays: age,
         thresholdDays: settings.unrotatedDays,
       },

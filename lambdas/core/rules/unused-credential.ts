@@ -1,4 +1,4 @@
-import { DAY_MS, daysBetween } from "../clock.ts";
+import { DAY_MS, daysBetween, isoTimestamp } from "../clock.ts";
 import type { CredentialKind } from "../model.ts";
 import { describeCredential, type Rule, type RuleVerdict } from "./rule.ts";
 
@@ -38,7 +38,7 @@ export const unusedCredential: Rule = {
         return undefined;
       return {
         summary: `${describeCredential(credential)} was created ${age} day(s) ago and never used`,
-        evidence: { neverUsed: true, createdAt: credential.createdAt.toISOString(), ageDays: age },
+        evidence: { neverUsed: true, createdAt: isoTimestamp(credential.createdAt), ageDays: age },
       };
     }
     const idle = daysBetween(credential.lastUsed.at, now);
@@ -47,7 +47,7 @@ export const unusedCredential: Rule = {
       summary: `${describeCredential(credential)} has not been used for ${idle} day(s)`,
       evidence: {
         neverUsed: false,
-        lastUsedAt: credential.lastUsed.at.toISOString(),
+        lastUsedAt: isoTimestamp(credential.lastUsed.at),
         idleDays: idle,
         thresholdDays: settings.unusedDays,
       },

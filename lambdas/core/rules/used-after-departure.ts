@@ -1,3 +1,4 @@
+import { isoTimestamp } from "../clock.ts";
 import { describeCredential, hasDeparted, type Rule } from "./rule.ts";
 
 /**
@@ -22,8 +23,8 @@ export const usedAfterDeparture: Rule = {
     return {
       summary: `${describeCredential(credential)} was used ${hours} hour(s) after ${match.person.emails[0] ?? match.person.employeeId} left`,
       evidence: {
-        departedAt: match.person.departedAt.toISOString(),
-        lastUsedAt: usedAt.toISOString(),
+        departedAt: isoTimestamp(match.person.departedAt),
+        lastUsedAt: isoTimestamp(usedAt),
         lastUsedService: credential.lastUsed.service ?? null,
         lastUsedRegion: credential.lastUsed.region ?? null,
         lastUsedIp: credential.lastUsed.ip ?? null,

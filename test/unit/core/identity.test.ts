@@ -1,6 +1,11 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { conventionalUsernames, IdentityIndex, normaliseEmail } from "../../../lambdas/core/identity.ts";
+import {
+  conventionalUsernames,
+  foldIdentifier,
+  IdentityIndex,
+  normaliseEmail,
+} from "../../../lambdas/core/identity.ts";
 import { credential, identitySettings, person } from "../../support/fixtures.ts";
 
 describe("normaliseEmail", () => {
@@ -31,6 +36,14 @@ describe("normaliseEmail", () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe("foldIdentifier", () => {
+  it("trims and lower-cases, and nothing more: where normaliseEmail starts", () => {
+    expect(foldIdentifier("  Jane.Doe+HR@Corp-Example.com ")).toBe("jane.doe+hr@corp-example.com");
+    expect(normaliseEmail("  Jane.Doe+HR@Corp-Example.com ")).toBe("jane.doe@corp-example.com");
+    expect(foldIdentifier(" E100\t")).toBe("e100");
   });
 });
 
@@ -108,6 +121,42 @@ describe("IdentityIndex.match", () => {
     );
     expect(match?.strength).toBe("weak");
     expect(match?.evidence).toContain("ambiguous");
+  });
+
+  it("finds every listed person by employee id, email and alias, on lists of any size (property)", () => {
+    const listed = fc
+      .uniqueArray(fc.nat({ max: 100_000 }), { minLength: 1, maxLength: 300 })
+      .map((ns) =>
+        ns.map((n) => person({ employeeId: `E${n}`, emails: [`P${n}@Corp.Example`], aliases: [`gh-${n}`] })),
+      );
+    fc.assert(
+      fc.property(listed, (people) => {
+        const big = new IdentityIndex(people, identitySettings);
+        for (const p of people) {
+          const n = p.employeeId!.slice(1);
+          const hints = { employeeIds: [], emails: [], usernames: [], tags: {} };
+          expect(
+            big.match(credential({ principal: "x", ownerHints: { ...hints, employeeIds: [` e${n} `] } }))
+              ?.person,
+          ).toBe(p);
+          expect(
+            big.match(
+              credential({ principal: "x", ownerHints: { ...hints, emails: [`p${n}+ci@corp-example.com`] } }),
+            )?.person,
+          ).toBe(p);
+          expect(big.match(credential({ principal: `GH-${n}`, ownerHints: hints }))?.person).toBe(p);
+        }
+        expect(
+          big.match(
+            credential({
+              principal: "gh-100001",
+              ownerHints: { employeeIds: ["E100001"], emails: [], usernames: [], tags: {} },
+            }),
+          ),
+        ).toBeUndefined();
+      }),
+      { numRuns: 50 },
+    );
   });
 
   it("does not match someone who is not on the list", () => {
