@@ -1,8 +1,13 @@
 /**
  * Merging rows that describe the same person: same employee id, or same email once
- * trimmed and lower-cased. The earliest departure wins, because acting earlier is the
- * safe side for revocation.
+ * trimmed and lower-cased (the core's `foldIdentifier`, which `normaliseEmail` starts from).
+ * The earliest departure wins, because acting earlier is the safe side for revocation.
+ *
+ * Only that fold: rows are not merged on `normaliseEmail`'s plus-addressing or domain aliases
+ * (it would merge rows, and report conflicts, that this list has never merged), and rows are
+ * validated as addresses before they get here.
  */
+import { foldIdentifier } from "../core/identity.ts";
 import type { Person } from "../core/model.ts";
 import type { DepartureRowError } from "../core/ports/departure-source.ts";
 
@@ -35,15 +40,6 @@ interface Group {
   into?: Group;
 }
 
-/** The form an email is compared in. HR's spelling is kept in the output. */
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
-
-function normaliseId(id: string): string {
-  return id.trim().toLowerCase();
-}
-
 function root(group: Group): Group {
   let g = group;
   while (g.into) g = g.into;
@@ -66,13 +62,13 @@ export function mergePeople(entries: readonly MergeEntry[]): MergeResult {
     const { person } = entry;
     const where = entry.where ?? `line ${entry.line}`;
     const found = new Set<Group>();
-    const idKey = person.employeeId !== undefined ? normaliseId(person.employeeId) : undefined;
+    const idKey = person.employeeId !== undefined ? foldIdentifier(person.employeeId) : undefined;
     if (idKey !== undefined) {
       const g = byId.get(idKey);
       if (g) found.add(root(g));
     }
     for (const email of person.emails) {
-      const g = byEmail.get(normaliseEmail(email));
+      const g = byEmail.get(foldIdentifier(email));
       if (g) found.add(root(g));
     }
 
@@ -98,7 +94,7 @@ export function mergePeople(entries: readonly MergeEntry[]): MergeResult {
       groups.push(group);
     }
     apply(group, person);
-    if (group.employeeId !== undefined) byId.set(normaliseId(group.employeeId), group);
+    if (group.employeeId !== undefined) byId.set(foldIdentifier(group.employeeId), group);
     for (const key of group.emails.keys()) byEmail.set(key, group);
   }
 
@@ -113,9 +109,9 @@ function findConflict(
 ): { field: string; message: string } | undefined {
   const withIds = [...found].filter((g) => g.employeeId !== undefined);
   if (idKey !== undefined) {
-    const other = withIds.find((g) => normaliseId(g.employeeId ?? "") !== idKey);
+    const other = withIds.find((g) => foldIdentifier(g.employeeId ?? "") !== idKey);
     if (other) {
-      const shared = person.emails.find((e) => other.emails.has(normaliseEmail(e))) ?? "";
+      const shared = person.emails.find((e) => other.emails.has(foldIdentifier(e))) ?? "";
       return {
         field: "email",
         message: `${shared} is already given for employee_id ${other.employeeId} (${other.where}); one email cannot belong to two employee ids`,
@@ -123,7 +119,7 @@ function findConflict(
     }
     return undefined;
   }
-  const distinct = new Map(withIds.map((g) => [normaliseId(g.employeeId ?? ""), g]));
+  const distinct = new Map(withIds.map((g) => [foldIdentifier(g.employeeId ?? ""), g]));
   if (distinct.size > 1) {
     const [a, b] = [...distinct.values()];
     return {
@@ -148,7 +144,7 @@ function absorb(into: Group, from: Group): void {
 function apply(group: Group, person: Person): void {
   group.employeeId ??= person.employeeId;
   for (const email of person.emails) {
-    const key = normaliseEmail(email);
+    const key = foldIdentifier(email);
     if (!group.emails.has(key)) group.emails.set(key, email);
   }
   for (const alias of person.aliases) group.aliases.add(alias);
