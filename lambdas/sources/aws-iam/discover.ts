@@ -48,6 +48,9 @@ import { fetchCredentialReport } from "./fetch-report.ts";
 import { ownerHintsOf, principalTypeOf } from "./owner-hints.ts";
 import { decodePolicyDocument, revokedBefore, SESSION_REVOCATION_POLICY_NAME } from "./session-policy.ts";
 
+/** No owner hints: resolving a user name alone. */
+const NO_HINTS: OwnerHints = { employeeIds: [], emails: [], usernames: [], tags: {} };
+
 /** IAM began recording password use on 2014-10-20; before that, "no information" means unknown. */
 const PASSWORD_TRACKING_SINCE = new Date("2014-10-20T00:00:00Z");
 
@@ -171,15 +174,18 @@ export async function discoverAccount(deps: DiscoveryDeps, ctx: DiscoverContext)
   stats.usersDeletedSinceReport = deletedSinceReport;
   stats.usersNewerThanReport = report ? entries.filter((e) => !e.row).length : 0;
 
-  const matched: Array<{ entry: UserEntry; person: Person }> = [];
+  const matched: Array<{ entry: UserEntry; person: Person; named: boolean }> = [];
   const credentials: Credential[] = [];
   if (root) credentials.push(...rootCredentials(root, deps.accountId, reportAt));
   for (const entry of entries) {
     // Every user's owner tags are known, so a service user tagged with its owner matches too.
     const hints = hintsOf(deps, entry);
     const resolved = ctx.resolver.resolve({ ownerHints: hints, principal: entry.userName });
-    if (resolved) matched.push({ entry, person: resolved.person });
-    else if (entry.row) credentials.push(...reportCredentials(deps, entry, entry.row, reportAt, undefined));
+    if (resolved) {
+      // Named after the person (not only tagged with them): evidence of a human user.
+      const byName = ctx.resolver.resolve({ ownerHints: NO_HINTS, principal: entry.userName });
+      matched.push({ entry, person: resolved.person, named: byName?.person === resolved.person });
+    } else if (entry.row) credentials.push(...reportCredentials(deps, entry, entry.row, reportAt, undefined));
   }
   stats.matchedUsers = matched.length;
 
@@ -191,23 +197,27 @@ export async function discoverAccount(deps: DiscoveryDeps, ctx: DiscoverContext)
   let confirmed = 0;
   let deleted = 0;
   let reportTrusted = 0;
-  const confirmedLists = await mapLimited(matched, deps.config.concurrency, async ({ entry, person }) => {
-    try {
-      const trust = trustsReport(deps, entry, person, report?.generatedAt);
-      if (trust) reportTrusted++;
-      const found = await confirmUser(deps, entry, person, { trust, serviceCredentials });
-      if (found === "deleted") {
-        deleted++;
-        return [];
+  const confirmedLists = await mapLimited(
+    matched,
+    deps.config.concurrency,
+    async ({ entry, person, named }) => {
+      try {
+        const trust = trustsReport(deps, entry, person, report?.generatedAt);
+        if (trust) reportTrusted++;
+        const found = await confirmUser(deps, entry, person, { trust, serviceCredentials, named });
+        if (found === "deleted") {
+          deleted++;
+          return [];
+        }
+        confirmed++;
+        return found;
+      } catch (error) {
+        addProblem(entry.userName, error);
+        // Keep what the report says, so a failed call never hides a departed person's key.
+        return entry.row ? reportCredentials(deps, entry, entry.row, reportAt, { person, named }) : [];
       }
-      confirmed++;
-      return found;
-    } catch (error) {
-      addProblem(entry.userName, error);
-      // Keep what the report says, so a failed call never hides a departed person's key.
-      return entry.row ? reportCredentials(deps, entry, entry.row, reportAt, person) : [];
-    }
-  });
+    },
+  );
   for (const list of confirmedLists) credentials.push(...list);
   stats.confirmedUsers = confirmed;
   stats.confirmedWithReport = reportTrusted;
@@ -271,6 +281,8 @@ async function confirmUser(
     /** The report row may stand in for reads of what it shows as absent or unused (see `trustsReport`). */
     readonly trust: boolean;
     readonly serviceCredentials: ReadonlyMap<string, ServiceSpecificCredentialMetadata[]> | undefined;
+    /** The user name itself is the person's (see `principalTypeOf`). */
+    readonly named: boolean;
   },
 ): Promise<Credential[] | "deleted"> {
   const { iam, calls } = deps;
@@ -358,7 +370,7 @@ async function confirmUser(
       path: entry.path,
       ...(tags ? { tags } : {}),
       hasPassword: login !== undefined,
-      matched: true,
+      namedAfterPerson: options.named,
     },
     deps.ownership,
   );
@@ -541,15 +553,16 @@ function sessionsCredential(
 
 /**
  * Credentials as the credential report shows them, with slot ids for keys and certificates.
- * `person` is given when the user was matched but its targeted reads failed.
+ * `matched` is given when the user was matched but its targeted reads failed.
  */
 function reportCredentials(
   deps: DiscoveryDeps,
   entry: UserEntry,
   row: CredentialReportRow,
   observedAt: Date,
-  person: Person | undefined,
+  matched: { readonly person: Person; readonly named: boolean } | undefined,
 ): Credential[] {
+  const person = matched?.person;
   const hasPassword = row.passwordEnabled === true;
   const tags = entry.detail?.tags;
   const principalType = principalTypeOf(
@@ -558,7 +571,7 @@ function reportCredentials(
       path: entry.path,
       ...(tags ? { tags } : {}),
       hasPassword,
-      matched: person !== undefined,
+      namedAfterPerson: matched?.named === true,
     },
     deps.ownership,
   );

@@ -38,8 +38,11 @@ export function ownerHintsOf(
 
 /**
  * Human, service or unknown. The principal-type tag wins when present; then a service path
- * prefix or a service name pattern; then evidence of a person (a match to someone on the
- * departure list, or a console password, which workloads do not use).
+ * prefix or a service name pattern; then evidence of a person: a user name that is a person's
+ * own (their alias, email or naming convention), or a console password, which workloads do not
+ * use. A user tied to a person only by tags (`owner=`, `email=`, `employee-id=`) is `unknown`:
+ * an owner tag is how a workload names its owner, and revoking a workload breaks it, so such a
+ * user is ticketed, never revoked, unless it is tagged `human`.
  */
 export function principalTypeOf(
   user: {
@@ -47,7 +50,8 @@ export function principalTypeOf(
     readonly path: string;
     readonly tags?: ReadonlyMap<string, string>;
     readonly hasPassword?: boolean;
-    readonly matched?: boolean;
+    /** The user name itself resolves to the person (not only the tags). */
+    readonly namedAfterPerson?: boolean;
   },
   ownership: Ownership,
 ): PrincipalType {
@@ -55,7 +59,7 @@ export function principalTypeOf(
   if (tagged === "human" || tagged === "service") return tagged;
   if (ownership.servicePathPrefixes.some((prefix) => user.path.startsWith(prefix))) return "service";
   if (ownership.serviceNamePatterns.some((p) => new RegExp(p, "i").test(user.userName))) return "service";
-  if (user.matched === true || user.hasPassword === true) return "human";
+  if (user.namedAfterPerson === true || user.hasPassword === true) return "human";
   return "unknown";
 }
 

@@ -281,6 +281,13 @@ describe("AwsIamSource against the sandbox", () => {
       tags: { owner: "dana.smith@corp.example" },
       accessKeys: [{ id: "AKIASVCPAY0000000001", createdAt: "2025-01-02T00:00:00Z" }],
     });
+    // A workload whose path and name say nothing: only its owner tag ties it to Dana.
+    seeded.iam?.users?.push({
+      userName: "reports2024",
+      createdAt: "2025-01-01T00:00:00Z",
+      tags: { owner: "dana.smith@corp.example" },
+      accessKeys: [{ id: "AKIAREPORTS000000001", createdAt: "2025-01-03T00:00:00Z" }],
+    });
     sb.seed(seeded);
     sb.iam.users
       .get("erin.jones")!
@@ -300,6 +307,15 @@ describe("AwsIamSource against the sandbox", () => {
       details: { confirmed: true, ownerTagsRead: true },
     });
     expect(found.has(id("sts-sessions", "svc-payments"))).toBe(false);
+    // Tied to Dana by a tag alone, no password: not known to be a person, so never auto-revoked
+    // (the policy tickets anything not human); Dana's own user is named after her: human.
+    expect(found.get(id("access-key", "AKIAREPORTS000000001"))).toMatchObject({
+      principal: "reports2024",
+      principalType: "unknown",
+      ownerHints: { emails: ["dana.smith@corp.example"] },
+    });
+    expect(found.has(id("sts-sessions", "reports2024"))).toBe(false);
+    expect(found.get(id("access-key", DANA_KEY_1))?.principalType).toBe("human");
     expect(found.get(id("sts-sessions", "dana.smith"))).toMatchObject({
       active: false,
       details: { sessionsRevokedBefore: "2026-05-26T00:00:00.000Z" },
@@ -309,7 +325,7 @@ describe("AwsIamSource against the sandbox", () => {
       active: true,
       details: { confirmed: false, ownerTagsRead: true, sessionsRevokedBefore: "2026-05-01T00:00:00.000Z" },
     });
-    expect(discovery.stats.matchedUsers).toBe(2);
+    expect(discovery.stats.matchedUsers).toBe(3);
     const calls = sb.calls();
     expect(calls["iam:GetAccountAuthorizationDetails"]).toBe(1);
     expect(calls["iam:ListUserTags"]).toBeUndefined();

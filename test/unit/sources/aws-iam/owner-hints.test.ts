@@ -67,7 +67,9 @@ describe("principalTypeOf", () => {
 
   it("takes a console password or a match to a person as a human, and nothing else as unknown", () => {
     expect(principalTypeOf({ userName: "alice", path: "/", hasPassword: true }, ownership)).toBe("human");
-    expect(principalTypeOf({ userName: "alice", path: "/", matched: true }, ownership)).toBe("human");
+    expect(principalTypeOf({ userName: "alice", path: "/", namedAfterPerson: true }, ownership)).toBe(
+      "human",
+    );
     expect(principalTypeOf({ userName: "alice", path: "/" }, ownership)).toBe("unknown");
   });
 });
