@@ -374,6 +374,7 @@ async function revokeAll(
     const ctx: RevokeContext = {
       now,
       revokeSessionsIssuedBefore: now,
+      protectedPrincipals: deps.config.protectedPrincipals,
       ...(item.finding.match ? { person: item.finding.match.person } : {}),
     };
     const records: ActionRecord[] = [];

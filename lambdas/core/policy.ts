@@ -42,12 +42,21 @@ export interface PolicySettings {
 
 /** Whether a principal, its ARN or an owner email matches a protected pattern. */
 export function isProtected(credential: Credential, patterns: readonly string[]): string | undefined {
-  const subjects = [credential.principal, credential.principalArn, ...credential.ownerHints.emails].filter(
-    (s): s is string => typeof s === "string" && s.length > 0,
+  return protectedPattern(
+    [credential.principal, credential.principalArn, ...credential.ownerHints.emails],
+    patterns,
   );
+}
+
+/** The first protected pattern (a glob, `*` for any run) that one of `subjects` matches. */
+export function protectedPattern(
+  subjects: readonly (string | undefined)[],
+  patterns: readonly string[],
+): string | undefined {
+  const named = subjects.filter((s): s is string => typeof s === "string" && s.length > 0);
   for (const pattern of patterns) {
     const re = globToRegExp(pattern);
-    if (subjects.some((subject) => re.test(subject))) return pattern;
+    if (named.some((subject) => re.test(subject))) return pattern;
   }
   return undefined;
 }

@@ -44,6 +44,12 @@ export interface RevokeContext {
   readonly person?: Person;
   /** Sessions issued before this instant must stop working (STS, Cognito). */
   readonly revokeSessionsIssuedBefore: Date;
+  /**
+   * The configured protected principals (globs). The policy already keeps their own credentials
+   * out of the plan; a revoker that reaches beyond the credential (IAM's session policy on the
+   * roles a person could assume) must leave protected ones alone too.
+   */
+  readonly protectedPrincipals?: readonly string[];
 }
 
 /** What a source is told when asked for deferred work on what earlier runs did. */

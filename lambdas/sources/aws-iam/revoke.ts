@@ -34,7 +34,8 @@ import {
 } from "@aws-sdk/client-iam";
 import type { Config } from "../../config.ts";
 import { DAY_MS } from "../../core/clock.ts";
-import type { ActionRecord, ActionStatus, Credential, Person } from "../../core/model.ts";
+import type { ActionRecord, ActionStatus, Credential } from "../../core/model.ts";
+import { protectedPattern } from "../../core/policy.ts";
 import type { RevokeContext } from "../../core/ports/credential-source.ts";
 import type { FindingHistory } from "../../core/ports/store.ts";
 import { type CallCounter, errorInfo, isAwsError } from "./aws-calls.ts";
@@ -87,6 +88,13 @@ export interface RevokerDeps {
 interface SessionTarget {
   readonly type: "user" | "role";
   readonly name: string;
+}
+
+/** A role carrying the session-revocation tag. */
+interface TaggedRole {
+  readonly name: string;
+  readonly tagValue: string;
+  readonly arn?: string;
 }
 
 const ACCESS_KEY_DETAIL = /^UpdateAccessKey (\S+) Inactive \(user (\S+)\)$/;
@@ -149,7 +157,7 @@ export function quarantinedKeysIn(
 
 /** Revokes, verifies and purges `aws-iam` credentials. */
 export class AwsIamRevoker {
-  #taggedRoles: Promise<Array<{ name: string; tagValue: string }>> | undefined;
+  #taggedRoles: Promise<TaggedRole[]> | undefined;
 
   constructor(private readonly deps: RevokerDeps) {}
 
@@ -477,8 +485,8 @@ export class AwsIamRevoker {
     ctx: RevokeContext,
     record: (status: ActionStatus, detail: string, error?: unknown) => ActionRecord,
   ): Promise<ActionRecord[]> {
-    const { targets, problems } = await this.#sessionTargets(credential.principal, ctx.person, record);
-    const out = [...problems];
+    const { targets, problems, skipped } = await this.#sessionTargets(credential.principal, ctx, record);
+    const out = [...problems, ...skipped];
     for (const target of targets) {
       const detail = `${target.type === "user" ? "PutUserPolicy" : "PutRolePolicy"} ${SESSION_REVOCATION_POLICY_NAME} on ${target.type} ${target.name}`;
       try {
@@ -503,7 +511,7 @@ export class AwsIamRevoker {
     ctx: RevokeContext,
     record: (status: ActionStatus, detail: string, error?: unknown) => ActionRecord,
   ): Promise<ActionRecord> {
-    const { targets, problems } = await this.#sessionTargets(credential.principal, ctx.person, record);
+    const { targets, problems } = await this.#sessionTargets(credential.principal, ctx, record);
     if (problems[0]) return { ...problems[0], type: "verify" };
     const wanted = ctx.revokeSessionsIssuedBefore;
     const missing: string[] = [];
@@ -529,34 +537,51 @@ export class AwsIamRevoker {
     );
   }
 
-  /** The user, the configured roles, and the roles tagged as assumable by this person. */
+  /**
+   * The user, the configured roles, and the roles tagged as assumable by this person; a role that
+   * matches a protected principal (by name or ARN) is left out, with a `skipped` record, so a
+   * break-glass role never gets a deny-all policy.
+   */
   async #sessionTargets(
     userName: string,
-    person: Person | undefined,
+    ctx: RevokeContext,
     record: (status: ActionStatus, detail: string, error?: unknown) => ActionRecord,
-  ): Promise<{ targets: SessionTarget[]; problems: ActionRecord[] }> {
+  ): Promise<{ targets: SessionTarget[]; problems: ActionRecord[]; skipped: ActionRecord[] }> {
+    const person = ctx.person;
     const targets: SessionTarget[] = [{ type: "user", name: userName }];
     const problems: ActionRecord[] = [];
+    const skipped: ActionRecord[] = [];
     const seen = new Set<string>();
-    const addRole = (name: string): void => {
+    const addRole = (name: string, arn?: string): void => {
       if (seen.has(name)) return;
       seen.add(name);
+      const pattern = protectedPattern([name, arn], ctx.protectedPrincipals ?? []);
+      if (pattern) {
+        skipped.push(
+          record(
+            "skipped",
+            `PutRolePolicy ${SESSION_REVOCATION_POLICY_NAME} on role ${name}: protected (${pattern})`,
+          ),
+        );
+        return;
+      }
       targets.push({ type: "role", name });
     };
-    for (const arn of this.deps.config.sessionRevocationRoleArns) addRole(roleNameFromArn(arn));
+    for (const arn of this.deps.config.sessionRevocationRoleArns) addRole(roleNameFromArn(arn), arn);
     const tag = this.deps.config.sessionRevocationRoleTag;
     if (tag) {
       try {
         const emails = new Set((person?.emails ?? []).map((e) => e.trim().toLowerCase()));
         for (const role of await this.#rolesTagged(tag.key)) {
           const value = role.tagValue.trim().toLowerCase();
-          if (tag.value !== undefined ? role.tagValue === tag.value : emails.has(value)) addRole(role.name);
+          if (tag.value !== undefined ? role.tagValue === tag.value : emails.has(value))
+            addRole(role.name, role.arn);
         }
       } catch (error) {
         problems.push(record("failed", `finding roles tagged ${tag.key}`, error));
       }
     }
-    return { targets, problems };
+    return { targets, problems, skipped };
   }
 
   /**
@@ -565,9 +590,9 @@ export class AwsIamRevoker {
    * this costs O(roles / 1,000), paid only when a revocation or verification needs it.
    * https://docs.aws.amazon.com/IAM/latest/APIReference/API_RoleDetail.html
    */
-  #rolesTagged(key: string): Promise<Array<{ name: string; tagValue: string }>> {
+  #rolesTagged(key: string): Promise<TaggedRole[]> {
     this.#taggedRoles ??= (async () => {
-      const roles: Array<{ name: string; tagValue: string }> = [];
+      const roles: TaggedRole[] = [];
       for await (const page of paginateGetAccountAuthorizationDetails(
         { client: this.deps.iam, pageSize: 1000 },
         { Filter: ["Role"] },
@@ -575,7 +600,8 @@ export class AwsIamRevoker {
         this.deps.calls.count("iam:GetAccountAuthorizationDetails");
         for (const r of page.RoleDetailList ?? []) {
           const value = r.Tags?.find((t) => t.Key === key)?.Value;
-          if (r.RoleName && value !== undefined) roles.push({ name: r.RoleName, tagValue: value });
+          if (r.RoleName && value !== undefined)
+            roles.push({ name: r.RoleName, tagValue: value, ...(r.Arn ? { arn: r.Arn } : {}) });
         }
       }
       return roles;

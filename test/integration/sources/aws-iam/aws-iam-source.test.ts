@@ -570,6 +570,40 @@ describe("AwsIamSource against the sandbox", () => {
     expect(check.status).toBe("verified");
   });
 
+  it("never puts the session-revocation policy on a protected role, configured or tagged", async () => {
+    // Prepare: the break-glass role is both configured and tagged as assumable by Dana.
+    const seeded = scenario();
+    const roles = seeded.iam!.roles as Array<{ roleName: string; tags?: Record<string, string> }>;
+    roles.find((r) => r.roleName === "break-glass")!.tags = { "assumable-by": "dana.smith@corp.example" };
+    sb.seed(seeded);
+    const source = makeSource({
+      aws: { sessionRevocationRoleArns: [`arn:aws:iam::${ACCOUNT}:role/break-glass`] },
+    });
+    const { credentials } = await source.discover(discoverCtx);
+    const sessions = credentials.find((c) => c.kind === "sts-sessions" && c.principal === "dana.smith")!;
+    const ctx = { ...revokeCtx, protectedPrincipals: ["break-glass*"] };
+
+    // Act
+    const records = await source.revoke(sessions, ctx);
+    const check = await source.verify(sessions, ctx);
+
+    // Assess: the user and the admin role get the policy; break-glass is skipped, named, untouched.
+    expect(records.map((r) => [r.status, r.detail])).toEqual([
+      [
+        "skipped",
+        "PutRolePolicy IamHygieneRevokeOlderSessions on role break-glass: protected (break-glass*)",
+      ],
+      ["done", expect.stringMatching(/^PutUserPolicy IamHygieneRevokeOlderSessions on user dana.smith/)],
+      ["done", expect.stringMatching(/^PutRolePolicy IamHygieneRevokeOlderSessions on role admin/)],
+    ]);
+    expect(sb.iam.roles.get("break-glass")!.inlinePolicies.size).toBe(0);
+    expect(sb.iam.roles.get("admin")!.inlinePolicies.has(SESSION_REVOCATION_POLICY_NAME)).toBe(true);
+    expect(check).toMatchObject({
+      status: "verified",
+      detail: expect.stringContaining("user dana.smith, role admin"),
+    });
+  });
+
   it("revokes a report-only key by its slot id, per key, and reads it back", async () => {
     // Prepare
     const source = makeSource();
