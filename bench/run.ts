@@ -316,11 +316,18 @@ const METHOD = `## Method
   calls at either pool size (it never reads the pool), so against the issue's own
   34,000,000-user pool (566,667 pages) the ratio is computed, and labelled so.
 - **B3**: \`bench/matching.ts\` starts a fresh \`node --max-old-space-size=1024 --expose-gc\`
-  process (\`bench/matching-worker.ts\`) that generates the credentials (a third each matched by
-  employee id, owner email and user name; one in ten owned by a departed person) and the list,
-  then times \`new IdentityIndex\` and \`evaluateCredentials\`. Peak RSS is the OS's
-  \`resourceUsage().maxRSS\` for the whole process, inputs included; heap figures are samples
-  between phases.
+  process (\`bench/matching-worker.ts\`) that generates the departure list, times
+  \`new IdentityIndex\`, then generates the credentials (a third each matched by employee id,
+  owner email and user name; one in ten owned by a departed person) in pages of 100, as sources
+  page, and times \`evaluateCredentials\` (the function the scan calls) on each page; making a page
+  is not timed. Page size matters: pages of 1,000 took about twice as long (pages then outlive
+  V8's young generation; \`--page-size\`). Each page's findings are counted per rule and dropped
+  with the page, so the process holds the list, the index and one page, not a million
+  credentials and their findings: the scan today holds every credential it discovered and every
+  finding (for the plan), so a scan of this size needs more memory than this row
+  (\`--keep-findings\` keeps the findings, and with them the credentials they name). Peak RSS is
+  the OS's \`resourceUsage().maxRSS\` for the whole process, inputs included; heap figures are
+  samples between phases and every 100 pages.
 - **B4**: \`bench/cold-start.ts\` builds the handlers with \`bundleLambdas\` (\`lib/bundle.ts\`, the
   code-split build the CDK construct deploys), weighs what each entry loads at import (its static
   closure) and at most, then imports the entry in a fresh \`node\` process
