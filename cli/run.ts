@@ -67,30 +67,60 @@ export function verdict(report: ScanReport, failOn: Severity): ScanVerdict {
       ],
     };
   }
+  // What the findings alone would say: kept in the reasons when a runtime error takes the exit
+  // code, so an incident is never hidden behind a failed source or a failed revocation.
+  const threshold = severityRank(failOn);
+  const over = report.plan.items.filter(
+    (i) => !RUN_RULES.has(i.finding.ruleId) && severityRank(i.finding.severity) >= threshold,
+  );
+  const findingsReason =
+    over.length > 0
+      ? `findings at or above ${failOn}: ${SEVERITIES.filter((s) => severityRank(s) >= threshold)
+          .map((s) => [s, over.filter((i) => i.finding.severity === s).length] as const)
+          .filter(([, n]) => n > 0)
+          .map(([s, n]) => `${n} ${s}`)
+          .join(", ")}`
+      : undefined;
+  const withFindings = (reasons: string[]): string[] =>
+    findingsReason ? [...reasons, findingsReason] : reasons;
+
   const failed = report.sources.filter((s) => s.problems.some((p) => p.subject === "source"));
   if (failed.length > 0) {
     return {
       code: EXIT.runtimeError,
-      reasons: failed.map((s) => {
-        const problem = s.problems.find((p) => p.subject === "source");
-        return `source ${s.source} could not be scanned: ${problem?.message ?? "unknown error"}`;
-      }),
+      reasons: withFindings(
+        failed.map((s) => {
+          const problem = s.problems.find((p) => p.subject === "source");
+          return `source ${s.source} could not be scanned: ${problem?.message ?? "unknown error"}`;
+        }),
+      ),
     };
   }
   if (report.plan.brake.engaged) {
     return { code: EXIT.brake, reasons: [`revocation brake: ${report.plan.brake.reason ?? "engaged"}`] };
   }
-  const threshold = severityRank(failOn);
-  const over = report.plan.items.filter(
-    (i) => !RUN_RULES.has(i.finding.ruleId) && severityRank(i.finding.severity) >= threshold,
+  // An applied revocation that failed (or whose read-back failed) leaves a credential live that
+  // the plan said must die: a runtime error, whatever the findings' severity.
+  const notRevoked = report.plan.items.filter(
+    (i) =>
+      i.decision.action === "revoke" &&
+      i.actions.some((a) => (a.type === "revoke" || a.type === "verify") && a.status === "failed"),
   );
-  if (over.length > 0) {
-    const bySeverity = SEVERITIES.filter((s) => severityRank(s) >= threshold)
-      .map((s) => [s, over.filter((i) => i.finding.severity === s).length] as const)
-      .filter(([, n]) => n > 0)
-      .map(([s, n]) => `${n} ${s}`)
-      .join(", ");
-    return { code: EXIT.findings, reasons: [`findings at or above ${failOn}: ${bySeverity}`] };
+  if (notRevoked.length > 0) {
+    const names = notRevoked
+      .slice(0, 5)
+      .map(
+        (i) =>
+          `${i.finding.credential?.kind ?? "credential"} ${i.finding.credential?.nativeId ?? i.finding.id}`,
+      );
+    const more = notRevoked.length > names.length ? ` and ${notRevoked.length - names.length} more` : "";
+    return {
+      code: EXIT.runtimeError,
+      reasons: withFindings([
+        `${notRevoked.length} revocation(s) failed or could not be verified: ${names.join(", ")}${more}`,
+      ]),
+    };
   }
+  if (findingsReason) return { code: EXIT.findings, reasons: [findingsReason] };
   return { code: EXIT.ok, reasons: [] };
 }

@@ -92,6 +92,43 @@ describe("verdict", () => {
     };
     expect(verdict(rejected, "critical").code).toBe(2);
   });
+
+  it("exits 1 when an applied revocation failed, and still names the findings", () => {
+    const item = base.plan.items[0]!;
+    const failed: ScanReport = {
+      ...base,
+      plan: {
+        ...base.plan,
+        items: [
+          {
+            ...item,
+            finding: { ...item.finding, severity: "critical" },
+            decision: { ...item.decision, action: "revoke" },
+            actions: [{ type: "revoke", status: "failed", detail: "UpdateAccessKey AKIA1 Inactive" }],
+          },
+        ],
+      },
+    };
+    const result = verdict(failed, "critical");
+    expect(result.code).toBe(1);
+    expect(result.reasons[0]).toMatch(/^1 revocation\(s\) failed or could not be verified: /);
+    expect(result.reasons[1]).toBe("findings at or above critical: 1 critical");
+    // The same plan with the revocation done and verified: only the findings count.
+    const done: ScanReport = {
+      ...failed,
+      plan: {
+        ...failed.plan,
+        items: failed.plan.items.map((i) => ({
+          ...i,
+          actions: [
+            { type: "revoke", status: "done", detail: "UpdateAccessKey AKIA1 Inactive" },
+            { type: "verify", status: "verified", detail: "Inactive" },
+          ],
+        })),
+      },
+    };
+    expect(verdict(done, "critical").code).toBe(3);
+  });
 });
 
 describe("story rendering", () => {
