@@ -33,6 +33,7 @@ export function evaluateCredentials(
       subject ??= hashParts(credential.id);
       const id = idFromState("f", hashPart(subject, rule.id));
       const severity = verdict.severity ?? rule.severity;
+      const evidence = withCaveat(verdict.evidence, credential);
       // Two literals rather than a spread: a finding without a match has no `match` key at all.
       findings.push(
         match
@@ -44,7 +45,7 @@ export function evaluateCredentials(
               summary: verdict.summary,
               credential,
               match,
-              evidence: verdict.evidence,
+              evidence,
               reference: rule.reference,
             }
           : {
@@ -54,13 +55,23 @@ export function evaluateCredentials(
               title: rule.title,
               summary: verdict.summary,
               credential,
-              evidence: verdict.evidence,
+              evidence,
               reference: rule.reference,
             },
       );
     }
   }
   return findings;
+}
+
+/**
+ * What acting on this credential cannot do, in words, as its source states it
+ * (`details.caveat`, e.g. Cognito's access tokens that outlive a sign-out): carried into every
+ * finding's evidence so reports, tickets and Slack messages say it, not only the raw credential.
+ */
+function withCaveat(evidence: Evidence, credential: Credential): Evidence {
+  const caveat = credential.details?.caveat;
+  return typeof caveat === "string" && caveat !== "" ? { ...evidence, caveat } : evidence;
 }
 
 /** A finding about the run itself (a rejected list, a source that failed, the brake). */

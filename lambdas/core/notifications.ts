@@ -433,7 +433,7 @@ function composeTickets(input: CompositionInput): TicketGroup[] {
         severity: item.finding.severity,
         ruleId: item.finding.ruleId,
         title: item.finding.title,
-        why: `${item.finding.summary} Policy: ${item.decision.why}`,
+        why: `${item.finding.summary} Policy: ${item.decision.why}${caveatOf(item.finding)}`,
         whatToDo: whatToDo(item),
         status: statusLabel(item),
       };
@@ -506,6 +506,8 @@ function describeOutcome(
 ): { doneLine?: string; needsLine?: string } {
   const label = credentialLabel(item.finding);
   const outcome = outcomeOf(item);
+  // What the revocation could not do (e.g. Cognito tokens already issued), said where it was done.
+  const caveat = caveatOf(item.finding);
   const weak = item.finding.match?.strength === "weak";
   const weakNote = weak
     ? ` Weak match (${item.finding.match!.by} "${item.finding.match!.value}"): please confirm this is theirs.`
@@ -513,7 +515,7 @@ function describeOutcome(
   if (isIncident(item)) {
     return {
       ...(outcome.startsWith("revoke") && outcome !== "revoke-failed" && outcome !== "revoke-planned"
-        ? { doneLine: `Revoked ${label}${outcome === "revoke-verified" ? " (verified)" : ""}.` }
+        ? { doneLine: `Revoked ${label}${outcome === "revoke-verified" ? " (verified)" : ""}.${caveat}` }
         : {}),
       needsLine: `INCIDENT: ${label} was used after the departure. ${item.finding.summary}${weakNote}`,
     };
@@ -521,12 +523,12 @@ function describeOutcome(
   switch (outcome) {
     case "revoke-verified":
       return {
-        doneLine: `Revoked ${label} (verified).`,
+        doneLine: `Revoked ${label} (verified).${caveat}`,
         ...(weak ? { needsLine: `${label}:${weakNote}` } : {}),
       };
     case "revoked":
       return {
-        doneLine: `Revoked ${label} (not yet verified).`,
+        doneLine: `Revoked ${label} (not yet verified).${caveat}`,
         ...(weak ? { needsLine: `${label}:${weakNote}` } : {}),
       };
     case "revoke-failed":
@@ -591,6 +593,12 @@ function statusLabel(item: PlanItem): string {
     default:
       return "open";
   }
+}
+
+/** ` <caveat>` when the finding's evidence carries one (see `core/evaluate.ts`), else "". */
+function caveatOf(finding: Finding): string {
+  const caveat = finding.evidence.caveat;
+  return typeof caveat === "string" && caveat !== "" ? ` ${caveat}` : "";
 }
 
 function failureOf(actions: readonly ActionRecord[]): string {
