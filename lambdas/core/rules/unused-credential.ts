@@ -28,9 +28,11 @@ export const unusedCredential: Rule = {
   why: "Unused credentials add risk without value; CIS asks that credentials unused for 45 days be disabled.",
   reference: "https://docs.aws.amazon.com/securityhub/latest/userguide/iam-controls.html#iam-22",
   evaluate({ credential, now, settings }): RuleVerdict | undefined {
-    if (!credential.active || !USAGE_TRACKED.has(credential.kind) || credential.lastUsed === undefined) {
-      return undefined;
-    }
+    if (!credential.active || !USAGE_TRACKED.has(credential.kind)) return undefined;
+    const swept = sweptInactive(credential.details);
+    if (swept)
+      return { summary: `${describeCredential(credential)} ${swept.summary}`, evidence: swept.evidence };
+    if (credential.lastUsed === undefined) return undefined;
     if (credential.lastUsed === null) {
       if (!credential.createdAt) return undefined;
       const age = daysBetween(credential.createdAt, now);
@@ -54,3 +56,25 @@ export const unusedCredential: Rule = {
     };
   },
 };
+
+/**
+ * A source's own inactivity sweep (Cognito's `hygieneSweep`): it already applied its threshold
+ * (`inactiveThresholdDays`) on its own basis (last sign-in, or `UserLastModifiedDate` when the
+ * pool has no sign-in history), which may not be a last use the generic test above can read.
+ */
+function sweptInactive(
+  details: Readonly<Record<string, string | number | boolean | null>> | undefined,
+): { summary: string; evidence: RuleVerdict["evidence"] } | undefined {
+  if (details?.hygiene !== "inactive" || typeof details.inactiveDays !== "number") return undefined;
+  const basis = typeof details.inactivityBasis === "string" ? details.inactivityBasis : "unknown";
+  return {
+    summary: `has been inactive for ${details.inactiveDays} day(s) (measured by ${basis})`,
+    evidence: {
+      neverUsed: false,
+      inactiveDays: details.inactiveDays,
+      thresholdDays: typeof details.inactiveThresholdDays === "number" ? details.inactiveThresholdDays : null,
+      inactivityBasis: basis,
+      inactiveSince: typeof details.inactiveSince === "string" ? details.inactiveSince : null,
+    },
+  };
+}

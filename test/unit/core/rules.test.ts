@@ -80,6 +80,29 @@ describe("used-after-departure", () => {
 });
 
 describe("unused-credential", () => {
+  it("reports a source's inactivity sweep on its own basis and threshold, with no last use known", () => {
+    // A Cognito user swept without advanced security: no sign-in history, so no `lastUsed`.
+    const swept = credential({
+      source: "aws-cognito",
+      kind: "cognito-sessions",
+      nativeId: "us-east-1_Pool/old.user",
+      lastUsed: undefined,
+      details: {
+        hygiene: "inactive",
+        inactiveDays: 120,
+        inactiveThresholdDays: 90,
+        inactivityBasis: "UserLastModifiedDate",
+        inactiveSince: daysAgo(120).toISOString(),
+      },
+    });
+    const verdict = rule("unused-credential").evaluate(input({ credential: swept }));
+    expect(verdict?.summary).toContain("inactive for 120 day(s) (measured by UserLastModifiedDate)");
+    expect(verdict?.evidence).toMatchObject({ inactiveDays: 120, thresholdDays: 90 });
+    // The same user without the sweep's verdict: nothing to go on, no finding.
+    const plain = credential({ ...swept, details: {} });
+    expect(rule("unused-credential").evaluate(input({ credential: plain }))).toBeUndefined();
+  });
+
   const r = rule("unused-credential");
   it("flags a credential idle for the threshold", () => {
     expect(
