@@ -281,6 +281,14 @@ describe("plan properties", () => {
           credentialsSeen: world.seen,
         });
         const revoked = revocationTargets(p).length;
+        // The configured limits themselves, not the code's own formula: never more than the
+        // absolute cap, and (from the configured size up) never more than the fraction seen.
+        expect(revoked).toBeLessThanOrEqual(world.brake.maxRevocationsPerRun);
+        if (world.seen >= world.brake.minCredentialsForFraction) {
+          expect(revoked).toBeLessThanOrEqual(world.brake.maxRevocationFraction * world.seen);
+        }
+        // All or nothing: a run over the limit revokes nothing at all.
+        if (p.brake.engaged) expect(revoked).toBe(0);
         expect(revoked).toBeLessThanOrEqual(revocationLimit(world.brake, world.seen));
         // Only strong matches of human credentials are ever revoked.
         for (const item of p.items.filter((i) => i.decision.action === "revoke")) {
