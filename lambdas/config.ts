@@ -267,6 +267,15 @@ const slack = z
     notifyManagers: z.boolean().default(true),
     notifyOwners: z.boolean().default(true),
     apiUrl: z.url().optional().describe("Slack Web API base URL. @default https://slack.com/api/"),
+    users: z
+      .record(
+        z.email(),
+        z.string().regex(/^[UW][A-Z0-9]{2,}$/, "expected a Slack member id like U0123ABCD"),
+      )
+      .default({})
+      .describe(
+        "Slack member ids by email, for managers and owners whose Slack email differs from the HR email: used instead of users.lookupByEmail.",
+      ),
   })
   .strict();
 

@@ -34,6 +34,7 @@ export function notifierFromConfig(
       ...(retryConfig !== undefined ? { retryConfig } : {}),
     }),
     securityChannel: slack.securityChannel,
+    users: new Map(Object.entries(slack.users).map(([email, id]) => [email.toLowerCase(), id])),
   });
 }
 

@@ -108,6 +108,11 @@ export interface SlackNotifierOptions {
   readonly client: WebClient;
   /** Channel id for the digest and for people who cannot be reached (`C0123...`). */
   readonly securityChannel: string;
+  /**
+   * Slack member ids known in advance, by lower-case email (`notifications.slack.users`): used
+   * instead of `users.lookupByEmail`, for people whose Slack email is not their HR email.
+   */
+  readonly users?: ReadonlyMap<string, string>;
   /** The notifier's retries inside one call. @default the `retryConfig` the client was created with */
   readonly retry?: RetryOptions;
   /**
@@ -144,6 +149,7 @@ interface Target {
 export class SlackNotifier implements Notifier {
   readonly #client: WebClient;
   readonly #securityChannel: string;
+  readonly #users: ReadonlyMap<string, string>;
   readonly #historyLimit: number;
   readonly #historyPageSize: number;
   readonly #historyMarginMs: number;
@@ -154,6 +160,7 @@ export class SlackNotifier implements Notifier {
     if (clientPolicy === undefined) throw new UnsafeSlackClientError();
     this.#client = options.client;
     this.#securityChannel = options.securityChannel;
+    this.#users = options.users ?? new Map();
     this.#historyLimit = options.historyLimit ?? 200;
     this.#historyPageSize = Math.max(1, options.historyPageSize ?? 15);
     this.#historyMarginMs = options.historyMarginMs ?? 300_000;
@@ -330,7 +337,7 @@ export class SlackNotifier implements Notifier {
         ...(audience.reason !== undefined ? { note: audience.reason } : {}),
       };
     }
-    let userId = audience.slackUserId;
+    let userId = audience.slackUserId ?? this.#users.get(audience.email.toLowerCase());
     if (userId === undefined) {
       try {
         const found = await callWithRetries("users.lookupByEmail", this.#calls, () =>

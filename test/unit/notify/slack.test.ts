@@ -41,7 +41,10 @@ describe("SlackNotifier", () => {
     await slack.close();
   });
 
-  const notifier = (token = "xoxb-test", options: { historyLimit?: number } = {}) =>
+  const notifier = (
+    token = "xoxb-test",
+    options: { historyLimit?: number; users?: ReadonlyMap<string, string> } = {},
+  ) =>
     new SlackNotifier({
       client: createSlackWebClient(token, {
         apiUrl: slack.apiUrl,
@@ -98,6 +101,30 @@ describe("SlackNotifier", () => {
       "Could not find the manager gone@corp.example in Slack (users_not_found)",
     );
     expect(slack.calls("users.lookupByEmail")[0]?.params.email).toBe("gone@corp.example");
+  });
+
+  it("uses a configured Slack id for a manager whose Slack email is not the HR email, without a lookup", async () => {
+    // Prepare: HR knows the manager as boss.hr@; Slack knows UBOSS as boss@.
+    const message = managerMessage(
+      threeKeysOfJane().map((i) => ({
+        ...i,
+        finding: {
+          ...i.finding,
+          match: { ...i.finding.match!, person: person({ managerEmail: "Boss.HR@corp.example" }) },
+        },
+      })),
+    );
+
+    // Act
+    const receipt = await notifier("xoxb-test", {
+      users: new Map([["boss.hr@corp.example", "UBOSS"]]),
+    }).send(message);
+
+    // Assess
+    expect(receipt.fallback).toBe(false);
+    expect(slack.messagesIn(slack.dmOf("UBOSS"))).toHaveLength(1);
+    expect(slack.messagesIn(SECURITY)).toHaveLength(0);
+    expect(slack.calls("users.lookupByEmail")).toHaveLength(0);
   });
 
   it("waits out a 429 with Retry-After and then posts once", async () => {
