@@ -511,12 +511,20 @@ export class DynamoDbStore implements Store {
   }
 
   async putAcceptedListMeta(meta: AcceptedListMeta): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: { pk: STORE_PARTITIONS.meta, sk: ACCEPTED_LIST_SK, ...acceptedMetaToStored(meta) },
-      }),
-    );
+    const stored = acceptedMetaToStored(meta);
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk: STORE_PARTITIONS.meta, sk: ACCEPTED_LIST_SK, ...stored },
+          // Conditional like every write: a slower scan never replaces a newer list's record.
+          ConditionExpression: "attribute_not_exists(pk) OR acceptedAt <= :at",
+          ExpressionAttributeValues: { ":at": stored.acceptedAt },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+    }
   }
 
   // -- helpers ----------------------------------------------------------------------------------

@@ -277,6 +277,9 @@ export class LocalDirectoryStore implements Store {
   }
 
   async putAcceptedListMeta(meta: AcceptedListMeta): Promise<void> {
+    // As the DynamoDB store: a slower scan never replaces a newer list's record.
+    const current = await this.getAcceptedListMeta();
+    if (current && current.acceptedAt.getTime() > meta.acceptedAt.getTime()) return;
     await this.files.ensureDir(this.dir);
     await this.files.write(this.acceptedListPath, acceptedMetaToStored(meta));
   }

@@ -563,6 +563,8 @@ export function describeStoreContract(name: string, start: () => Promise<StoreHa
         const before = await store.getAcceptedListMeta();
         await store.putAcceptedListMeta({ origin: "s3://hr/departures.csv", count: 12, acceptedAt: T0 });
         await store.putAcceptedListMeta({ origin: "s3://hr/departures.csv", count: 14, acceptedAt: at(60) });
+        // A slower scan that accepted an older list finishes last: it does not win.
+        await store.putAcceptedListMeta({ origin: "s3://hr/departures.csv", count: 13, acceptedAt: at(30) });
 
         // Assess
         expect(before).toBeUndefined();
