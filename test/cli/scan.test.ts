@@ -82,6 +82,23 @@ describe.concurrent("iam-hygiene scan, read-only against one sandbox", SLOW, () 
     expect(findings[0]).toMatchObject({ SchemaVersion: "2018-10-08", AwsAccountId: "111122223333" });
   });
 
+  it("--format ocsf prints Detection Findings, the incident's with its owner", async () => {
+    const cwd = await workDir({ "hr.csv": company.departures });
+    const run = await runCli(["scan", "-d", "hr.csv", "-f", "ocsf", "-q"], { cwd, env: sandboxEnv(sandbox) });
+    expect(run.code, run.stderr).toBe(3);
+    const findings = JSON.parse(run.stdout) as Array<{
+      class_uid: number;
+      category_uid: number;
+      finding_info: { types: string[] };
+      resources: Array<{ name?: string; owner?: { email_addr?: string } }>;
+    }>;
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings.every((f) => f.class_uid === 2004 && f.category_uid === 2)).toBe(true);
+    const incident = findings.find((f) => f.finding_info.types.includes("used-after-departure"));
+    expect(incident?.resources[0]?.name).toMatch(/alice/);
+    expect(incident?.resources[0]?.owner?.email_addr).toMatch(/@/);
+  });
+
   it("exits 0 when nothing reaches --fail-on (no departure list: hygiene only); --format csv", async () => {
     const cwd = await workDir();
     const run = await runCli(["scan", "-f", "csv", "-q"], { cwd, env: sandboxEnv(sandbox) });
