@@ -111,6 +111,28 @@ describe("JiraTicketSink", () => {
     expect(jira.withLabel(group.key).map((i) => i.status)).toEqual(["Done", "To Do"]);
   });
 
+  it("turns a 429 into a DeliveryError with Jira's Retry-After, and creates the ticket once on the retry", async () => {
+    // Prepare: Jira's rate limit answers the first request (the search) with Retry-After: 1.
+    jira.rateLimit(1);
+    const group = ticketFor(["AKIA1"]);
+    const before = Date.now();
+
+    // Act
+    const first = sink().upsert(group);
+    await expect(first).rejects.toBeInstanceOf(DeliveryError);
+    const error = (await first.catch((e: unknown) => e)) as DeliveryError;
+    const retried = await sink().upsert(group);
+
+    // Assess: the outbox is told when to come back (about a second on), nothing was created by
+    // the limited attempt, and the retry creates exactly one ticket.
+    expect(error.details?.code).toBe("http_429");
+    const retryAt = error.details?.retryAt?.getTime() ?? 0;
+    expect(retryAt).toBeGreaterThanOrEqual(before + 900);
+    expect(retryAt).toBeLessThanOrEqual(Date.now() + 1_100);
+    expect(retried.outcome).toBe("created");
+    expect(jira.withLabel(group.key)).toHaveLength(1);
+  });
+
   it("reports a 401 as a DeliveryError carrying Jira's error message", async () => {
     // Act
     const upserting = sink("wrong").upsert(ticketFor(["AKIA1"]));
