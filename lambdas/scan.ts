@@ -511,7 +511,10 @@ export async function runScan(deps: ScanDependencies, request: ScanRequest): Pro
     const acquired = await store.acquireLease(leaseName, holder, ttlMs, leaseClock.now());
     if (!acquired) {
       deps.log?.warn("another scan holds the lease; nothing done", { scanId });
-      return busyReport(scanId, request, startedAt, clock.now(), config);
+      const busy = busyReport(scanId, request, startedAt, clock.now(), config);
+      // A run that did nothing is still a run: the trail shows it was asked and found the lease taken.
+      if (deps.audit) await deps.audit.append(auditRecord(busy));
+      return busy;
     }
     lease = new HeldLease(store, leaseName, holder, ttlMs, leaseClock, acquired, deps.log);
   }
@@ -520,6 +523,9 @@ export async function runScan(deps: ScanDependencies, request: ScanRequest): Pro
     : undefined;
   renewal?.unref();
   try {
+    // Before anything is read or acted on: a scan killed half-way still leaves its start in the
+    // trail. An audit trail that cannot be written stops the scan here, before it acts.
+    if (deps.audit) await deps.audit.append(startedAuditRecord(scanId, request, startedAt, config, applied));
     return await scanHoldingLease(deps, request, {
       scanId,
       startedAt,
@@ -790,6 +796,33 @@ function busyReport(
     sources: [],
     resolved: [],
     notes: ["another scan holds the lease: this one did nothing"],
+  };
+}
+
+/**
+ * The audit trail's first record of a scan, written once it holds its lease (an applying scan)
+ * or at once (a report-only scan), before it reads or acts on anything: a scan that is killed
+ * later still shows in the trail. The final record (`auditRecord`) has the same `scanId`.
+ */
+export function startedAuditRecord(
+  scanId: string,
+  request: ScanRequest,
+  startedAt: Date,
+  config: Config,
+  applied: boolean,
+): Record<string, unknown> {
+  return {
+    type: "scan-started",
+    scanId,
+    trigger: request.trigger,
+    startedAt: startedAt.toISOString(),
+    mode: config.mode,
+    apply: request.apply,
+    applied,
+    ...(request.account ? { account: request.account } : {}),
+    ...(request.only ? { only: [...request.only] } : {}),
+    // A targeted scan: whom it was started for (the webhook's people), as the final record names them.
+    ...(request.people ? { people: request.people.map((p) => p.emails[0] ?? p.employeeId ?? null) } : {}),
   };
 }
 

@@ -3,7 +3,7 @@
  * The Lambda handlers and the CLI both come through here, so a laptop scan and a scheduled
  * scan use exactly the same code path; only the environment (endpoints, secrets) differs.
  */
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { IAMClient } from "@aws-sdk/client-iam";
@@ -20,6 +20,7 @@ import type { AuditLog, Store } from "./core/ports/store.ts";
 import type { TicketSink } from "./core/ports/ticket-sink.ts";
 import { assessList } from "./departures/sanity.ts";
 import { departureSourceFromConfig } from "./departures/sources.ts";
+import { recordSupersessions, WebhookDeparturesSource } from "./departures/webhook-departures.ts";
 import { deliver, enqueueForScan } from "./notify/outbox.ts";
 import type { NotifyInput, NotifyOutcome, ScanDependencies, ScanLogger, ScanReport } from "./scan.ts";
 import { SecretResolver } from "./secrets.ts";
@@ -82,10 +83,17 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     baseDir,
     ...(config.store.type === "dynamodb" ? { dynamoDb: clients.dynamoDb() } : {}),
   });
-  const audit = config.audit
-    ? auditLogFromConfig(config.audit, {
+  // A laptop's scans are audited too: with the local store and no audit configured, the trail
+  // goes next to the store (`<store dir>/audit.jsonl`).
+  const auditConfig: Config["audit"] =
+    config.audit ??
+    (config.store.type === "local"
+      ? { type: "file", path: join(config.store.dir, "audit.jsonl") }
+      : undefined);
+  const audit = auditConfig
+    ? auditLogFromConfig(auditConfig, {
         baseDir,
-        ...(config.audit.type === "s3" ? { s3: clients.s3() } : {}),
+        ...(auditConfig.type === "s3" ? { s3: clients.s3() } : {}),
       })
     : undefined;
   return {
@@ -303,7 +311,7 @@ export async function scanDependencies(
   overrides: Partial<ScanDependencies> = {},
 ): Promise<ScanDependencies> {
   const { config, clients, store } = runtime;
-  const departures = departureSourceFromConfig(
+  const listSource = departureSourceFromConfig(
     {
       ...config.departures,
       source:
@@ -316,6 +324,13 @@ export async function scanDependencies(
       ...(config.departures.source?.type === "s3" ? { s3: clients.s3() } : {}),
     },
   );
+  // Every scan sees the webhook's stored departures, whatever list is configured: a targeted
+  // scan that found the lease busy, or scheduled a person for later, leaves them to a later scan.
+  // (With `type: "dynamodb"` the list already is those events.)
+  const departures =
+    config.departures.source?.type === "dynamodb"
+      ? listSource
+      : new WebhookDeparturesSource(store, listSource, { lenient: config.departures.lenient });
   const assessDepartures = async (list: DepartureList, knownIdentities: number): Promise<DepartureList> => {
     const previous = await store.getAcceptedListMeta();
     const assessed = assessList(list, {
@@ -331,6 +346,15 @@ export async function scanDependencies(
         count: list.people.length,
         acceptedAt: runtime.clock.now(),
       });
+      // Webhook departures this accepted list names are the list's from now on (its removal of
+      // them removes them). A failed write only leaves them in force: the safe side.
+      try {
+        await recordSupersessions(store, assessed, runtime.clock.now());
+      } catch (error) {
+        runtime.log?.warn("could not record which webhook departures the list now names", {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
     }
     return assessed;
   };

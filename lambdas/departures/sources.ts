@@ -9,7 +9,7 @@ import type { Config } from "../config.ts";
 import type { DepartureList, DepartureSource } from "../core/ports/departure-source.ts";
 import type { Store } from "../core/ports/store.ts";
 import { DepartureSourceError } from "./errors.ts";
-import { isTriggerReceipt } from "./events.ts";
+import { isDepartureMarker } from "./events.ts";
 import { type MergeEntry, mergePeople } from "./merge.ts";
 import { type DepartureFormat, formatDepartureError, parseDepartureList } from "./parse.ts";
 
@@ -136,7 +136,8 @@ export class StoreDepartureSource implements DepartureSource {
     }
     const entries: MergeEntry[] = [];
     for (const event of events) {
-      if (isTriggerReceipt(event)) continue;
+      // Receipts and supersessions are markers, not departures (see `events.ts`).
+      if (isDepartureMarker(event)) continue;
       for (const person of event.people) {
         entries.push({ person, line: entries.length + 1, where: `event ${event.eventId}` });
       }

@@ -73,6 +73,16 @@ export function scanRequestFromEvent(event: unknown): ScanRequest {
   throw new ScanEventError(`unrecognised scan event: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
 }
 
+/**
+ * Whether a scan answering `busy` must fail its invocation so Lambda retries it (and, after its
+ * retries, sends it to the dead-letter queue): a targeted scan (the webhook's people) or one
+ * started by a new departures object is a one-off event that nothing else replays. A scheduled
+ * scan is not: the next one comes on its own, and a failure would only fill the queue.
+ */
+export function retriesWhenBusy(request: ScanRequest): boolean {
+  return request.people !== undefined || request.trigger.startsWith("s3:");
+}
+
 /** What a targeted scan event carries: people serialised with ISO dates. */
 export function targetedScanEvent(
   trigger: string,

@@ -11,7 +11,7 @@ import middy from "@middy/core";
 import { METRIC_NAMESPACE } from "../observability.ts";
 import type { ScanReport, ScanRequest } from "../scan.ts";
 import { lambdaScanner } from "./lambda-runtime.ts";
-import { scanRequestFromEvent } from "./scan-events.ts";
+import { retriesWhenBusy, scanRequestFromEvent } from "./scan-events.ts";
 import { publishScanMetrics } from "./scan-metrics.ts";
 
 /** What the handler needs; tests pass their own. */
@@ -31,14 +31,34 @@ export interface ScanHandlerResult {
   readonly brakeEngaged: boolean;
 }
 
+/**
+ * A one-off scan (webhook, new departures object) found another scan holding the lease and did
+ * nothing. Thrown so the asynchronous invocation fails and Lambda retries it, then hands it to
+ * the dead-letter queue: the event is kept, not answered "done".
+ */
+export class ScanBusyError extends Error {
+  override readonly name = "ScanBusyError";
+  constructor(
+    readonly scanId: string,
+    readonly trigger: string,
+  ) {
+    super(`scan ${scanId} (${trigger}) found another scan holding the lease and did nothing; retry it`);
+  }
+}
+
 /** Builds the handler around its dependencies. */
 export function makeHandler(deps: ScanHandlerDeps) {
   return middy<unknown, ScanHandlerResult>()
     .use(injectLambdaContext(deps.logger))
     .use(logMetrics(deps.metrics, { captureColdStartMetric: true }))
     .handler(async (event) => {
-      const report = await deps.scan(scanRequestFromEvent(event));
+      const request = scanRequestFromEvent(event);
+      const report = await deps.scan(request);
       publishScanMetrics(deps.metrics, report);
+      if (report.status === "busy" && retriesWhenBusy(request)) {
+        deps.logger.warn("busy: failing the invocation so Lambda retries it", { scanId: report.scanId });
+        throw new ScanBusyError(report.scanId, report.trigger);
+      }
       return {
         scanId: report.scanId,
         status: report.status,

@@ -25,6 +25,11 @@ describe("reliability (CI size)", () => {
       expect(p.check.maxUpdatesPerKey).toBeLessThanOrEqual(1);
       expect(p.check.leaverKeysInactive).toBe(p.check.leaverKeys);
       expect(p.check.bystanderKeysActive).toBe(p.check.bystanderKeys);
+      // The audit trail shows both runs: the killed one's start, the reruns' busy and completed records.
+      expect(p.audit.childStarted).toBe(1);
+      if (!p.finishedFirst) expect(p.audit.rerunBusyRecords).toBeGreaterThan(0);
+      expect(p.audit.rerunBusyRecords).toBe(p.audit.rerunBusyAnswers);
+      expect(p.audit.actingRerunRecorded).toBe(true);
       expect(p.ok).toBe(true);
     }
   }, 90_000);

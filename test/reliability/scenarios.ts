@@ -183,8 +183,52 @@ export interface CrashPoint {
   /** Requests still in flight from the dead child when the acting rerun started. */
   readonly inFlightAtRerun: number;
   readonly check: WorldCheck;
+  /** Final (`type: "scan"`) audit records of every run of this point: the reruns' busy and completed ones, and the child's if it got that far. */
   readonly auditRecords: number;
+  /** What the audit trail shows of both runs (see `auditOfCrashPoint`). */
+  readonly audit: CrashAudit;
   readonly ok: boolean;
+}
+
+/** What the audit trail of one crash point shows. */
+export interface CrashAudit {
+  /** "started" records of the killed child (1: its run shows though it never finished). */
+  readonly childStarted: number;
+  /** Final records of the child (0 when it was killed before writing its last record). */
+  readonly childFinished: number;
+  /** Busy records of the reruns, and the busy answers they got (the two must match). */
+  readonly rerunBusyRecords: number;
+  readonly rerunBusyAnswers: number;
+  /** The rerun that acted has its "started" and its "completed" record, in that order. */
+  readonly actingRerunRecorded: boolean;
+  /** All of the above: the trail shows the killed run and every rerun. */
+  readonly showsBothRuns: boolean;
+}
+
+/** Reads the trail of one crash point: the child's run (trigger `reliability-child`) and the reruns'. */
+function auditOfCrashPoint(
+  records: ReadonlyArray<Record<string, unknown>>,
+  actingScanId: string,
+  rerunBusyAnswers: number,
+): CrashAudit {
+  const child = records.filter((r) => r.trigger === "reliability-child");
+  const reruns = records.filter((r) => r.trigger === "reliability");
+  const childStarted = child.filter((r) => r.type === "scan-started").length;
+  const childFinished = child.filter((r) => r.type === "scan").length;
+  const rerunBusyRecords = reruns.filter((r) => r.type === "scan" && r.status === "busy").length;
+  const startedAt = reruns.findIndex((r) => r.type === "scan-started" && r.scanId === actingScanId);
+  const completedAt = reruns.findIndex(
+    (r) => r.type === "scan" && r.status === "completed" && r.scanId === actingScanId,
+  );
+  const actingRerunRecorded = startedAt >= 0 && completedAt > startedAt;
+  return {
+    childStarted,
+    childFinished,
+    rerunBusyRecords,
+    rerunBusyAnswers,
+    actingRerunRecorded,
+    showsBothRuns: childStarted === 1 && rerunBusyRecords === rerunBusyAnswers && actingRerunRecorded,
+  };
 }
 
 /** What the crash scenario saw. */
@@ -360,6 +404,11 @@ export async function runCrashScenario(
           : { report: immediate, busy: 0, startedAtMs: endedAtMs, inFlightAtStart: 0, ms: 0 };
       await w.proxy.drained();
       const check = await w.check();
+      const audit = auditOfCrashPoint(
+        w.audit(),
+        later.report.scanId,
+        (immediate.status === "busy" ? 1 : 0) + later.busy,
+      );
       results.push({
         killAfterMs,
         lastPhase: run.phases.at(-1)?.name ?? "(none)",
@@ -372,7 +421,9 @@ export async function runCrashScenario(
         inFlightAtRerun: later.inFlightAtStart,
         check,
         auditRecords: Object.values(check.auditRecords).reduce((a, b) => a + b, 0),
-        ok: later.report.status === "completed" && clean(check),
+        audit,
+        // Nothing lost includes the record of it: the killed run's start and every rerun are in the trail.
+        ok: later.report.status === "completed" && clean(check) && audit.showsBothRuns,
       });
     } finally {
       await w.close();
