@@ -46,6 +46,8 @@ export interface NotifyOutcome {
   readonly failed: number;
   readonly pending: number;
   readonly details?: Record<string, unknown>;
+  /** Lines for the report's notes, e.g. a channel whose adapter could not be set up this run. */
+  readonly notes?: readonly string[];
 }
 
 /** The adapters a scan runs with. */
@@ -721,6 +723,7 @@ async function scanHoldingLease(
       deps.log?.error("notification step failed", { error: message });
       run.notes.push(`notifications deferred: ${message}`);
     }
+    if (notifications?.notes) run.notes.push(...notifications.notes);
   }
 
   const report: ScanReport = {

@@ -10,13 +10,14 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { type AwsClientConstructors, AwsClients, type ClientSettings } from "./aws-clients.ts";
-import type { Config } from "./config.ts";
+import type { Config, SecretRef } from "./config.ts";
 import type { Clock } from "./core/clock.ts";
+import type { ActionRecord, SourceId } from "./core/model.ts";
 import { composeNotifications } from "./core/notifications.ts";
-import type { CredentialSource } from "./core/ports/credential-source.ts";
+import type { CredentialSource, Discovery } from "./core/ports/credential-source.ts";
 import type { DepartureList } from "./core/ports/departure-source.ts";
 import type { Notifier } from "./core/ports/notifier.ts";
-import type { AuditLog, Store } from "./core/ports/store.ts";
+import type { AuditLog, OutboxItem, Store } from "./core/ports/store.ts";
 import type { TicketSink } from "./core/ports/ticket-sink.ts";
 import { assessList } from "./departures/sanity.ts";
 import { departureSourceFromConfig } from "./departures/sources.ts";
@@ -108,9 +109,91 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   };
 }
 
-/** The credential sources the configuration enables, each with its clients and secrets. */
+/**
+ * A connector that could not be set up (its secret is missing or unreadable, its key malformed):
+ * it discovers nothing and reports one source-wide problem, so the scan raises a `source-error`
+ * finding for it and every other source still runs and acts. The problem names the secret's
+ * reference, never its value.
+ */
+export class UnavailableSource implements CredentialSource {
+  readonly #problem: Discovery["problems"][number];
+
+  constructor(
+    readonly id: SourceId,
+    error: unknown,
+    secretValues: readonly string[] = [],
+  ) {
+    const err = error instanceof Error ? error : new Error(String(error));
+    this.#problem = {
+      source: id,
+      subject: "source",
+      message: `setup failed, not scanned: ${redact(err.message, secretValues)}`,
+      errorName: err.name,
+    };
+  }
+
+  async discover(): Promise<Discovery> {
+    return { credentials: [], problems: [this.#problem], stats: {}, notes: [] };
+  }
+
+  async revoke(): Promise<ActionRecord[]> {
+    return [{ type: "revoke", status: "failed", detail: this.#problem.message }];
+  }
+
+  async verify(): Promise<ActionRecord> {
+    return { type: "verify", status: "failed", detail: this.#problem.message };
+  }
+}
+
+/**
+ * Replaces any secret value (or a long piece of one, such as a line of a private key) that an
+ * error message might quote. Messages here are written not to quote secrets; this is the belt.
+ */
+function redact(message: string, secretValues: readonly string[]): string {
+  let out = message;
+  for (const value of secretValues) {
+    for (const piece of [value, ...value.split(/(?:\\n|[\s"',:{}])+/)]) {
+      if (piece.length >= 12) out = out.split(piece).join("[redacted]");
+    }
+  }
+  return out;
+}
+
+/**
+ * Builds one connector; a failure (its secret, its key, its client) becomes an
+ * `UnavailableSource` for that connector alone, logged without the secret.
+ */
+async function connector(
+  runtime: Runtime,
+  id: SourceId,
+  build: (secret: (ref: SecretRef) => Promise<string>) => Promise<CredentialSource>,
+): Promise<CredentialSource> {
+  const resolved: string[] = [];
+  try {
+    return await build(async (ref) => {
+      const value = await runtime.secrets.resolve(ref);
+      resolved.push(value);
+      return value;
+    });
+  } catch (error) {
+    const source = new UnavailableSource(id, error, resolved);
+    const problem = (await source.discover()).problems[0];
+    runtime.log?.error("source could not be set up; the scan goes on without it", {
+      source: id,
+      error: problem?.message,
+      errorName: problem?.errorName,
+    });
+    return source;
+  }
+}
+
+/**
+ * The credential sources the configuration enables, each with its clients and secrets. A
+ * connector that cannot be set up is an `UnavailableSource`: one `source-error` finding, never
+ * a failed scan (AWS IAM and the other connectors still run and act).
+ */
 export async function sourcesFromConfig(runtime: Runtime): Promise<CredentialSource[]> {
-  const { config, clients, secrets, clock } = runtime;
+  const { config, clients, clock } = runtime;
   const sources: CredentialSource[] = [];
   const iam = config.sources["aws-iam"];
   if (iam.enabled) {
@@ -129,43 +212,55 @@ export async function sourcesFromConfig(runtime: Runtime): Promise<CredentialSou
   // Connectors, notifiers and report writers are loaded only when configured: each brings a
   // large client library, and a Lambda should not pay for what its config does not use.
   if (cognito.enabled && cognito.pools.length > 0) {
-    const [{ AwsCognitoSource }] = await Promise.all([
-      import("./sources/aws-cognito/index.ts"),
-      clients.load("cognito"),
-    ]);
-    sources.push(new AwsCognitoSource({ cognito: (region) => clients.cognito(region), config: cognito }));
+    sources.push(
+      await connector(runtime, "aws-cognito", async () => {
+        const [{ AwsCognitoSource }] = await Promise.all([
+          import("./sources/aws-cognito/index.ts"),
+          clients.load("cognito"),
+        ]);
+        return new AwsCognitoSource({ cognito: (region) => clients.cognito(region), config: cognito });
+      }),
+    );
   }
   const google = config.sources["google-workspace"];
   if (google?.enabled) {
-    const { GoogleWorkspaceSource, parseServiceAccountKey, storeSignOutLedger } = await import(
-      "./sources/google-workspace/index.ts"
-    );
-    const key = parseServiceAccountKey(await secrets.resolve(google.serviceAccountKey));
     sources.push(
-      new GoogleWorkspaceSource({
-        serviceAccountKey: key,
-        adminSubject: google.adminSubject,
-        customer: google.customer,
-        signOut: google.signOut,
-        signOutLedger: storeSignOutLedger(runtime.store),
-        clock,
-        ...(google.rootUrl ? { rootUrl: google.rootUrl } : {}),
-        ...(google.tokenUrl ? { tokenUrl: google.tokenUrl } : {}),
+      await connector(runtime, "google-workspace", async (secret) => {
+        const { GoogleWorkspaceSource, parseServiceAccountKey, storeSignOutLedger } = await import(
+          "./sources/google-workspace/index.ts"
+        );
+        const key = parseServiceAccountKey(await secret(google.serviceAccountKey));
+        return new GoogleWorkspaceSource({
+          serviceAccountKey: key,
+          adminSubject: google.adminSubject,
+          customer: google.customer,
+          signOut: google.signOut,
+          signOutLedger: storeSignOutLedger(runtime.store),
+          clock,
+          ...(google.rootUrl ? { rootUrl: google.rootUrl } : {}),
+          ...(google.tokenUrl ? { tokenUrl: google.tokenUrl } : {}),
+        });
       }),
     );
   }
   const okta = config.sources.okta;
   if (okta?.enabled) {
-    const { oktaSourceFromConfig } = await import("./sources/okta/index.ts");
-    sources.push(oktaSourceFromConfig(okta, await secrets.resolve(okta.apiToken)));
+    sources.push(
+      await connector(runtime, "okta", async (secret) => {
+        const { oktaSourceFromConfig } = await import("./sources/okta/index.ts");
+        return oktaSourceFromConfig(okta, await secret(okta.apiToken));
+      }),
+    );
   }
   const github = config.sources.github;
   if (github?.enabled) {
-    const { githubSourceFromConfig } = await import("./sources/github/index.ts");
     sources.push(
-      githubSourceFromConfig(github, {
-        token: await secrets.resolve(github.token),
-        ...(github.patGrantsToken ? { patGrantsToken: await secrets.resolve(github.patGrantsToken) } : {}),
+      await connector(runtime, "github", async (secret) => {
+        const { githubSourceFromConfig } = await import("./sources/github/index.ts");
+        return githubSourceFromConfig(github, {
+          token: await secret(github.token),
+          ...(github.patGrantsToken ? { patGrantsToken: await secret(github.patGrantsToken) } : {}),
+        });
       }),
     );
   }
@@ -174,40 +269,116 @@ export async function sourcesFromConfig(runtime: Runtime): Promise<CredentialSou
 
 const SLACK_IN_CALL_RETRY = { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 5_000 };
 
-/** The Slack notifier and ticket sink the configuration asks for, secrets resolved. */
-export async function deliveryAdaptersFromConfig(
-  runtime: Runtime,
-): Promise<{ notifier?: Notifier; ticketSink?: TicketSink }> {
+/** A delivery channel the configuration asks for but that could not be set up. */
+export interface UnavailableDelivery {
+  readonly channel: Extract<OutboxItem["channel"], "slack" | "ticket">;
+  /** What failed, naming the secret's reference, never its value. */
+  readonly reason: string;
+}
+
+/** The delivery adapters a configuration asks for, and those that could not be set up. */
+export interface DeliveryAdapters {
+  readonly notifier?: Notifier;
+  readonly ticketSink?: TicketSink;
+  /** Configured channels whose adapter could not be built: their items wait in the outbox. */
+  readonly unavailable?: readonly UnavailableDelivery[];
+}
+
+/**
+ * The Slack notifier and ticket sink the configuration asks for, secrets resolved. An adapter
+ * that cannot be set up (its secret missing or unreadable) is reported in `unavailable`, never
+ * thrown: the scan still runs, and what it has to say waits in the outbox for a later run.
+ */
+export async function deliveryAdaptersFromConfig(runtime: Runtime): Promise<DeliveryAdapters> {
   const { config, secrets } = runtime;
   const slack = config.notifications.slack;
   const tickets = config.tickets;
   if (!slack?.enabled && !tickets) return {};
+  const unavailable: UnavailableDelivery[] = [];
+  const attempt = async <T>(
+    channel: UnavailableDelivery["channel"],
+    what: string,
+    build: (secret: (ref: SecretRef) => Promise<string>) => Promise<T>,
+  ): Promise<T | undefined> => {
+    const resolved: string[] = [];
+    try {
+      return await build(async (ref) => {
+        const value = await secrets.resolve(ref);
+        resolved.push(value);
+        return value;
+      });
+    } catch (error) {
+      const err = error instanceof Error ? error : new Error(String(error));
+      const reason = `${what} could not be set up: ${redact(err.message, resolved)}`;
+      runtime.log?.error("delivery adapter could not be set up; its items wait in the outbox", {
+        channel,
+        error: reason,
+        errorName: err.name,
+      });
+      unavailable.push({ channel, reason });
+      return undefined;
+    }
+  };
   const { notifierFromConfig, ticketSinkFromConfig } = await import("./notify/index.ts");
   // Short in-call retries: the outbox retries across runs, and a run must not stall on an outage.
   const notifier = slack?.enabled
-    ? notifierFromConfig(slack, await secrets.resolve(slack.token), SLACK_IN_CALL_RETRY)
-    : undefined;
-  const ticketSink = tickets
-    ? ticketSinkFromConfig(
-        tickets,
-        await secrets.resolve(tickets.type === "jira" ? tickets.apiToken : tickets.token),
+    ? await attempt("slack", "Slack", async (secret) =>
+        notifierFromConfig(slack, await secret(slack.token), SLACK_IN_CALL_RETRY),
       )
     : undefined;
-  return { ...(notifier ? { notifier } : {}), ...(ticketSink ? { ticketSink } : {}) };
+  const ticketSink = tickets
+    ? await attempt("ticket", tickets.type === "jira" ? "Jira" : "GitHub Issues", async (secret) =>
+        ticketSinkFromConfig(
+          tickets,
+          await secret(tickets.type === "jira" ? tickets.apiToken : tickets.token),
+        ),
+      )
+    : undefined;
+  return {
+    ...(notifier ? { notifier } : {}),
+    ...(ticketSink ? { ticketSink } : {}),
+    ...(unavailable.length > 0 ? { unavailable } : {}),
+  };
+}
+
+/**
+ * The store as `deliver` should see it when some channels have no adapter this run: their due
+ * items are left out, so they are neither claimed nor failed (no attempt used up, never `dead`
+ * for want of a secret), and wait, pending, for a run that can deliver them.
+ */
+function withoutChannels(store: Store, held: ReadonlySet<OutboxItem["channel"]>): Store {
+  if (held.size === 0) return store;
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === "dueOutbox") {
+        // Both adapters read every due item anyway; the limit only trims the sorted result.
+        return async (now: Date, limit: number) =>
+          (await target.dueOutbox(now, Number.MAX_SAFE_INTEGER))
+            .filter((entry) => !held.has(entry.channel))
+            .slice(0, limit);
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 /**
  * The notification step of a scan: compose grouped messages and tickets, put them in the
  * outbox (idempotent by key), then deliver whatever is due, this run's and earlier runs'.
- * With no Slack and no tickets configured nothing is enqueued: there is nobody to tell.
+ * With no Slack and no tickets configured nothing is enqueued: there is nobody to tell. A
+ * configured channel whose adapter could not be set up still gets its items enqueued; they
+ * wait, unclaimed, and the outcome says so in `notes`.
  */
 export function notificationStep(
   runtime: Runtime,
-  adapters: { notifier?: Notifier; ticketSink?: TicketSink },
+  adapters: DeliveryAdapters,
 ): ((input: NotifyInput) => Promise<NotifyOutcome>) | undefined {
   const { notifier, ticketSink } = adapters;
-  if (!notifier && !ticketSink) return undefined;
+  const unavailable = adapters.unavailable ?? [];
+  if (!notifier && !ticketSink && unavailable.length === 0) return undefined;
   const { config, store } = runtime;
+  const held = new Set(unavailable.map((u) => u.channel));
   return async ({ scanId, plan, resolved, now }) => {
     const base = {
       mode: plan.mode,
@@ -227,17 +398,25 @@ export function notificationStep(
     const all = composeNotifications({ ...base, items: plan.items });
     const composition = { ...all, messages: composeNotifications({ ...base, items: news }).messages };
     const enqueued = await enqueueForScan(store, composition, now, {
-      messages: notifier !== undefined,
-      tickets: ticketSink !== undefined,
+      messages: notifier !== undefined || held.has("slack"),
+      tickets: ticketSink !== undefined || held.has("ticket"),
     });
-    const report = await deliver({
-      store,
-      now,
-      ...(notifier ? { notifier } : {}),
-      ...(ticketSink ? { ticketSink } : {}),
-    });
+    const report =
+      notifier || ticketSink
+        ? await deliver({
+            store: withoutChannels(store, held),
+            now,
+            ...(notifier ? { notifier } : {}),
+            ...(ticketSink ? { ticketSink } : {}),
+          })
+        : { sent: [], recovered: [], failed: [], dead: [], deferred: [], warnings: [], skipped: [] };
     // Still queued: failed this run (retried later with backoff), deferred by an outage, or not reached yet.
-    const pending = report.failed.length + report.deferred.length + (await store.dueOutbox(now, 1000)).length;
+    const due = await store.dueOutbox(now, 1000);
+    const pending = report.failed.length + report.deferred.length + due.length;
+    const notes = unavailable.map((u) => {
+      const waiting = due.filter((entry) => entry.channel === u.channel).length;
+      return `${u.channel === "slack" ? "Slack messages" : "tickets"} deferred: ${u.reason}; ${waiting} item${waiting === 1 ? "" : "s"} wait${waiting === 1 ? "s" : ""} in the outbox for a run that can deliver them`;
+    });
     return {
       enqueued,
       sent: report.sent.length + report.recovered.length,
@@ -249,7 +428,11 @@ export function notificationStep(
         resolutions: composition.resolutions.length,
         dead: report.dead.map((d) => d.key),
         errors: report.failed.map((f) => f.error ?? "unknown"),
+        ...(unavailable.length > 0
+          ? { unavailable: unavailable.map((u) => `${u.channel}: ${u.reason}`) }
+          : {}),
       },
+      ...(notes.length > 0 ? { notes } : {}),
     };
   };
 }
