@@ -62,6 +62,13 @@ export interface Runtime {
   readonly config: Config;
   readonly clock: Clock;
   readonly clients: AwsClients;
+  /**
+   * The clients of the AWS credential sources (IAM, STS, CloudTrail, Cognito). An org-wide scan
+   * sets them to the member account's assumed role; the departure list, store, audit, reports,
+   * secrets and Security Hub keep `clients` (the security account's).
+   * @default clients
+   */
+  readonly sourceClients?: AwsClients;
   readonly secrets: SecretResolver;
   readonly store: Store;
   readonly audit?: AuditLog;
@@ -193,7 +200,8 @@ async function connector(
  * a failed scan (AWS IAM and the other connectors still run and act).
  */
 export async function sourcesFromConfig(runtime: Runtime): Promise<CredentialSource[]> {
-  const { config, clients, clock } = runtime;
+  const { config, clock } = runtime;
+  const clients = runtime.sourceClients ?? runtime.clients;
   const sources: CredentialSource[] = [];
   const iam = config.sources["aws-iam"];
   if (iam.enabled) {

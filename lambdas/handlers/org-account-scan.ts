@@ -1,19 +1,27 @@
 /**
  * One iteration of the org-wide Step Functions Distributed Map: assume the scanner role in a
- * member account and run the same scan there. The store (in the security account) is shared,
- * so the lease and "no longer seen" are scoped to that account.
+ * member account and scan that account's IAM credentials there. Only the credential source's
+ * clients (IAM, STS, CloudTrail) use the member role, which grants IAM actions and nothing
+ * else; the departure list, the store, audit and reports, secrets, Security Hub and
+ * notifications stay in the security account, with this function's own role. The store is
+ * shared, so the lease and "no longer seen" are scoped to the member account.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentity } from "@aws-sdk/types";
 import middy from "@middy/core";
 import * as z from "zod";
+import { AwsClients } from "../aws-clients.ts";
+import type { Config } from "../config.ts";
 import { METRIC_NAMESPACE } from "../observability.ts";
 import { runScan, type ScanReport, type ScanRequest } from "../scan.ts";
-import { createRuntime, scanDependencies } from "../wiring.ts";
-import { lambdaRuntime, loggerAdapter } from "./lambda-runtime.ts";
+import { type Runtime, scanDependencies } from "../wiring.ts";
+import { lambdaRuntime } from "./lambda-runtime.ts";
 import { publishScanMetrics } from "./scan-metrics.ts";
 
 const eventSchema = z
@@ -24,15 +32,94 @@ const eventSchema = z
   })
   .strict();
 
+/** The member account an iteration scans, and the role it assumes there. */
+export type OrgScanTarget = z.infer<typeof eventSchema>;
+
 /** An org iteration event that is not `{ accountId, roleArn }`. */
 export class OrgScanEventError extends Error {
   override readonly name = "OrgScanEventError";
 }
 
+/** AssumeRole answered without credentials. */
+export class MemberRoleError extends Error {
+  override readonly name = "MemberRoleError";
+}
+
+/**
+ * The sources scanned in every member account. The others are scanned once, by the security
+ * account's own scan: Google Workspace, Okta and GitHub are organization-wide, and the member
+ * role (lib/org/scanner-role-template.ts) grants no Cognito action, since a pool in
+ * `sources.aws-cognito.pools` belongs to one account (the security account's scan, or an
+ * `IamHygieneStack` deployed in the pool's account, scans it).
+ */
+export const MEMBER_ACCOUNT_SOURCES: readonly string[] = ["aws-iam"];
+
+/** The config a member-account scan runs with, and the enabled sources it leaves to the security account. */
+export function memberAccountConfig(config: Config): { config: Config; skipped: string[] } {
+  const skipped: string[] = [];
+  const sources: Record<string, unknown> = { ...config.sources };
+  for (const [name, section] of Object.entries(config.sources)) {
+    if (MEMBER_ACCOUNT_SOURCES.includes(name) || !section?.enabled) continue;
+    skipped.push(name);
+    sources[name] = { ...section, enabled: false };
+  }
+  return { config: { ...config, sources: sources as Config["sources"] }, skipped };
+}
+
+/** The clients of the member account's credential source, signed with the assumed role. */
+export function memberSourceClients(credentials: AwsCredentialIdentity): AwsClients {
+  return new AwsClients({ credentials }, { iam: IAMClient, sts: STSClient, cloudTrail: CloudTrailClient });
+}
+
+/** What `orgAccountScanner` needs. */
+export interface OrgAccountScannerOptions {
+  /** The security account's runtime (config, store, audit, secrets, clients), built once per cold start. */
+  readonly home: () => Runtime;
+  /** STS with the security account's credentials: assumes the member role. */
+  readonly sts: STSClient;
+}
+
+/** Scans one member account: its IAM through the assumed role, everything else from the security account. */
+export function orgAccountScanner(
+  options: OrgAccountScannerOptions,
+): (target: OrgScanTarget, request: ScanRequest) => Promise<ScanReport> {
+  return async (target, request) => {
+    const home = options.home();
+    const assumed = await options.sts.send(
+      new AssumeRoleCommand({
+        RoleArn: target.roleArn,
+        RoleSessionName: `iam-hygiene-${target.accountId}`,
+        DurationSeconds: 3600,
+        ...(target.externalId ? { ExternalId: target.externalId } : {}),
+      }),
+    );
+    const creds = assumed.Credentials;
+    if (!creds?.AccessKeyId || !creds.SecretAccessKey) {
+      throw new MemberRoleError(`AssumeRole ${target.roleArn} returned no credentials`);
+    }
+    const { config, skipped } = memberAccountConfig(home.config);
+    if (skipped.length > 0) {
+      home.log?.info("sources left to the security account's own scan", {
+        accountId: target.accountId,
+        skipped,
+      });
+    }
+    const sourceClients = memberSourceClients({
+      accessKeyId: creds.AccessKeyId,
+      secretAccessKey: creds.SecretAccessKey,
+      ...(creds.SessionToken ? { sessionToken: creds.SessionToken } : {}),
+      ...(creds.Expiration ? { expiration: creds.Expiration } : {}),
+    });
+    const deps = await scanDependencies({ ...home, config, sourceClients });
+    return runScan(deps, request);
+  };
+}
+
+/** What the handler needs; tests pass their own. */
 export interface OrgScanDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
-  readonly scanAccount: (target: z.infer<typeof eventSchema>, request: ScanRequest) => Promise<ScanReport>;
+  readonly scanAccount: (target: OrgScanTarget, request: ScanRequest) => Promise<ScanReport>;
 }
 
 /** Builds the handler around its dependencies. */
@@ -52,9 +139,9 @@ export function makeHandler(deps: OrgScanDeps) {
         trigger: `org:${target.accountId}`,
         account: target.accountId,
       });
-      // The same figures as a single-account scan, per member account, for the alarms and dashboard.
-      deps.metrics.addDimension("Account", target.accountId);
-      publishScanMetrics(deps.metrics, report);
+      // Each figure twice: without the account (what the alarms watch, so they fire for any
+      // member account) and with an `Account` dimension (which account it was).
+      publishScanMetrics(deps.metrics, report, { account: target.accountId });
       return {
         accountId: target.accountId,
         scanId: report.scanId,
@@ -66,44 +153,13 @@ export function makeHandler(deps: OrgScanDeps) {
 
 const logger = new Logger({ serviceName: "iam-hygiene-org" });
 const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: "iam-hygiene" });
-const sts = new STSClient({ retryMode: "adaptive", maxAttempts: 8 });
 
-/** The deployed handler: the member account's clients use the assumed role's credentials. */
+/** The deployed handler: the member account's IAM through the assumed role, the rest at home. */
 export const handler = makeHandler({
   logger,
   metrics,
-  scanAccount: async (target, request) => {
-    const home = lambdaRuntime(logger);
-    const assumed = await sts.send(
-      new AssumeRoleCommand({
-        RoleArn: target.roleArn,
-        RoleSessionName: `iam-hygiene-${target.accountId}`,
-        DurationSeconds: 3600,
-        ...(target.externalId ? { ExternalId: target.externalId } : {}),
-      }),
-    );
-    const creds = assumed.Credentials;
-    if (!creds?.AccessKeyId || !creds.SecretAccessKey)
-      throw new Error(`AssumeRole ${target.roleArn} returned no credentials`);
-    // Clients in the member account; the store, audit and secrets stay in the security account.
-    const member = createRuntime({
-      config: home.config,
-      env: process.env,
-      useSecretsManager: true,
-      log: loggerAdapter(logger),
-      clientSettings: {
-        credentials: {
-          accessKeyId: creds.AccessKeyId,
-          secretAccessKey: creds.SecretAccessKey,
-          sessionToken: creds.SessionToken,
-          ...(creds.Expiration ? { expiration: creds.Expiration } : {}),
-        },
-      },
-    });
-    const deps = await scanDependencies(
-      { ...member, store: home.store, secrets: home.secrets, ...(home.audit ? { audit: home.audit } : {}) },
-      {},
-    );
-    return runScan(deps, request);
-  },
+  scanAccount: orgAccountScanner({
+    home: () => lambdaRuntime(logger),
+    sts: new STSClient({ retryMode: "adaptive", maxAttempts: 8 }),
+  }),
 });

@@ -47,6 +47,8 @@ export function scannerRoleTemplate(options: ScannerRoleTemplateOptions): Record
     accountId: ACCOUNT,
     mode: options.mode,
     awsIam: true,
+    // No Cognito: a member-account scan runs only the aws-iam source (MEMBER_ACCOUNT_SOURCES in
+    // lambdas/handlers/org-account-scan.ts); configured pools are the security account's own scan's.
     cognitoUserPoolArns: [],
     sessionRevocationRoleArns: options.sessionRevocationRoleArns,
     ...(options.sessionRevocationRoleTagKey

@@ -1,0 +1,199 @@
+/**
+ * The org account scan against two sandboxes: the security ("home") account holds the departure
+ * list, the reports and the audit trail; the member account holds the departed person's IAM
+ * user and the scanner role. A router on 127.0.0.1 sends each request to the account its
+ * credentials belong to (the member role's session keys to the member sandbox, anything else
+ * home), as AWS would: a client signed with the wrong account's credentials sees the wrong
+ * account. The scan must read the list and write reports and audit at home, and revoke in the
+ * member account only.
+ */
+import { mkdtempSync } from "node:fs";
+import { createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { STSClient } from "@aws-sdk/client-sts";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { parseConfig } from "../../../lambdas/config.ts";
+import { fixedClock } from "../../../lambdas/core/clock.ts";
+import { orgAccountScanner } from "../../../lambdas/handlers/org-account-scan.ts";
+import { createRuntime, type Runtime } from "../../../lambdas/wiring.ts";
+import { parseAuthorization } from "../../../sandbox/caller.ts";
+import { type Sandbox, type Scenario, startSandbox } from "../../../sandbox/index.ts";
+
+const NOW = new Date("2026-06-01T12:00:00Z");
+const days = (n: number) => new Date(NOW.getTime() - n * 86_400_000).toISOString();
+const HOME_ACCOUNT = "111111111111";
+const MEMBER_ACCOUNT = "222222222222";
+const ROLE_ARN = `arn:aws:iam::${MEMBER_ACCOUNT}:role/IamHygieneScanner`;
+const BUCKET = "iam-hygiene-security-data";
+const HOME_CREDENTIALS = { accessKeyId: "AKIAHOMEORGSCAN00001", secretAccessKey: "home-secret" };
+const MEMBER_KEY = "AKIAJANEMEMBER000001";
+const HOME_KEY = "AKIAJANEHOME00000001";
+
+/** Jane, who left ten days ago, with an active key in the account the scenario describes. */
+function account(accountId: string, janeKey: string, extra: Partial<Scenario> = {}): Scenario {
+  return {
+    now: NOW.toISOString(),
+    accountId,
+    iam: {
+      users: [
+        {
+          userName: "jane.doe",
+          tags: { email: "jane.doe@corp.example" },
+          createdAt: days(400),
+          accessKeys: [{ id: janeKey, createdAt: days(200), lastUsedAt: days(20), lastUsedService: "s3" }],
+        },
+        {
+          userName: "bob.smith",
+          tags: { email: "bob.smith@corp.example" },
+          createdAt: days(100),
+          accessKeys: [{ id: `${janeKey.slice(0, 8)}BOB0000001`, createdAt: days(30), lastUsedAt: days(1) }],
+        },
+      ],
+    },
+    ...extra,
+  } as Scenario;
+}
+
+const homeScenario = () =>
+  account(HOME_ACCOUNT, HOME_KEY, {
+    s3: {
+      buckets: {
+        [BUCKET]: {
+          "departures/departures.csv": `email,employee_id,name,departed_at\njane.doe@corp.example,E100,Jane Doe,${days(10)}\n`,
+        },
+      },
+    },
+  });
+const memberScenario = () =>
+  account(MEMBER_ACCOUNT, MEMBER_KEY, {
+    iam: { ...account("", MEMBER_KEY).iam, roles: [{ roleName: "IamHygieneScanner" }] },
+  });
+
+/** Forwards each request, unchanged, to the sandbox of the account its access key belongs to. */
+async function startRouter(home: Sandbox, member: Sandbox): Promise<{ endpoint: string; server: Server }> {
+  const server = createServer((req, res) => {
+    const key = parseAuthorization(req.headers.authorization)?.accessKeyId;
+    const target = key && member.sts.sessions.has(key) ? member : home;
+    const upstream = request(
+      { host: "127.0.0.1", port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+let home: Sandbox;
+let member: Sandbox;
+let router: { endpoint: string; server: Server };
+let sts: STSClient;
+const savedEnv = { ...process.env };
+
+beforeAll(async () => {
+  home = await startSandbox({ scenario: homeScenario() });
+  member = await startSandbox({ scenario: memberScenario() });
+  router = await startRouter(home, member);
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: router.endpoint,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: HOME_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: HOME_CREDENTIALS.secretAccessKey,
+  });
+  // STS is global: the member account's role is assumed where it lives, with home credentials.
+  sts = new STSClient({ endpoint: member.endpoint, region: "us-east-1", credentials: HOME_CREDENTIALS });
+});
+
+afterAll(async () => {
+  process.env = savedEnv;
+  sts?.destroy();
+  router?.server.closeAllConnections();
+  await new Promise((resolve) => router?.server.close(resolve));
+  await home?.close();
+  await member?.close();
+});
+
+beforeEach(() => {
+  home.seed(homeScenario());
+  member.seed(memberScenario());
+  home.resetCalls();
+  member.resetCalls();
+});
+
+/** The security account's runtime, as the deployed function builds it (its config, store, clients). */
+function homeRuntime(): Runtime {
+  const config = parseConfig({
+    mode: "enforce",
+    departures: { source: { type: "s3", uri: `s3://${BUCKET}/departures/departures.csv` } },
+    store: { type: "local", dir: mkdtempSync(join(tmpdir(), "org-scan-store-")) },
+    audit: { type: "s3", bucket: BUCKET, prefix: "audit/" },
+    reports: { bucket: BUCKET, prefix: "reports/" },
+    sources: {
+      "aws-iam": { reportPollMs: 0 },
+      // A pool of the security account: its own scan covers it, a member-account scan must not.
+      "aws-cognito": { enabled: true, pools: [{ userPoolId: "us-east-1_AbC123" }] },
+    },
+  });
+  return createRuntime({ config, env: process.env, clock: fixedClock(NOW) });
+}
+
+describe("an org account scan", () => {
+  it("reads the departure list at home and revokes in the member account only", async () => {
+    // Prepare
+    const runtime = homeRuntime();
+    const scan = orgAccountScanner({ home: () => runtime, sts });
+    // Act
+    const report = await scan(
+      { accountId: MEMBER_ACCOUNT, roleArn: ROLE_ARN },
+      { apply: true, trigger: `org:${MEMBER_ACCOUNT}`, account: MEMBER_ACCOUNT },
+    );
+    // Assess: the list was read and accepted, so Jane's departure drove a revocation...
+    expect(report.departures.rejected).toBe(false);
+    expect(report.departures.people).toBe(1);
+    expect(member.iam.accessKeys.get(MEMBER_KEY)?.status).toBe("Inactive");
+    const revoked = report.plan.items.filter((i) =>
+      i.actions.some((a) => a.type === "verify" && a.status === "verified"),
+    );
+    expect(revoked.map((i) => i.finding.credential?.nativeId)).toContain(MEMBER_KEY);
+    expect(revoked.every((i) => i.finding.credential?.account === MEMBER_ACCOUNT)).toBe(true);
+    // ...in the member account, not in the security account.
+    expect(home.iam.accessKeys.get(HOME_KEY)?.status).toBe("Active");
+    expect(Object.keys(home.calls()).filter((call) => /^(iam|cloudtrail):/.test(call))).toEqual([]);
+    expect(Object.keys(member.calls()).filter((call) => call.startsWith("s3:"))).toEqual([]);
+  });
+
+  it("writes its reports and audit trail in the security account", async () => {
+    // Act
+    const report = await orgAccountScanner({ home: homeRuntime, sts })(
+      { accountId: MEMBER_ACCOUNT, roleArn: ROLE_ARN },
+      { apply: true, trigger: `org:${MEMBER_ACCOUNT}`, account: MEMBER_ACCOUNT },
+    );
+    // Assess
+    const keys = [...(home.s3.buckets.get(BUCKET)?.keys() ?? [])];
+    expect(keys.filter((k) => k.startsWith("reports/"))).toEqual([
+      `reports/2026-06-01/${report.scanId}.json`,
+      `reports/2026-06-01/${report.scanId}.html`,
+    ]);
+    expect(keys.some((k) => k.startsWith("audit/"))).toBe(true);
+    expect(report.notes.some((n) => n.startsWith("publishing failed"))).toBe(false);
+    expect(member.s3.buckets.size).toBe(0);
+  });
+
+  it("scans only the member account's IAM: Cognito pools are the security account's scan's", async () => {
+    // Act
+    const report = await orgAccountScanner({ home: homeRuntime, sts })(
+      { accountId: MEMBER_ACCOUNT, roleArn: ROLE_ARN },
+      { apply: false, trigger: `org:${MEMBER_ACCOUNT}`, account: MEMBER_ACCOUNT },
+    );
+    // Assess
+    expect(report.sources.map((s) => s.source)).toEqual(["aws-iam"]);
+    expect(Object.keys(member.calls()).filter((call) => call.startsWith("cognito-idp:"))).toEqual([]);
+    expect(Object.keys(home.calls()).filter((call) => call.startsWith("cognito-idp:"))).toEqual([]);
+  });
+});
