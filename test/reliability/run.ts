@@ -67,11 +67,11 @@ function faultTable(results: readonly FaultResult[]): string {
 
 function crashTable(result: CrashResult): string {
   return [
-    "| # | killed after first revocation (ms) | last phase reported | finished before kill | rerun at once | busy answers, then | rerun acted after the kill (ms) | requests in flight then | audit records (scan) | leaver keys inactive | max UpdateAccessKey per key | max audited revocations | Slack (max/key) | Jira (max/label) | pending | ok |",
+    "| # | killed after first revocation (ms) | last phase reported | finished before kill | rerun at once | busy answers, then | rerun acted after the kill (ms) | requests in flight then | audit trail shows both runs | leaver keys inactive | max UpdateAccessKey per key | max audited revocations | Slack (max/key) | Jira (max/label) | pending | ok |",
     "| ---: | ---: | --- | --- | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | --- | --- | ---: | --- |",
     ...result.points.map(
       (p, i) =>
-        `| ${i + 1} | ${p.killAfterMs} | ${p.lastPhase} | ${p.finishedFirst ? "yes" : "no"} | ${p.immediateRerun} | ${p.busyBeforeActing}, ${p.laterRerun} | ${p.actedAfterKillMs} | ${p.inFlightAtRerun} | ${p.auditRecords} | ${p.check.leaverKeysInactive}/${p.check.leaverKeys} | ${p.check.maxUpdatesPerKey} | ${p.check.maxAuditedRevocationsPerCredential} | ${p.check.slackMessages} (${p.check.maxSlackPerKey}) | ${p.check.jiraIssues} (${p.check.maxJiraPerLabel}) | ${p.check.outboxPending} | ${yes(p.ok)} |`,
+        `| ${i + 1} | ${p.killAfterMs} | ${p.lastPhase} | ${p.finishedFirst ? "yes" : "no"} | ${p.immediateRerun} | ${p.busyBeforeActing}, ${p.laterRerun} | ${p.actedAfterKillMs} | ${p.inFlightAtRerun} | ${yes(p.audit.showsBothRuns)} (${p.audit.childStarted} started, ${p.audit.rerunBusyRecords} busy) | ${p.check.leaverKeysInactive}/${p.check.leaverKeys} | ${p.check.maxUpdatesPerKey} | ${p.check.maxAuditedRevocationsPerCredential} | ${p.check.slackMessages} (${p.check.maxSlackPerKey}) | ${p.check.jiraIssues} (${p.check.maxJiraPerLabel}) | ${p.check.outboxPending} | ${yes(p.ok)} |`,
     ),
   ].join("\n");
 }
@@ -131,7 +131,8 @@ async function main(): Promise<void> {
   const busyAtOnce = crash.points.filter((p) => p.immediateRerun === "busy").length;
   const acted = crash.points.filter((p) => !p.finishedFirst).map((p) => p.actedAfterKillMs);
   const inFlightAtRerun = crash.points.filter((p) => p.inFlightAtRerun > 0).length;
-  const noAudit = crash.points.filter((p) => !p.finishedFirst && p.auditRecords < 2).length;
+  const killedShown = crash.points.filter((p) => !p.finishedFirst && p.audit.showsBothRuns).length;
+  const killedCount = crash.points.filter((p) => !p.finishedFirst).length;
   const killed = crash.points.filter((p) => !p.finishedFirst);
   const slackBy = (phase: string) => {
     const hits = killed.filter((p) => p.lastPhase.startsWith(phase)).map((p) => p.check.slackMessages);
@@ -224,10 +225,13 @@ async function main(): Promise<void> {
     `- ${busyAtOnce} of ${crash.points.length} immediate reruns answered \`busy\`: the killed scan's lease stays`,
     `  held until it expires. The rerun that acted started ${acted.length > 0 ? `${Math.min(...acted)}–${Math.max(...acted)} ms` : "(no point was killed)"} after the kill;`,
     `  at that moment ${inFlightAtRerun} of ${crash.points.length} points still had a request of the killed scan in flight.`,
-    `- The audit trail: a killed scan writes no record (the record is appended at the end of a scan);`,
-    `  ${noAudit} of the killed points show fewer than two scan records. What a killed scan revoked is`,
-    "  in the store's finding history (each revocation is recorded on its findings as it is done) and",
-    "  in the sandbox. The trail shows the reruns.",
+    "- The audit trail: a scan writes a `scan-started` record once it holds its lease, before it acts,",
+    "  a `busy` record when another scan holds it, and its full record at the end. In",
+    `  ${killedShown} of ${killedCount} killed points the trail shows the killed run's \`scan-started\`, one \`busy\``,
+    "  record per busy answer, and the acting rerun's `scan-started` then its full record. What a",
+    "  killed scan revoked is in the store's finding history: an intent before each write, its",
+    "  outcome after; a write whose outcome the killed scan never recorded is recorded `verified` by",
+    "  the next scan that finds the credential inactive.",
     `- Messages after a crash: killed while revoking: ${slackBy("revoking")}; killed while notifying:`,
     `  ${slackBy("notifying")}; not killed: ${uninterrupted.length > 0 ? `${Math.min(...uninterrupted)}–${Math.max(...uninterrupted)}` : "none"}. A key the killed`,
     "  scan deactivated is no longer a finding in the rerun (it is inactive), so the rerun does not",
