@@ -268,10 +268,7 @@ const slack = z
     notifyOwners: z.boolean().default(true),
     apiUrl: z.url().optional().describe("Slack Web API base URL. @default https://slack.com/api/"),
     users: z
-      .record(
-        z.email(),
-        z.string().regex(/^[UW][A-Z0-9]{2,}$/, "expected a Slack member id like U0123ABCD"),
-      )
+      .record(z.email(), z.string().regex(/^[UW][A-Z0-9]{2,}$/, "expected a Slack member id like U0123ABCD"))
       .default({})
       .describe(
         "Slack member ids by email, for managers and owners whose Slack email differs from the HR email: used instead of users.lookupByEmail.",
