@@ -19,7 +19,8 @@ import * as s3n from "aws-cdk-lib/aws-s3-notifications";
 import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import * as schedulerTargets from "aws-cdk-lib/aws-scheduler-targets";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
-import type * as sns from "aws-cdk-lib/aws-sns";
+import * as sns from "aws-cdk-lib/aws-sns";
+import * as snsSubscriptions from "aws-cdk-lib/aws-sns-subscriptions";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import {
@@ -74,6 +75,12 @@ export interface ConnectorSecrets {
    * @default - the config's `secretArn`, if any
    */
   readonly github?: secretsmanager.ISecret;
+  /**
+   * The GitHub App installation token for fine-grained PAT grants
+   * (`sources.github.patGrantsToken`).
+   * @default - the config's `secretArn`, if any
+   */
+  readonly githubPatGrants?: secretsmanager.ISecret;
 }
 
 /** Stage throttling of the HR webhook API. */
@@ -154,9 +161,16 @@ export interface IamHygieneScannerProps {
   readonly protectedPrincipals?: readonly string[];
   /**
    * Where alarms notify (alarm and OK actions).
-   * @default - alarms without actions
+   * @default - the topic `alarmEmails` creates, else alarms without actions
    */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * Email addresses subscribed to an alarm topic the construct creates (TLS only, encrypted
+   * with a customer managed key CloudWatch may use). Ignored when `alarmTopic` is given.
+   * Each address confirms its subscription from the email AWS sends.
+   * @default - no topic is created
+   */
+  readonly alarmEmails?: readonly string[];
   /**
    * Retention of the functions' and the API's log groups.
    * @default logs.RetentionDays.ONE_YEAR
@@ -221,6 +235,8 @@ export class IamHygieneScanner extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   /** Every alarm, by name. */
   readonly alarms: Readonly<Record<string, cloudwatch.Alarm>>;
+  /** Where the alarms notify: `alarmTopic`, or the topic `alarmEmails` created, if any. */
+  readonly alarmTopic?: sns.ITopic;
   /** The scan function's role. Its ARN is always a protected principal. */
   readonly scannerRole: iam.Role;
   /** The webhook function's role. */
@@ -404,7 +420,9 @@ export class IamHygieneScanner extends Construct {
     this.webhookUrl = `${api.stage.url}departures`;
 
     // 7. Observability.
-    this.alarms = this.#alarms(props.alarmTopic);
+    const alarmTopic = props.alarmTopic ?? this.#alarmTopic(props.alarmEmails ?? [], removalPolicy);
+    if (alarmTopic) this.alarmTopic = alarmTopic;
+    this.alarms = this.#alarms(alarmTopic);
     this.dashboard = this.#dashboard();
 
     this.#acknowledgeFindings();
@@ -503,6 +521,7 @@ export class IamHygieneScanner extends Construct {
     set(sources?.["google-workspace"], "serviceAccountKey", props.connectorSecrets?.googleWorkspace);
     set(sources?.okta, "apiToken", props.connectorSecrets?.okta);
     set(sources?.github, "token", props.connectorSecrets?.github);
+    set(sources?.github, "patGrantsToken", props.connectorSecrets?.githubPatGrants);
     const notifications = input.notifications as
       | Record<string, Record<string, unknown> | undefined>
       | undefined;
@@ -571,6 +590,7 @@ export class IamHygieneScanner extends Construct {
       config.sources["google-workspace"]?.serviceAccountKey,
       config.sources.okta?.apiToken,
       config.sources.github?.token,
+      config.sources.github?.patGrantsToken,
       config.notifications.slack?.token,
       config.tickets?.type === "jira" ? config.tickets.apiToken : config.tickets?.token,
     ];
@@ -765,7 +785,67 @@ export class IamHygieneScanner extends Construct {
       scanMetric(SCAN_METRICS.departureListRejected),
       "The HR departure list was rejected or quarantined; departures are not being acted on.",
     );
+    add(
+      SCAN_METRICS.revocationFailures,
+      scanMetric(SCAN_METRICS.revocationFailures),
+      "A revocation failed or could not be read back: a departed person's credential may still work. The scan's report names the credential and the error.",
+    );
+    // A source is read once per scan (hourly by default): an hour keeps the alarm up until the next run says otherwise.
+    add(
+      SCAN_METRICS.sourceProblems,
+      scanMetric(SCAN_METRICS.sourceProblems, { period: Duration.hours(1) }),
+      "A credential source could not be read completely (permissions, throttling, an outage): some of its credentials went unchecked. The scan's report lists the problems per source.",
+    );
     return alarms;
+  }
+
+  /**
+   * A TLS-only topic for the alarms, with the emails subscribed. CloudWatch cannot publish to a
+   * topic encrypted with the AWS managed key (alias/aws/sns), so it gets a customer managed key
+   * of its own whose policy lets CloudWatch use it; the data key stays out of CloudWatch's reach.
+   */
+  #alarmTopic(emails: readonly string[], removalPolicy: RemovalPolicy): sns.Topic | undefined {
+    if (emails.length === 0) return undefined;
+    for (const email of emails) {
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+        throw new Error(`alarmEmails: "${email}" is not an email address`);
+      }
+    }
+    const stack = Stack.of(this);
+    const key = new kms.Key(this, "AlarmTopicKey", {
+      description: "iam-hygiene: alarm topic",
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    const cloudwatchPrincipal = new iam.ServicePrincipal("cloudwatch.amazonaws.com");
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "AllowCloudWatchAlarmsToPublish",
+        principals: [cloudwatchPrincipal],
+        actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        resources: ["*"],
+      }),
+    );
+    const topic = new sns.Topic(this, "AlarmTopic", {
+      displayName: "iam-hygiene alarms",
+      masterKey: key,
+      enforceSSL: true,
+    });
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "AllowCloudWatchAlarmsToPublish",
+        principals: [cloudwatchPrincipal],
+        actions: ["sns:Publish"],
+        resources: [topic.topicArn],
+        conditions: {
+          ArnLike: {
+            "aws:SourceArn": `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+          },
+        },
+      }),
+    );
+    for (const email of emails) topic.addSubscription(new snsSubscriptions.EmailSubscription(email));
+    return topic;
   }
 
   #dashboard(): cloudwatch.Dashboard {

@@ -1,5 +1,6 @@
 /** The per-account stack: one `IamHygieneScanner` and the outputs an operator needs. */
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import * as sns from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
 import { IamHygieneScanner, type IamHygieneScannerProps } from "./iam-hygiene-scanner.ts";
 
@@ -10,6 +11,12 @@ export interface IamHygieneStackProps extends StackProps {
    * @default {} (report mode, hourly, generated webhook secret)
    */
   readonly scanner?: IamHygieneScannerProps;
+  /**
+   * An existing SNS topic, by ARN, that every alarm notifies (imported into this stack; what
+   * `cdk -c alarmTopicArn=...` sets). `scanner.alarmTopic`, if given, wins.
+   * @default - `scanner.alarmTopic`, or the topic `scanner.alarmEmails` creates
+   */
+  readonly alarmTopicArn?: string;
 }
 
 /** iam-hygiene in one account. Environment-agnostic unless `env` is given: synthesises offline. */
@@ -22,7 +29,14 @@ export class IamHygieneStack extends Stack {
       description: "iam-hygiene: no credential outlives the person it belongs to",
       ...props,
     });
-    this.scanner = new IamHygieneScanner(this, "IamHygiene", props.scanner ?? {});
+    const importedTopic =
+      props.alarmTopicArn && !props.scanner?.alarmTopic
+        ? sns.Topic.fromTopicArn(this, "AlarmTopic", props.alarmTopicArn)
+        : undefined;
+    this.scanner = new IamHygieneScanner(this, "IamHygiene", {
+      ...props.scanner,
+      ...(importedTopic ? { alarmTopic: importedTopic } : {}),
+    });
     new CfnOutput(this, "WebhookUrl", {
       description: "Give HR this URL (POST, HMAC signed) for departure events",
       value: this.scanner.webhookUrl,

@@ -25,6 +25,7 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import * as schedulerTargets from "aws-cdk-lib/aws-scheduler-targets";
+import * as sns from "aws-cdk-lib/aws-sns";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import type { Construct } from "constructs";
@@ -106,6 +107,12 @@ export interface IamHygieneOrgStackProps extends StackProps {
    * @default {}
    */
   readonly scanner?: IamHygieneScannerProps;
+  /**
+   * An existing SNS topic, by ARN, that every alarm notifies (imported into this stack; what
+   * `cdk -c alarmTopicArn=...` sets). `scanner.alarmTopic`, if given, wins.
+   * @default - `scanner.alarmTopic`, or the topic `scanner.alarmEmails` creates
+   */
+  readonly alarmTopicArn?: string;
 }
 
 /** iam-hygiene for an AWS Organization, in the security account. */
@@ -141,8 +148,13 @@ export class IamHygieneOrgStack extends Stack {
     const roleName = props.scannerRoleName ?? "IamHygieneScanner";
     this.scannerRoleName = roleName;
 
+    const importedTopic =
+      props.alarmTopicArn && !props.scanner?.alarmTopic
+        ? sns.Topic.fromTopicArn(this, "AlarmTopic", props.alarmTopicArn)
+        : undefined;
     this.scanner = new IamHygieneScanner(this, "IamHygiene", {
       ...props.scanner,
+      ...(importedTopic ? { alarmTopic: importedTopic } : {}),
       protectedPrincipals: [
         ...(props.scanner?.protectedPrincipals ?? []),
         roleName,
@@ -184,7 +196,7 @@ export class IamHygieneOrgStack extends Stack {
 
     this.stateMachine = this.#stateMachine(props, roleName);
     this.orgSchedule = this.#schedule(props);
-    this.orgScanFailedAlarm = this.#observe(props);
+    this.orgScanFailedAlarm = this.#observe();
 
     const template = scannerRoleTemplate({
       roleName,
@@ -315,7 +327,7 @@ export class IamHygieneOrgStack extends Stack {
     });
   }
 
-  #observe(props: IamHygieneOrgStackProps): cloudwatch.Alarm {
+  #observe(): cloudwatch.Alarm {
     const failed = this.stateMachine.metricFailed({ period: Duration.hours(1), statistic: "Sum" });
     const alarm = new cloudwatch.Alarm(this, "OrgScanFailedAlarm", {
       metric: failed,
@@ -326,7 +338,7 @@ export class IamHygieneOrgStack extends Stack {
       alarmDescription:
         "An org-wide iam-hygiene run failed: more account scans failed than tolerated, or listing accounts failed.",
     });
-    const topic = props.scanner?.alarmTopic;
+    const topic = this.scanner.alarmTopic;
     if (topic) {
       alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
       alarm.addOkAction(new cloudwatchActions.SnsAction(topic));

@@ -14,6 +14,7 @@ import {
   nagApp,
   type SynthOutcome,
   synthWithValidation,
+  unbundledContext,
 } from "./support.ts";
 
 const ORG = "o-abcdefghij";
@@ -24,8 +25,9 @@ let template: Template;
 let stack: IamHygieneOrgStack;
 
 beforeAll(() => {
-  // Prepare: the org stack in enforce mode with an external id.
-  const app = nagApp();
+  // Prepare: the org stack in enforce mode with an external id. Its functions share the one
+  // asset scanner.test.ts builds and checks, so this template is synthesised without bundling.
+  const app = nagApp(unbundledContext());
   stack = new IamHygieneOrgStack(app, "Org", {
     organizationId: ORG,
     targetOrganizationalUnitIds: OUS,

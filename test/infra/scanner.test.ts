@@ -12,7 +12,7 @@ import { ConfigError, type ConfigInput, parseConfig } from "../../lambdas/config
 import { awsCognitoPermissions } from "../../lambdas/sources/aws-cognito/permissions.ts";
 import { awsIamPolicyStatements } from "../../lambdas/sources/aws-iam/permissions.ts";
 import { STORE_TABLE } from "../../lambdas/store/dynamodb.ts";
-import { IamHygieneScanner } from "../../lib/iam-hygiene-scanner.ts";
+import { IamHygieneScanner, type IamHygieneScannerProps } from "../../lib/iam-hygiene-scanner.ts";
 import { IamHygieneStack } from "../../lib/iam-hygiene-stack.ts";
 import { SELF_PROTECTION_DENIED_ACTIONS, WILDCARD_RESOURCE_ACTIONS } from "../../lib/permissions.ts";
 import {
@@ -24,6 +24,7 @@ import {
   projectContext,
   type SynthOutcome,
   synthWithValidation,
+  unbundledContext,
 } from "./support.ts";
 
 const ACCOUNT = "111122223333";
@@ -273,15 +274,25 @@ describe("triggers", () => {
 describe("observability", () => {
   it("alarms on scan errors, dead letters and the safety metrics, notifying the topic", () => {
     const t = enforce.template;
-    t.resourceCountIs("AWS::CloudWatch::Alarm", 6);
-    for (const metric of ["UsedAfterDeparture", "BrakeEngaged", "DepartureListRejected"]) {
+    t.resourceCountIs("AWS::CloudWatch::Alarm", 8);
+    for (const [metric, period] of [
+      ["UsedAfterDeparture", 300],
+      ["BrakeEngaged", 300],
+      ["DepartureListRejected", 300],
+      ["RevocationFailures", 300],
+      ["SourceProblems", 3600],
+    ] as const) {
       t.hasResourceProperties("AWS::CloudWatch::Alarm", {
         Namespace: "IamHygiene",
         MetricName: metric,
         Dimensions: [{ Name: "service", Value: "iam-hygiene" }],
+        Statistic: "Sum",
+        Period: period,
         Threshold: 1,
         ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        TreatMissingData: "notBreaching",
         AlarmActions: [Match.anyValue()],
+        OKActions: [Match.anyValue()],
       });
     }
     t.hasResourceProperties("AWS::CloudWatch::Alarm", { MetricName: "Errors", Namespace: "AWS/Lambda" });
@@ -426,6 +437,50 @@ describe("IAM", () => {
     const allowed = reportStatements.filter((s) => s.Effect === "Allow").flatMap((s) => s.Action);
     for (const action of writes) expect(allowed).not.toContain(action);
     expect(report.stack.scanner.config.mode).toBe("report");
+  });
+});
+
+describe("the GitHub fine-grained PAT grants token", () => {
+  const TOKEN_ARN = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:iam-hygiene/github-AbCdEf`;
+  const PAT_ARN = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:iam-hygiene/github-app-GhIjKl`;
+  const github = { enabled: true, org: "corp", token: { secretArn: TOKEN_ARN } };
+
+  /** The secrets the scan function's role may read, in a scanner built with `props` (no bundling). */
+  function scanSecretReads(props: (scope: Stack) => IamHygieneScannerProps): {
+    reads: unknown[];
+    scanner: IamHygieneScanner;
+  } {
+    const stack = new Stack(new App({ context: unbundledContext() }), "GitHub");
+    const scanner = new IamHygieneScanner(stack, "IamHygiene", props(stack));
+    const template = Template.fromStack(stack);
+    const roleId = stack.resolve((scanner.scannerRole.node.defaultChild as CfnElement).logicalId);
+    const policyIds = Object.entries(template.findResources("AWS::IAM::Policy"))
+      .filter(([, r]) => JSON.stringify(r).includes(`"Ref":"${roleId}"`))
+      .map(([id]) => id);
+    const reads = iamStatements(template)
+      .filter((s) => policyIds.includes(s.logicalId) && s.Action.includes("secretsmanager:GetSecretValue"))
+      .flatMap((s) => s.Resource);
+    return { reads, scanner };
+  }
+
+  it("given as a prop, is put in the config and readable by the scan", () => {
+    // Act
+    const { reads, scanner } = scanSecretReads((scope) => ({
+      config: { sources: { github } },
+      connectorSecrets: {
+        githubPatGrants: secretsmanager.Secret.fromSecretCompleteArn(scope, "Pat", PAT_ARN),
+      },
+    }));
+    // Assess
+    expect(scanner.config.sources.github?.patGrantsToken).toEqual({ secretArn: PAT_ARN });
+    expect(reads).toEqual(expect.arrayContaining([TOKEN_ARN, PAT_ARN]));
+  });
+
+  it("named by the config's secretArn, is readable by the scan", () => {
+    const { reads } = scanSecretReads(() => ({
+      config: { sources: { github: { ...github, patGrantsToken: { secretArn: PAT_ARN } } } },
+    }));
+    expect(reads).toEqual(expect.arrayContaining([TOKEN_ARN, PAT_ARN]));
   });
 });
 

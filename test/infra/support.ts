@@ -16,11 +16,20 @@ export function projectContext(): Record<string, unknown> {
   return (JSON.parse(readFileSync(CDK_JSON, "utf8")) as { context: Record<string, unknown> }).context;
 }
 
-/** An App with cdk.json's context (feature flags) and the AwsSolutions checks. */
-export function nagApp(): App {
-  const app = new App({ context: projectContext() });
+/** An App with cdk.json's context (feature flags), or `context`, and the AwsSolutions checks. */
+export function nagApp(context: Record<string, unknown> = projectContext()): App {
+  const app = new App({ context });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return app;
+}
+
+/**
+ * cdk.json's context plus `aws:cdk:bundling-stacks: []`: CDK then skips every asset's bundling
+ * (what `cdk synth --exclusively` does for other stacks). For tests about the template, not the
+ * code: the bundle itself is built and checked by scanner.test.ts and the benchmarks.
+ */
+export function unbundledContext(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...projectContext(), "aws:cdk:bundling-stacks": [], ...extra };
 }
 
 /** The outcome of synthesising an app with validation plugins. */
