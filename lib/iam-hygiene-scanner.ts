@@ -755,7 +755,7 @@ export class IamHygieneScanner extends Construct {
     add(
       "ScanErrors",
       this.scanFunction.metricErrors({ period: Duration.minutes(15), statistic: "Sum" }),
-      "The scan function failed. Check its logs; a failed run leaves credentials unrevoked.",
+      "The scan function failed. Check its logs; a failed run leaves credentials unrevoked. A one-off scan that found the lease busy also fails, on purpose, for Lambda to retry it: nothing is lost if the retry succeeds and DeadLetters stays empty.",
     );
     add(
       "WebhookErrors",
