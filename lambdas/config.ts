@@ -222,12 +222,57 @@ const googleWorkspace = z
   })
   .strict();
 
+const oktaOAuth = z
+  .object({
+    clientId: z.string().min(1).describe("The OAuth 2.0 API service app's client id (0oa...)."),
+    privateKey: secretRef.describe(
+      "The private key whose public key is registered for the service app: PEM, or a JWK as JSON.",
+    ),
+    keyId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The key's kid in Okta; needed with a PEM key when the app has several keys."),
+    scopes: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(["okta.users.read", "okta.users.manage"])
+      .describe(
+        "Okta API scopes to request; each must be granted to the app. Report mode needs only okta.users.read.",
+      ),
+  })
+  .strict();
+
 const okta = z
   .object({
     enabled: z.boolean().default(false),
     orgUrl: z.url(),
-    apiToken: secretRef,
+    apiToken: secretRef.optional().describe("An API token (SSWS). Give this or oauth."),
+    oauth: oktaOAuth
+      .optional()
+      .describe("An OAuth 2.0 service app with a private key JWT. Give this or apiToken."),
     clearSessions: z.boolean().default(true),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    if (o.apiToken !== undefined && o.oauth !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["oauth"], message: "give apiToken or oauth, not both" });
+    } else if (o.apiToken === undefined && o.oauth === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["apiToken"],
+        message: "give apiToken (an API token) or oauth (a service app)",
+      });
+    }
+  });
+
+const githubApp = z
+  .object({
+    appId: z
+      .union([z.number().int().positive(), z.string().min(1)])
+      .describe("The GitHub App's ID (or its client ID): the `iss` of the JWTs it signs."),
+    installationId: z.number().int().positive().describe("The App's installation on the org."),
+    privateKey: secretRef.describe("The App's private key, PEM as GitHub downloads it."),
   })
   .strict();
 
@@ -235,11 +280,20 @@ const github = z
   .object({
     enabled: z.boolean().default(false),
     org: z.string().min(1),
-    token: secretRef.describe("An org owner's classic token: read:org to report, admin:org to revoke."),
+    token: secretRef
+      .optional()
+      .describe(
+        "An org owner's classic token: read:org to report, admin:org to revoke. Needed for SAML SSO credential authorizations, which GitHub refuses to App tokens.",
+      ),
+    app: githubApp
+      .optional()
+      .describe(
+        "A GitHub App the scan mints installation tokens for (an hour each), used for fine-grained PAT grants.",
+      ),
     patGrantsToken: secretRef
       .optional()
       .describe(
-        "A GitHub App installation token for fine-grained PAT grants (GitHub accepts only App tokens there).",
+        "A GitHub App installation token for fine-grained PAT grants (GitHub accepts only App tokens there). Prefer app, which mints them itself.",
       ),
     baseUrl: z
       .url()
@@ -247,7 +301,23 @@ const github = z
       .describe("REST API base URL (GitHub Enterprise Server). @default api.github.com"),
     revokeFineGrainedTokens: z.boolean().default(true),
   })
-  .strict();
+  .strict()
+  .superRefine((g, ctx) => {
+    if (g.token === undefined && g.app === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["token"],
+        message: "give token (an owner's classic token), app (a GitHub App), or both",
+      });
+    }
+    if (g.app !== undefined && g.patGrantsToken !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["patGrantsToken"],
+        message: "give app or patGrantsToken, not both: with app, PAT grants use the App's own tokens",
+      });
+    }
+  });
 
 const sources = z
   .object({

@@ -256,7 +256,10 @@ export async function sourcesFromConfig(runtime: Runtime): Promise<CredentialSou
     sources.push(
       await connector(runtime, "okta", async (secret) => {
         const { oktaSourceFromConfig } = await import("./sources/okta/index.ts");
-        return oktaSourceFromConfig(okta, await secret(okta.apiToken));
+        // The schema lets exactly one of the two through.
+        if (okta.oauth)
+          return oktaSourceFromConfig(okta, { privateKey: await secret(okta.oauth.privateKey) });
+        return oktaSourceFromConfig(okta, okta.apiToken ? { apiToken: await secret(okta.apiToken) } : {});
       }),
     );
   }
@@ -265,9 +268,11 @@ export async function sourcesFromConfig(runtime: Runtime): Promise<CredentialSou
     sources.push(
       await connector(runtime, "github", async (secret) => {
         const { githubSourceFromConfig } = await import("./sources/github/index.ts");
+        // App JWTs and token expiry follow the wall clock (GitHub checks them), not the scan's clock.
         return githubSourceFromConfig(github, {
-          token: await secret(github.token),
+          ...(github.token ? { token: await secret(github.token) } : {}),
           ...(github.patGrantsToken ? { patGrantsToken: await secret(github.patGrantsToken) } : {}),
+          ...(github.app ? { appPrivateKey: await secret(github.app.privateKey) } : {}),
         });
       }),
     );

@@ -81,6 +81,16 @@ export interface ConnectorSecrets {
    * @default - the config's `secretArn`, if any
    */
   readonly githubPatGrants?: secretsmanager.ISecret;
+  /**
+   * The Okta service app's private key (`sources.okta.oauth.privateKey`), when `oauth` is set.
+   * @default - the config's `secretArn`, if any
+   */
+  readonly oktaPrivateKey?: secretsmanager.ISecret;
+  /**
+   * The GitHub App's private key (`sources.github.app.privateKey`), when `app` is set.
+   * @default - the config's `secretArn`, if any
+   */
+  readonly githubAppPrivateKey?: secretsmanager.ISecret;
 }
 
 /** Stage throttling of the HR webhook API. */
@@ -522,6 +532,16 @@ export class IamHygieneScanner extends Construct {
     set(sources?.okta, "apiToken", props.connectorSecrets?.okta);
     set(sources?.github, "token", props.connectorSecrets?.github);
     set(sources?.github, "patGrantsToken", props.connectorSecrets?.githubPatGrants);
+    set(
+      sources?.okta?.oauth as Record<string, unknown> | undefined,
+      "privateKey",
+      props.connectorSecrets?.oktaPrivateKey,
+    );
+    set(
+      sources?.github?.app as Record<string, unknown> | undefined,
+      "privateKey",
+      props.connectorSecrets?.githubAppPrivateKey,
+    );
     const notifications = input.notifications as
       | Record<string, Record<string, unknown> | undefined>
       | undefined;
@@ -595,6 +615,8 @@ export class IamHygieneScanner extends Construct {
       config.tickets?.type === "jira" ? config.tickets.apiToken : config.tickets?.token,
     ];
     const seen = new Set<string>();
+    // Appended, not inserted, so the ids of secrets imported before stay as they were.
+    refs.push(config.sources.okta?.oauth?.privateKey, config.sources.github?.app?.privateKey);
     refs.forEach((ref, index) => {
       const arn = ref?.secretArn;
       if (!arn || seen.has(arn)) return;

@@ -4,10 +4,37 @@
  * (list, bulk revoke) and the GraphQL SAML external identities. Lists page with `per_page` and
  * `page` announced in `Link` headers (`rel="next"`, `rel="last"`); errors carry GitHub's
  * `{ message, documentation_url }`; answers carry the `x-ratelimit-*` headers.
+ *
+ * GitHub Apps: `POST /app/installations/{installation_id}/access_tokens` takes an App JWT
+ * (`Authorization: Bearer`, RS256, `iss` the App ID, `exp` at most 10 minutes ahead) verified
+ * against the App's public key, and answers an installation token (`ghs_...`) with its
+ * `expires_at` one hour later. Installation tokens are accepted on the fine-grained PAT grant
+ * endpoints and refused on SAML SSO credential authorizations and the GraphQL SAML identities
+ * (403 "Resource not accessible by integration"), which GitHub opens to classic tokens only.
  */
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { CredentialAuthorization, PatGrant } from "../../lambdas/sources/github/index.ts";
+import { decodeJwt, type PublicKeyInput, toPublicKey, verifyJwtSignature } from "./jwt.ts";
+
+/** A GitHub App installed on the fake org. */
+export interface FakeGitHubApp {
+  /** The App ID, the `iss` of its JWTs. */
+  readonly appId: number;
+  readonly installationId: number;
+  /** The public half of the App's private key (PEM, JWK, or a key object). */
+  readonly publicKey: PublicKeyInput;
+  /** The installation's permissions, echoed in the token answer. @default { organization_personal_access_tokens: "write" } */
+  readonly permissions?: Readonly<Record<string, string>>;
+}
+
+/** One installation token the fake minted. */
+export interface MintedInstallationToken {
+  readonly installationId: number;
+  readonly token: string;
+  readonly expiresAtMs: number;
+}
 
 /** One request the fake answered. */
 export interface RecordedGitHubCall {
@@ -27,6 +54,12 @@ export interface FakeGitHubOrgOptions {
   readonly appToken?: string;
   /** Largest page. @default 100 */
   readonly maxPageSize?: number;
+  /** GitHub Apps installed on the org. @default [] */
+  readonly apps?: readonly FakeGitHubApp[];
+  /** The fake's clock for JWT and token expiry (milliseconds since the epoch). @default Date.now */
+  readonly now?: () => number;
+  /** Lifetime of minted installation tokens. @default 3600000 (GitHub's hour) */
+  readonly installationTokenTtlMs?: number;
 }
 
 /** How the fake refuses fine-grained PAT grant calls, as GitHub does for the wrong token kind. */
@@ -47,8 +80,13 @@ export class FakeGitHubOrg {
   patAccess: PatAccess = "ok";
   /** Whether the org uses SAML SSO (else credential authorizations answer 404). */
   samlSso = true;
+  /** Installation tokens minted, in order. */
+  readonly mintedTokens: MintedInstallationToken[] = [];
   readonly #server: Server;
   readonly #maxPageSize: number;
+  readonly #apps: readonly FakeGitHubApp[];
+  readonly #now: () => number;
+  readonly #tokenTtlMs: number;
   #rateLimitLeft = 0;
   #rateLimitKind: "primary" | "secondary" = "primary";
   #unauthorized = false;
@@ -60,6 +98,9 @@ export class FakeGitHubOrg {
     this.token = options.token ?? "ghp_fakeClassicOwnerToken0000000000000000";
     this.appToken = options.appToken ?? this.token;
     this.#maxPageSize = options.maxPageSize ?? 100;
+    this.#apps = options.apps ?? [];
+    this.#now = options.now ?? Date.now;
+    this.#tokenTtlMs = options.installationTokenTtlMs ?? 3_600_000;
   }
 
   /** Starts the fake on 127.0.0.1 and a free port. */
@@ -173,12 +214,22 @@ export class FakeGitHubOrg {
     const error = (status: number, message: string, headers: Record<string, string> = {}) =>
       send(status, { message, documentation_url: DOCS, status: String(status) }, headers);
 
+    const mint = /^\/app\/installations\/([^/]+)\/access_tokens$/.exec(url.pathname);
+    if (mint && method === "POST") {
+      this.#mintInstallationToken(mint[1] ?? "", req.headers.authorization ?? "", send, error);
+      return;
+    }
     const token = (req.headers.authorization ?? "").replace(/^(token|bearer)\s+/i, "");
     const isPats = url.pathname === `/orgs/${this.org}/personal-access-tokens`;
-    const accepted = isPats ? [this.appToken, this.token] : [this.token];
-    if (this.#unauthorized || !accepted.includes(token)) {
-      error(401, "Bad credentials");
-      return;
+    const installation = this.mintedTokens.find((t) => t.token === token);
+    if (installation && installation.expiresAtMs > this.#now() && !this.#unauthorized) {
+      if (!isPats) return error(403, "Resource not accessible by integration");
+    } else {
+      const accepted = isPats ? [this.appToken, this.token] : [this.token];
+      if (this.#unauthorized || !accepted.includes(token)) {
+        error(401, "Bad credentials");
+        return;
+      }
     }
     if (this.#rateLimitLeft > 0) {
       this.#rateLimitLeft--;
@@ -269,6 +320,51 @@ export class FakeGitHubOrg {
       }
     }
     error(404, "Not Found");
+  }
+
+  /** `POST /app/installations/{installation_id}/access_tokens`, authenticated with the App's JWT. */
+  #mintInstallationToken(
+    installationId: string,
+    authorization: string,
+    send: (status: number, payload?: unknown) => void,
+    refuse: (status: number, message: string) => void,
+  ): undefined {
+    const error = (status: number, message: string): undefined => {
+      refuse(status, message);
+      return undefined;
+    };
+    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+    const jwt = bearer === undefined ? undefined : decodeJwt(bearer);
+    if (jwt?.header.alg !== "RS256") return error(401, "A JSON web token could not be decoded");
+    const iss = jwt.payload.iss;
+    const app = this.#apps.find((a) => String(a.appId) === String(iss));
+    if (!app) return error(401, "'Issuer' claim ('iss') must be an Integer");
+    if (!verifyJwtSignature(jwt, toPublicKey(app.publicKey))) {
+      return error(401, "A JSON web token could not be decoded");
+    }
+    const now = Math.floor(this.#now() / 1000);
+    const { iat, exp } = jwt.payload;
+    if (typeof iat !== "number" || iat > now + 60) {
+      return error(401, "'Issued at' claim ('iat') must be an Integer representing a time in the past");
+    }
+    if (typeof exp !== "number" || exp <= now) {
+      return error(
+        401,
+        "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires",
+      );
+    }
+    if (exp > now + 600) return error(401, "'Expiration time' claim ('exp') is too far in the future");
+    if (String(app.installationId) !== installationId) return error(404, "Not Found");
+    const expiresAtMs = (now + Math.floor(this.#tokenTtlMs / 1000)) * 1000;
+    const token = `ghs_${randomBytes(18).toString("base64url").replace(/[-_]/g, "x")}`;
+    this.mintedTokens.push({ installationId: app.installationId, token, expiresAtMs });
+    send(201, {
+      token,
+      expires_at: new Date(expiresAtMs).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      permissions: app.permissions ?? { organization_personal_access_tokens: "write" },
+      repository_selection: "all",
+    });
+    return undefined;
   }
 
   #graphql(body: unknown, send: (status: number, payload?: unknown) => void): void {

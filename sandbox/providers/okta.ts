@@ -4,10 +4,17 @@
  * clients, refresh tokens and sessions. Lists page with `limit` and an `after` cursor announced in
  * `Link: <...>; rel="next"`; errors carry Okta's body (`errorCode`, `errorSummary`, ...); every
  * answer carries the `X-Rate-Limit-*` headers.
+ *
+ * Besides API tokens (`SSWS`), it implements the org authorization server's token endpoint for
+ * OAuth 2.0 service apps (`POST /oauth2/v1/token`, `client_credentials` with a `private_key_jwt`
+ * client assertion, as Okta's "Implement OAuth for Okta with a service app" guide describes) and
+ * accepts the access tokens it issues as `Authorization: Bearer`, each call checked against the
+ * token's scopes (`okta.users.read` to read users, `okta.users.manage` to change them).
  */
-import { randomUUID } from "node:crypto";
+import { createHash, createPublicKey, type JsonWebKey, randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { decodeJwt, type PublicKeyInput, toPublicKey, verifyJwtSignature } from "./jwt.ts";
 
 /** An Okta user as the API returns it (the fields the source reads). */
 export interface FakeOktaUser {
@@ -59,11 +66,84 @@ export interface RecordedOktaCall {
   readonly status: number;
 }
 
+/** An OAuth 2.0 API service app registered in the fake org (public key / private key client auth). */
+export interface FakeOktaServiceApp {
+  readonly clientId: string;
+  /** The public key registered for the app (PEM, JWK, or a key object). */
+  readonly publicKey: PublicKeyInput;
+  /** The key's `kid`; when set, an assertion naming another `kid` is refused. */
+  readonly kid?: string;
+  /** Okta API scopes granted to the app. @default ["okta.users.read", "okta.users.manage"] */
+  readonly grantedScopes?: readonly string[];
+  /**
+   * "Require Demonstrating Proof of Possession (DPoP) header in token requests": a token request
+   * without a proof carrying the server's nonce gets `400 use_dpop_nonce` and a `DPoP-Nonce`
+   * (RFC 9449 8); the tokens issued are DPoP-bound (`token_type: "DPoP"`) and each API call must
+   * send `Authorization: DPoP <token>` with a fresh proof (`htm`, `htu`, `ath`) by the same key.
+   * @default false
+   */
+  readonly requireDpop?: boolean;
+}
+
+/** One request to the token endpoint and how it ended. */
+export interface RecordedOktaTokenRequest {
+  readonly clientId: string | undefined;
+  readonly status: number;
+  /** The OAuth `error` when refused (`invalid_client`, `invalid_scope`, ...). */
+  readonly error?: string;
+  readonly scope?: string;
+  /** Whether the request carried a `DPoP` proof header. */
+  readonly dpop: boolean;
+}
+
 export interface FakeOktaOptions {
   /** The API token the fake accepts as `SSWS <token>`. @default "00fake-okta-api-token-0000000000000000000" */
   readonly apiToken?: string;
   /** Page size when the caller asks for more. @default 200 */
   readonly maxPageSize?: number;
+  /** Service apps that may get access tokens. @default [] */
+  readonly serviceApps?: readonly FakeOktaServiceApp[];
+  /** Lifetime of issued access tokens (`expires_in`). @default 3600 */
+  readonly accessTokenTtlSeconds?: number;
+}
+
+interface IssuedToken {
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  readonly expiresAtMs: number;
+  /** The DPoP key the token is bound to (its canonical public JWK), for DPoP-bound tokens. */
+  readonly dpopKey?: string;
+}
+
+/** A DPoP proof's public key as a canonical string, or `undefined` when the proof is not valid. */
+function dpopProofKey(
+  proof: string | undefined,
+  expect: { htm: string; htu: string; ath?: string; nonce?: string },
+): { key: string } | { error: string } {
+  const jwt = proof === undefined ? undefined : decodeJwt(proof);
+  if (!jwt) return { error: "DPoP proof JWT header is missing or malformed." };
+  const jwk = jwt.header.jwk as JsonWebKey | undefined;
+  if (jwt.header.typ !== "dpop+jwt" || typeof jwk !== "object" || jwk === null) {
+    return { error: "The DPoP proof JWT must have typ dpop+jwt and a jwk header." };
+  }
+  let publicKey: ReturnType<typeof createPublicKey>;
+  try {
+    publicKey = createPublicKey({ key: jwk, format: "jwk" });
+  } catch {
+    return { error: "The DPoP proof JWT jwk header is not a public key." };
+  }
+  if (!verifyJwtSignature(jwt, publicKey)) return { error: "The DPoP proof JWT signature is invalid." };
+  const claims = jwt.payload;
+  if (claims.htm !== expect.htm) return { error: "'htm' claim in the DPoP proof JWT is invalid." };
+  if (claims.htu !== expect.htu) return { error: "'htu' claim in the DPoP proof JWT is invalid." };
+  if (expect.ath !== undefined && claims.ath !== expect.ath) {
+    return { error: "'ath' claim in the DPoP proof JWT is invalid." };
+  }
+  if (expect.nonce !== undefined && claims.nonce !== expect.nonce) return { error: "nonce" };
+  const canonical = publicKey.export({ format: "jwk" });
+  return {
+    key: JSON.stringify([canonical.kty, canonical.n, canonical.e, canonical.crv, canonical.x, canonical.y]),
+  };
 }
 
 interface UserState {
@@ -78,7 +158,14 @@ export class FakeOkta {
   /** Session clears received, in order. */
   readonly sessionClears: { userId: string; oauthTokens: boolean }[] = [];
   readonly apiToken: string;
+  /** Token endpoint requests, in order. */
+  readonly tokenRequests: RecordedOktaTokenRequest[] = [];
   readonly #server: Server;
+  readonly #apps = new Map<string, FakeOktaServiceApp>();
+  readonly #issued = new Map<string, IssuedToken>();
+  readonly #usedJtis = new Set<string>();
+  readonly #dpopNonce = randomBytes(16).toString("base64url");
+  readonly #tokenTtl: number;
   readonly #maxPageSize: number;
   readonly #users = new Map<string, UserState>();
   #rateLimitLeft = 0;
@@ -89,6 +176,18 @@ export class FakeOkta {
     this.#server = server;
     this.apiToken = options.apiToken ?? "00fake-okta-api-token-0000000000000000000";
     this.#maxPageSize = options.maxPageSize ?? 200;
+    this.#tokenTtl = options.accessTokenTtlSeconds ?? 3600;
+    for (const app of options.serviceApps ?? []) this.addServiceApp(app);
+  }
+
+  /** Registers an OAuth 2.0 service app (its public key and granted scopes). */
+  addServiceApp(app: FakeOktaServiceApp): void {
+    this.#apps.set(app.clientId, app);
+  }
+
+  /** Expires every access token issued so far, as if their hour had passed. */
+  expireAccessTokens(): void {
+    this.#issued.clear();
   }
 
   /** Starts the fake on 127.0.0.1 and a free port. */
@@ -188,9 +287,9 @@ export class FakeOkta {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    for await (const _ of req) {
-      // Bodies are not needed: every call the source makes carries its input in the URL.
-    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const bodyText = Buffer.concat(chunks).toString("utf8");
     const url = new URL(req.url ?? "/", this.url);
     const query = Object.fromEntries(url.searchParams);
     const method = req.method ?? "GET";
@@ -225,9 +324,40 @@ export class FakeOkta {
         headers,
       );
 
-    if (this.#unauthorized || req.headers.authorization !== `SSWS ${this.apiToken}`) {
+    if (url.pathname === "/oauth2/v1/token") {
+      this.#token(req, method, bodyText, send);
+      return;
+    }
+    const authorization = req.headers.authorization ?? "";
+    const [, scheme, accessToken] = /^(Bearer|DPoP) (\S+)$/.exec(authorization) ?? [];
+    const issued = accessToken === undefined ? undefined : this.#issued.get(accessToken);
+    const sswsOk = authorization === `SSWS ${this.apiToken}`;
+    let tokenOk = issued !== undefined && issued.expiresAtMs > Date.now();
+    if (tokenOk && issued && accessToken) {
+      // A DPoP-bound token is good only with `DPoP` and a proof by its key; a Bearer token only as Bearer.
+      if (issued.dpopKey === undefined) tokenOk = scheme === "Bearer";
+      else {
+        const proof = dpopProofKey(typeof req.headers.dpop === "string" ? req.headers.dpop : undefined, {
+          htm: method.toUpperCase(),
+          htu: `${url.origin}${url.pathname}`,
+          ath: createHash("sha256").update(accessToken).digest("base64url"),
+        });
+        tokenOk = scheme === "DPoP" && "key" in proof && proof.key === issued.dpopKey;
+      }
+    }
+    if (this.#unauthorized || (!sswsOk && !tokenOk)) {
       error(401, "E0000011", "Invalid token provided");
       return;
+    }
+    if (!sswsOk && issued) {
+      // Okta checks an access token's scopes per endpoint; reads take either users scope.
+      const needed = method === "GET" ? ["okta.users.read", "okta.users.manage"] : ["okta.users.manage"];
+      if (!needed.some((scope) => issued.scopes.includes(scope))) {
+        error(403, "E0000006", "You do not have permission to perform the requested action", {
+          "www-authenticate": `Bearer authorization_uri="${this.url}/oauth2/v1/authorize", realm="${this.url}", scope="${needed.at(-1)}", error="insufficient_scope", error_description="The access token provided does not contain the required scopes.", resource="${url.pathname}"`,
+        });
+        return;
+      }
     }
     if (this.#rateLimitLeft > 0 && (!this.#rateLimitPath || this.#rateLimitPath.test(url.pathname))) {
       this.#rateLimitLeft--;
@@ -344,6 +474,134 @@ export class FakeOkta {
       return;
     }
     error(404, "E0000022", "The endpoint does not support the provided HTTP method");
+  }
+
+  /**
+   * `POST /oauth2/v1/token` for a service app: `grant_type=client_credentials`, `scope`, and a
+   * client assertion (`urn:ietf:params:oauth:client-assertion-type:jwt-bearer`) signed with the
+   * app's private key, whose `iss` and `sub` are the client id, `aud` this endpoint's URL, `exp`
+   * in the future and at most an hour after `iat`, and `jti` never seen before. Errors are OAuth's
+   * `{ error, error_description }`: 401 `invalid_client` for a bad assertion, 400 otherwise.
+   */
+  #token(
+    req: IncomingMessage,
+    method: string,
+    bodyText: string,
+    send: (status: number, body?: unknown, headers?: Record<string, string>) => void,
+  ): undefined {
+    const form = new URLSearchParams(bodyText);
+    const dpop = typeof req.headers.dpop === "string";
+    let clientId: string | undefined;
+    const refuse = (
+      status: number,
+      error: string,
+      description: string,
+      headers: Record<string, string> = {},
+    ): undefined => {
+      this.tokenRequests.push({ clientId, status, error, dpop });
+      send(status, { error, error_description: description }, { "cache-control": "no-store", ...headers });
+      return undefined;
+    };
+    if (method !== "POST") return refuse(405, "invalid_request", "The token endpoint takes POST.");
+    if (form.get("grant_type") !== "client_credentials") {
+      return refuse(400, "unsupported_grant_type", "The grant_type is not supported for this client.");
+    }
+    if (form.get("client_assertion_type") !== "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") {
+      return refuse(
+        401,
+        "invalid_client",
+        "Client authentication failed: unsupported client_assertion_type.",
+      );
+    }
+    const jwt = decodeJwt(form.get("client_assertion") ?? "");
+    if (!jwt) return refuse(401, "invalid_client", "The client_assertion is not a valid JWT.");
+    const claims = jwt.payload;
+    clientId = typeof claims.sub === "string" ? claims.sub : undefined;
+    const app = clientId === undefined ? undefined : this.#apps.get(clientId);
+    if (!app) return refuse(401, "invalid_client", "Invalid value for 'client_id' parameter.");
+    if (claims.iss !== app.clientId) {
+      return refuse(
+        401,
+        "invalid_client",
+        "The 'iss' claim in the client_assertion must equal the client_id.",
+      );
+    }
+    if (jwt.header.kid !== undefined && app.kid !== undefined && jwt.header.kid !== app.kid) {
+      return refuse(
+        401,
+        "invalid_client",
+        "The client_assertion was signed with a key the client does not have.",
+      );
+    }
+    if (!verifyJwtSignature(jwt, toPublicKey(app.publicKey))) {
+      return refuse(401, "invalid_client", "The client_assertion signature is invalid.");
+    }
+    if (claims.aud !== `${this.url}/oauth2/v1/token`) {
+      return refuse(401, "invalid_client", "The audience [aud] claim in the client_assertion is invalid.");
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const exp = typeof claims.exp === "number" ? claims.exp : Number.NaN;
+    const iat = typeof claims.iat === "number" ? claims.iat : now;
+    if (!(exp > now)) return refuse(401, "invalid_client", "The client_assertion token is expired.");
+    if (exp - iat > 3600) {
+      return refuse(
+        401,
+        "invalid_client",
+        "The client_assertion token has an expiration too far into the future.",
+      );
+    }
+    const jti = typeof claims.jti === "string" ? claims.jti : undefined;
+    if (jti !== undefined) {
+      if (this.#usedJtis.has(jti)) {
+        return refuse(401, "invalid_client", "The client_assertion token has already been used.");
+      }
+      this.#usedJtis.add(jti);
+    }
+    const requested = (form.get("scope") ?? "").split(" ").filter((s) => s !== "");
+    const granted = app.grantedScopes ?? ["okta.users.read", "okta.users.manage"];
+    if (requested.length === 0 || requested.some((s) => !granted.includes(s))) {
+      return refuse(
+        400,
+        "invalid_scope",
+        "One or more scopes are not configured for the authorization server resource.",
+      );
+    }
+    let dpopKey: string | undefined;
+    if (app.requireDpop) {
+      const proof = dpopProofKey(typeof req.headers.dpop === "string" ? req.headers.dpop : undefined, {
+        htm: "POST",
+        htu: `${this.url}/oauth2/v1/token`,
+        nonce: this.#dpopNonce,
+      });
+      if ("error" in proof && proof.error === "nonce") {
+        // RFC 9449 8: a server that wants a nonce answers 400 use_dpop_nonce with a DPoP-Nonce header.
+        return refuse(400, "use_dpop_nonce", "Authorization server requires nonce in DPoP proof.", {
+          "dpop-nonce": this.#dpopNonce,
+        });
+      }
+      if ("error" in proof) return refuse(400, "invalid_dpop_proof", proof.error);
+      dpopKey = proof.key;
+    }
+    const accessToken = `eyfake.${randomBytes(24).toString("base64url")}`;
+    this.#issued.set(accessToken, {
+      clientId: app.clientId,
+      scopes: requested,
+      expiresAtMs: Date.now() + this.#tokenTtl * 1000,
+      ...(dpopKey === undefined ? {} : { dpopKey }),
+    });
+    const scope = requested.join(" ");
+    this.tokenRequests.push({ clientId, status: 200, scope, dpop });
+    send(
+      200,
+      {
+        token_type: dpopKey ? "DPoP" : "Bearer",
+        expires_in: this.#tokenTtl,
+        access_token: accessToken,
+        scope,
+      },
+      { "cache-control": "no-store" },
+    );
+    return undefined;
   }
 
   #find(key: string): UserState | undefined {

@@ -22,6 +22,7 @@ interface ErrorShape {
   code?: unknown;
   cause?: unknown;
   errors?: unknown;
+  request?: { url?: unknown };
   response?: { headers?: Record<string, unknown>; data?: unknown };
 }
 
@@ -62,8 +63,16 @@ export function describeGitHubError(error: unknown, secrets: readonly string[]):
   // Octokit turns a failed fetch into a RequestError with status 500 and no response.
   const unreachable =
     e.response === undefined && !Array.isArray(e.errors) && (status === 500 || status === 0);
+  // Minting a GitHub App installation token: a refusal here fails every later call alike.
+  const minting =
+    typeof e.request?.url === "string" && /\/app\/installations\/[^/]+\/access_tokens$/.test(e.request.url);
   let message: string;
-  if (unreachable) {
+  if (minting && !unreachable && status > 0) {
+    const said = githubMessage(error);
+    message =
+      `GitHub refused to mint an installation token for the App (HTTP ${status}${said ? `: ${said}` : ""}); ` +
+      "check sources.github.app.appId, installationId and privateKey";
+  } else if (unreachable) {
     const cause = shape(e.cause);
     const code = shape(cause.cause).code ?? cause.code ?? e.code;
     message = `GitHub is unreachable (${typeof code === "string" ? code : "network error"})`;
@@ -86,7 +95,7 @@ export function describeGitHubError(error: unknown, secrets: readonly string[]):
   return {
     status: unreachable ? 0 : status,
     message: redact(message, secrets),
-    fatal: unreachable || status === 401,
+    fatal: unreachable || status === 401 || (minting && status > 0),
     forbidden: status === 403 && !rateLimited,
     notFound: status === 404,
     rateLimited,

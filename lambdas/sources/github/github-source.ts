@@ -15,6 +15,7 @@ import type {
   RevokeContext,
   SourceProblem,
 } from "../../core/ports/credential-source.ts";
+import { authenticateAsInstallation, GitHubAppTokens } from "./github-app-auth.ts";
 import { describeGitHubError, type GitHubFailure, retryDelayMs } from "./github-errors.ts";
 
 /** One entry of `GET /orgs/{org}/credential-authorizations` (GitHub Enterprise Cloud). */
@@ -56,9 +57,11 @@ export interface GitHubSourceOptions {
   /**
    * Client for credential authorizations and SAML identities: an org owner's personal access
    * token (classic) with `read:org` (report) or `admin:org` (revoke). The source adds a
-   * rate-limit retry to this client's requests (once per client).
+   * rate-limit retry to this client's requests (once per client). Without it (a GitHub App
+   * only), SSO authorizations are not read and a note says so.
+   * @default none; then `patGrantsOctokit` is required
    */
-  readonly octokit: Octokit;
+  readonly octokit?: Octokit;
   /**
    * Client for fine-grained PAT grants: GitHub allows only GitHub App tokens there, with the
    * "Personal access tokens" organization permission.
@@ -79,10 +82,12 @@ export interface GitHubSourceOptions {
 
 /** What `githubSourceFromConfig` needs besides the `sources.github` configuration. */
 export interface GitHubSourceSecrets {
-  /** The token `sources.github.token` points to, already read. */
-  readonly token: string;
+  /** The token `sources.github.token` points to, already read. Give this, `appPrivateKey`, or both. */
+  readonly token?: string;
   /** A GitHub App installation token for fine-grained PAT grants. @default token */
   readonly patGrantsToken?: string;
+  /** The App private key `sources.github.app.privateKey` points to (PEM), already read. */
+  readonly appPrivateKey?: string;
 }
 
 /** The `sources.github` section of the configuration, as parsed. */
@@ -90,30 +95,62 @@ export interface GitHubSourceConfig {
   readonly org: string;
   readonly baseUrl?: string | undefined;
   readonly revokeFineGrainedTokens: boolean;
+  /** A GitHub App; its `privateKey` reference is resolved by the caller. */
+  readonly app?: { readonly appId: string | number; readonly installationId: number } | undefined;
+}
+
+/** Extras of `githubSourceFromConfig`. */
+export interface GitHubSourceFromConfigOptions {
+  /** Time for App token expiry (milliseconds since the epoch). @default Date.now */
+  readonly now?: () => number;
 }
 
 const USER_AGENT = "iam-hygiene";
 
-/** Builds the source and its Octokit clients from configuration and resolved secrets. */
+/**
+ * Builds the source and its Octokit clients from configuration and resolved secrets. With
+ * `app`, PAT grants use installation tokens the source mints and refreshes itself; the classic
+ * `token`, when given, still covers SSO authorizations and SAML identities (GitHub refuses App
+ * tokens there).
+ */
 export function githubSourceFromConfig(
   config: GitHubSourceConfig,
   secrets: GitHubSourceSecrets,
+  options: GitHubSourceFromConfigOptions = {},
 ): GitHubSource {
-  const make = (auth: string) =>
+  const make = (auth?: string) =>
     new Octokit({
-      auth,
+      ...(auth === undefined ? {} : { auth }),
       userAgent: USER_AGENT,
       ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
       // Octokit logs warnings with request details; keep its chatter out of Lambda logs.
       log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     });
-  const octokit = make(secrets.token);
+  const octokit = secrets.token ? make(secrets.token) : undefined;
+  let patGrantsOctokit: Octokit | undefined;
+  if (config.app) {
+    if (!secrets.appPrivateKey) throw new TypeError("sources.github.app needs its privateKey");
+    const tokens = new GitHubAppTokens({
+      appId: config.app.appId,
+      installationId: config.app.installationId,
+      privateKey: secrets.appPrivateKey,
+      octokit: make(),
+      ...(options.now ? { now: options.now } : {}),
+    });
+    patGrantsOctokit = make();
+    authenticateAsInstallation(patGrantsOctokit, tokens);
+  } else if (secrets.patGrantsToken) {
+    patGrantsOctokit = make(secrets.patGrantsToken);
+  }
+  if (!octokit && !patGrantsOctokit) throw new TypeError("sources.github needs a token or an app");
   return new GitHubSource({
     org: config.org,
-    octokit,
-    ...(secrets.patGrantsToken ? { patGrantsOctokit: make(secrets.patGrantsToken) } : {}),
+    ...(octokit ? { octokit } : {}),
+    ...(patGrantsOctokit ? { patGrantsOctokit } : {}),
     revokeFineGrainedTokens: config.revokeFineGrainedTokens,
-    secrets: [secrets.token, ...(secrets.patGrantsToken ? [secrets.patGrantsToken] : [])],
+    secrets: [secrets.token, secrets.patGrantsToken, secrets.appPrivateKey].filter(
+      (v): v is string => v !== undefined,
+    ),
   });
 }
 
@@ -156,7 +193,8 @@ const wrapped = new WeakMap<Octokit, Counters>();
 export class GitHubSource implements CredentialSource {
   readonly id = "github" as const;
   readonly #org: string;
-  readonly #octokit: Octokit;
+  /** The classic owner token's client; absent with a GitHub App only. */
+  readonly #octokit: Octokit | undefined;
   readonly #patOctokit: Octokit;
   readonly #revokePats: boolean;
   readonly #samlIdentities: boolean;
@@ -166,15 +204,16 @@ export class GitHubSource implements CredentialSource {
   constructor(options: GitHubSourceOptions) {
     this.#org = options.org;
     this.#octokit = options.octokit;
-    this.#patOctokit = options.patGrantsOctokit ?? options.octokit;
+    const patOctokit = options.patGrantsOctokit ?? options.octokit;
+    if (!patOctokit) throw new TypeError("GitHubSource needs an octokit or a patGrantsOctokit");
+    this.#patOctokit = patOctokit;
     this.#revokePats = options.revokeFineGrainedTokens ?? true;
     this.#samlIdentities = options.samlIdentities ?? true;
     this.#secrets = options.secrets ?? [];
     const maxRetries = options.maxRateLimitRetries ?? 3;
     const maxWait = options.maxRateLimitWaitMs ?? 60_000;
-    this.#counters = [...new Set([this.#octokit, this.#patOctokit])].map((o) =>
-      withRateLimitRetry(o, maxRetries, maxWait),
-    );
+    const clients = [this.#octokit, this.#patOctokit].filter((o): o is Octokit => o !== undefined);
+    this.#counters = [...new Set(clients)].map((o) => withRateLimitRetry(o, maxRetries, maxWait));
   }
 
   /** Lists the org's credential authorizations and PAT grants, keeping departed people's. */
@@ -203,7 +242,13 @@ export class GitHubSource implements CredentialSource {
 
     // 1. SAML identities: login -> the IdP's nameId (an email), when the org has SAML.
     const samlEmails = new Map<string, string>();
-    if (this.#samlIdentities) {
+    const classic = this.#octokit;
+    if (!classic) {
+      notes.push(
+        "No classic owner token configured (GitHub App only): SAML SSO credential authorizations and SAML " +
+          "identities were not read, since GitHub refuses App tokens there; logins are matched by aliases only.",
+      );
+    } else if (this.#samlIdentities) {
       try {
         for (const [login, email] of await this.#listSamlIdentities())
           samlEmails.set(login.toLowerCase(), email);
@@ -219,7 +264,7 @@ export class GitHubSource implements CredentialSource {
 
     // 2. SAML SSO credential authorizations.
     try {
-      const authorizations = await this.#listCredentialAuthorizations();
+      const authorizations = classic ? await this.#listCredentialAuthorizations() : [];
       stats.orgCredentialAuthorizations = authorizations.length;
       for (const auth of authorizations) {
         const found = match(auth.login);
@@ -297,8 +342,23 @@ export class GitHubSource implements CredentialSource {
     }
     if (credential.kind === "sso-authorization" || credential.kind === "ssh-key") {
       const detail = `DELETE /orgs/${org}/credential-authorizations/${id}`;
+      const classic = this.#octokit;
+      if (!classic) {
+        return [
+          {
+            type: "revoke",
+            status: "failed",
+            detail: `${detail} (no classic owner token configured: GitHub refuses App tokens here)`,
+            at: ctx.now,
+            error: {
+              name: "GitHubForbiddenError",
+              message: "sources.github.token is needed to remove SSO authorizations",
+            },
+          },
+        ];
+      }
       try {
-        await this.#octokit.request("DELETE /orgs/{org}/credential-authorizations/{credential_id}", {
+        await classic.request("DELETE /orgs/{org}/credential-authorizations/{credential_id}", {
           org,
           credential_id: Number(id),
         });
@@ -401,9 +461,10 @@ export class GitHubSource implements CredentialSource {
 
   async #listSamlIdentities(): Promise<Map<string, string>> {
     const out = new Map<string, string>();
+    const octokit = this.#classic();
     let after: string | null = null;
     for (;;) {
-      const page: SamlPage = await this.#octokit.graphql<SamlPage>(SAML_IDENTITIES, {
+      const page: SamlPage = await octokit.graphql<SamlPage>(SAML_IDENTITIES, {
         org: this.#org,
         after,
       });
@@ -419,8 +480,13 @@ export class GitHubSource implements CredentialSource {
     }
   }
 
+  #classic(): Octokit {
+    if (!this.#octokit) throw new TypeError("no classic owner token configured (sources.github.token)");
+    return this.#octokit;
+  }
+
   async #listCredentialAuthorizations(login?: string): Promise<CredentialAuthorization[]> {
-    return (await this.#octokit.paginate("GET /orgs/{org}/credential-authorizations", {
+    return (await this.#classic().paginate("GET /orgs/{org}/credential-authorizations", {
       org: this.#org,
       per_page: 100,
       ...(login === undefined ? {} : { login }),

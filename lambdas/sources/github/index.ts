@@ -1,4 +1,12 @@
 export {
+  appJwt,
+  authenticateAsInstallation,
+  type GitHubAppCredentials,
+  GitHubAppKeyError,
+  GitHubAppTokens,
+  type GitHubAppTokensOptions,
+} from "./github-app-auth.ts";
+export {
   describeGitHubError,
   type GitHubFailure,
   redact,
@@ -9,6 +17,7 @@ export {
   type CredentialAuthorization,
   GitHubSource,
   type GitHubSourceConfig,
+  type GitHubSourceFromConfigOptions,
   type GitHubSourceOptions,
   type GitHubSourceSecrets,
   githubSourceFromConfig,

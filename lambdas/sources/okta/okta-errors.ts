@@ -41,14 +41,49 @@ const NETWORK_CODES = new Set([
 ]);
 
 /** Describes an error thrown by the Okta SDK (or node-fetch under it) without leaking secrets. */
+/**
+ * Describes what the token endpoint answered when it refused a service app. @okta/okta-sdk-nodejs
+ * 7.3 does not turn that answer into an error (its OAuth code calls `Http.errorFilter` on the
+ * wrong export), so the source reads the answer itself: `{ error, error_description }`, Okta's
+ * words, which name no secret.
+ */
+export function describeTokenRefusal(answer: unknown, secrets: readonly string[]): OktaFailure {
+  const a = (typeof answer === "object" && answer !== null ? answer : {}) as Record<string, unknown>;
+  const error = typeof a.error === "string" ? a.error : "no access token";
+  const description = typeof a.error_description === "string" ? `: ${a.error_description}` : "";
+  const hint =
+    error === "invalid_scope"
+      ? "check that sources.okta.oauth.scopes are granted to the app"
+      : error === "invalid_client"
+        ? "check sources.okta.oauth.clientId and that the private key matches a public key registered for the app"
+        : "check sources.okta.oauth";
+  return {
+    status: error === "invalid_client" ? 401 : 400,
+    message: redact(
+      `Okta refused the service app's access token request (${error}${description}); ${hint}`,
+      secrets,
+    ),
+    fatal: true,
+    notFound: false,
+    rateLimited: false,
+  };
+}
+
 export function describeOktaError(error: unknown, secrets: readonly string[]): OktaFailure {
   const e = (typeof error === "object" && error !== null ? error : {}) as Record<string, unknown>;
   const status = typeof e.status === "number" ? e.status : Number.parseInt(String(e.status ?? "0"), 10) || 0;
   const code = typeof e.errorCode === "string" ? e.errorCode : undefined;
   const summary = typeof e.errorSummary === "string" ? e.errorSummary : "";
   const systemCode = typeof e.code === "string" ? e.code : undefined;
+  const tokenRequest = typeof e.url === "string" && e.url.includes("/oauth2/v1/token");
   let message: string;
-  if (status > 0) {
+  if (status > 0 && tokenRequest) {
+    message =
+      status === 400
+        ? "Okta refused the service app's access token request (HTTP 400): check that sources.okta.oauth.scopes are granted to the app"
+        : `Okta refused the service app's access token request (HTTP ${status}): check sources.okta.oauth.clientId ` +
+          "and that the private key matches a public key registered for the app";
+  } else if (status > 0) {
     message = `Okta answered HTTP ${status}${code ? ` ${code}` : ""}${summary ? `: ${summary}` : ""}`;
   } else if (systemCode !== undefined || e.name === "FetchError") {
     // node-fetch's message names the URL only; keep the reason, drop the rest.
@@ -63,17 +98,23 @@ export function describeOktaError(error: unknown, secrets: readonly string[]): O
     message: redact(message, secrets),
     // 401: the token is wrong or revoked. 403 E0000006: the token's admin lacks the role. Either
     // way every other person would fail the same way, so the scan records it once.
-    fatal: status === 401 || (status === 403 && code === "E0000006") || unreachable,
+    fatal:
+      status === 401 ||
+      (status === 403 && code === "E0000006") ||
+      unreachable ||
+      (tokenRequest && status > 0),
     notFound: status === 404,
     rateLimited: status === 429 || message.includes("okta.client.rateLimit"),
   };
 }
 
-/** Replaces every secret (and any `SSWS ...` value) in `text` with `[REDACTED]`. */
+/** Replaces every secret (and any `SSWS ...`, `Bearer ...` or `DPoP ...` value) in `text` with `[REDACTED]`. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
     if (secret.length >= 4) out = out.split(secret).join("[REDACTED]");
   }
-  return out.replace(/SSWS\s+\S+/g, "SSWS [REDACTED]");
+  return out
+    .replace(/SSWS\s+\S+/g, "SSWS [REDACTED]")
+    .replace(/\b(Bearer|DPoP)\s+[\w.~+/=-]{8,}/g, "$1 [REDACTED]");
 }

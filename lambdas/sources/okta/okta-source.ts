@@ -4,6 +4,7 @@
  * departure list, never the whole directory.
  */
 
+import { createPrivateKey, type JsonWebKey } from "node:crypto";
 import type {
   Collection,
   OAuth2Client,
@@ -22,19 +23,53 @@ import type {
   RevokeContext,
   SourceProblem,
 } from "../../core/ports/credential-source.ts";
-import { describeOktaError, type OktaFailure, OktaRequestError } from "./okta-errors.ts";
+import {
+  describeOktaError,
+  describeTokenRefusal,
+  type OktaFailure,
+  OktaRequestError,
+} from "./okta-errors.ts";
 
 const { Client, DefaultRequestExecutor } = okta;
+
+/**
+ * The scopes an OAuth 2.0 service app asks for when the configuration names none: everything
+ * the source calls (see `oktaPermissions`).
+ */
+export const DEFAULT_OKTA_SCOPES: readonly string[] = ["okta.users.read", "okta.users.manage"];
+
+/** An OAuth 2.0 API service app that authenticates with a private key JWT (`private_key_jwt`). */
+export interface OktaServiceAppCredentials {
+  /** The service app's client id (`0oa...`). */
+  readonly clientId: string;
+  /** The private key whose public half is registered for the app: PEM, or a JWK as JSON text. */
+  readonly privateKey: string;
+  /** The key's `kid` in Okta; needed with a PEM key when the app has several keys. */
+  readonly keyId?: string;
+  /** Okta API scopes to request. @default DEFAULT_OKTA_SCOPES */
+  readonly scopes?: readonly string[];
+}
+
+/** A service app key that node:crypto cannot read as a private key (PEM or JWK). */
+export class OktaPrivateKeyError extends Error {
+  override readonly name = "OktaPrivateKeyError";
+}
 
 /** How the Okta source is built. */
 export interface OktaSourceOptions {
   /** `https://acme.okta.com`; also the `account` of every credential (its host). */
   readonly orgUrl: string;
   /**
-   * The API token (SSWS), already read from its secret. Ignored when `client` is given.
-   * Required otherwise.
+   * The API token (SSWS), already read from its secret. Ignored when `client` is given. Give
+   * this or `serviceApp`.
    */
   readonly apiToken?: string;
+  /**
+   * An OAuth 2.0 service app: the SDK's own `authorizationMode: "PrivateKey"`, which gets a
+   * scoped access token from `{orgUrl}/oauth2/v1/token` with a signed client assertion. Ignored
+   * when `client` is given; not together with `apiToken`.
+   */
+  readonly serviceApp?: OktaServiceAppCredentials;
   /**
    * A ready Okta client (e.g. a service app with `authorizationMode: "PrivateKey"`). When given,
    * the source uses it as is.
@@ -89,6 +124,8 @@ export class OktaSource implements CredentialSource {
   readonly #secrets: readonly string[];
   readonly #clearSessions: boolean;
   readonly #concurrency: number;
+  /** Built here in service app mode: its access token is checked before use. */
+  #serviceApp = false;
   #apiCalls = 0;
   #backoffs = 0;
 
@@ -96,21 +133,41 @@ export class OktaSource implements CredentialSource {
     this.#account = new URL(options.orgUrl).host;
     this.#clearSessions = options.clearSessions ?? true;
     this.#concurrency = options.concurrency ?? 4;
-    this.#secrets = options.apiToken === undefined ? [] : [options.apiToken];
+    this.#secrets = [
+      ...(options.apiToken === undefined ? [] : [options.apiToken]),
+      ...(options.serviceApp === undefined ? [] : [options.serviceApp.privateKey]),
+    ];
     if (options.client) {
       this.#client = options.client;
     } else {
-      if (!options.apiToken) throw new TypeError("OktaSource needs an apiToken or a client");
-      this.#client = new Client({
+      const common = {
         orgUrl: options.orgUrl,
-        token: options.apiToken,
         // The SDK caches single-resource GETs by default; a read-back must see the org, not a cache.
         cacheMiddleware: null,
         requestExecutor: new DefaultRequestExecutor({
           maxRetries: options.maxRateLimitRetries ?? 3,
           requestTimeout: options.requestTimeoutMs ?? 120_000,
         }),
-      });
+      };
+      const app = options.serviceApp;
+      if (app && options.apiToken)
+        throw new TypeError("OktaSource takes an apiToken or a serviceApp, not both");
+      if (app) {
+        checkPrivateKey(app.privateKey);
+        this.#client = new Client({
+          ...common,
+          authorizationMode: "PrivateKey",
+          clientId: app.clientId,
+          scopes: [...(app.scopes ?? DEFAULT_OKTA_SCOPES)],
+          privateKey: app.privateKey,
+          ...(app.keyId ? { keyId: app.keyId } : {}),
+        });
+        this.#serviceApp = true;
+      } else if (options.apiToken) {
+        this.#client = new Client({ ...common, token: options.apiToken });
+      } else {
+        throw new TypeError("OktaSource needs an apiToken, a serviceApp or a client");
+      }
     }
     // The SDK's executor already waits out a 429 until `X-Rate-Limit-Reset`; count what it does.
     this.#client.requestExecutor.on("request", () => {
@@ -139,6 +196,11 @@ export class OktaSource implements CredentialSource {
     };
     const seenUsers = new Set<string>();
     let fatal: OktaFailure | undefined;
+    try {
+      await this.#ensureAccessToken();
+    } catch (error) {
+      fatal = error instanceof OktaRequestError ? error.failure : describeOktaError(error, this.#secrets);
+    }
 
     await mapLimit(ctx.people, this.#concurrency, async (person) => {
       if (fatal) return;
@@ -205,6 +267,11 @@ export class OktaSource implements CredentialSource {
       return [{ type: "revoke", status: "failed", detail: target, at: ctx.now }];
     const { userId, clientId } = target;
     const id = credential.nativeId;
+    const refused = await this.#tokenProblem();
+    if (refused)
+      return [
+        { type: "revoke", status: "failed", detail: "access token", at: ctx.now, error: errorOf(refused) },
+      ];
     let detail: string;
     let call: () => Promise<void>;
     switch (credential.kind) {
@@ -253,6 +320,15 @@ export class OktaSource implements CredentialSource {
     if (typeof target === "string") return { type: "verify", status: "failed", detail: target, at: ctx.now };
     const { userId, clientId } = target;
     const id = credential.nativeId;
+    const refused = await this.#tokenProblem();
+    if (refused)
+      return {
+        type: "verify",
+        status: "failed",
+        detail: "access token",
+        at: ctx.now,
+        error: errorOf(refused),
+      };
     if (credential.kind === "web-sessions") {
       return {
         type: "verify",
@@ -302,6 +378,35 @@ export class OktaSource implements CredentialSource {
       if (failure.notFound)
         return { type: "verify", status: "verified", detail: `${detail}: gone (404)`, at: ctx.now };
       return { type: "verify", status: "failed", detail, at: ctx.now, error: errorOf(failure) };
+    }
+  }
+
+  /**
+   * In service app mode, gets (or reuses) the access token and throws a fatal `OktaRequestError`
+   * when Okta refused it. The SDK would otherwise cache the refusal as if it were a token and
+   * send `Bearer undefined`, so the real reason would be lost behind a 401 from the API.
+   */
+  async #ensureAccessToken(): Promise<void> {
+    const oauth = this.#serviceApp ? this.#client.oauth : undefined;
+    if (!oauth) return;
+    let answer: unknown;
+    try {
+      answer = await oauth.getAccessToken();
+    } catch (error) {
+      throw new OktaRequestError(describeOktaError(error, this.#secrets), { cause: error });
+    }
+    const token = (answer as { access_token?: unknown } | null)?.access_token;
+    if (typeof token === "string" && token !== "") return;
+    oauth.clearCachedAccessToken();
+    throw new OktaRequestError(describeTokenRefusal(answer, this.#secrets));
+  }
+
+  async #tokenProblem(): Promise<OktaFailure | undefined> {
+    try {
+      await this.#ensureAccessToken();
+      return undefined;
+    } catch (error) {
+      return error instanceof OktaRequestError ? error.failure : describeOktaError(error, this.#secrets);
     }
   }
 
@@ -477,13 +582,68 @@ function errorOf(failure: OktaFailure): { name: string; message: string } {
   return { name: failure.rateLimited ? "OktaRateLimitError" : "OktaRequestError", message: failure.message };
 }
 
+/**
+ * Refuses, before any call, a key the SDK could not sign with; the message names the setting,
+ * never the key.
+ */
+function checkPrivateKey(privateKey: string): void {
+  const text = privateKey.trim();
+  try {
+    if (text.startsWith("{")) createPrivateKey({ key: JSON.parse(text) as JsonWebKey, format: "jwk" });
+    else createPrivateKey(text);
+  } catch (error) {
+    throw new OktaPrivateKeyError(
+      "the Okta service app private key is neither a PEM private key nor a private JWK (JSON)",
+      { cause: error instanceof Error ? new Error(error.name) : undefined },
+    );
+  }
+}
+
 /** The `sources.okta` section of the configuration, as parsed. */
 export interface OktaSourceConfig {
   readonly orgUrl: string;
   readonly clearSessions: boolean;
+  /** Present for a service app; its `privateKey` reference is resolved by the caller. */
+  readonly oauth?:
+    | {
+        readonly clientId: string;
+        readonly keyId?: string | undefined;
+        readonly scopes: readonly string[];
+      }
+    | undefined;
 }
 
-/** Builds the source from configuration and the API token its secret holds, already read. */
-export function oktaSourceFromConfig(config: OktaSourceConfig, apiToken: string): OktaSource {
-  return new OktaSource({ orgUrl: config.orgUrl, apiToken, clearSessions: config.clearSessions });
+/** What `oktaSourceFromConfig` needs besides `sources.okta`: the secret of its mode, already read. */
+export interface OktaSourceSecrets {
+  /** The API token `sources.okta.apiToken` points to. */
+  readonly apiToken?: string;
+  /** The service app key `sources.okta.oauth.privateKey` points to (PEM or JWK JSON). */
+  readonly privateKey?: string;
+}
+
+/**
+ * Builds the source from configuration and its resolved secret: an API token (a string, or
+ * `{ apiToken }`), or, with `sources.okta.oauth`, the service app's `{ privateKey }`.
+ */
+export function oktaSourceFromConfig(
+  config: OktaSourceConfig,
+  secrets: string | OktaSourceSecrets,
+): OktaSource {
+  const { apiToken, privateKey } =
+    typeof secrets === "string" ? { apiToken: secrets, privateKey: undefined } : secrets;
+  const base = { orgUrl: config.orgUrl, clearSessions: config.clearSessions };
+  if (config.oauth) {
+    if (privateKey === undefined) throw new TypeError("sources.okta.oauth needs its privateKey");
+    return new OktaSource({
+      ...base,
+      serviceApp: {
+        clientId: config.oauth.clientId,
+        privateKey,
+        scopes: config.oauth.scopes,
+        ...(config.oauth.keyId ? { keyId: config.oauth.keyId } : {}),
+      },
+    });
+  }
+  if (apiToken === undefined) throw new TypeError("sources.okta needs its apiToken");
+  return new OktaSource({ ...base, apiToken });
 }
