@@ -648,7 +648,19 @@ async function scanHoldingLease(
         now,
       );
     }
-    const revokingItems = plan.items.filter((i) => i.decision.action === "revoke" && i.finding.credential);
+    // The findings each revoked credential is recorded on (two rules may flag one key).
+    const findingsOf = new Map<string, string[]>();
+    for (const item of plan.items) {
+      const credentialId = item.finding.credential?.id;
+      if (item.decision.action !== "revoke" || !credentialId) continue;
+      findingsOf.set(credentialId, [...(findingsOf.get(credentialId) ?? []), item.finding.id]);
+    }
+    const recordOn = async (credentialId: string, records: readonly ActionRecord[]): Promise<void> => {
+      if (!store) return;
+      for (const findingId of findingsOf.get(credentialId) ?? []) {
+        for (const record of records) await store.recordAction(findingId, record);
+      }
+    };
     const outcomes = await revokeAll(
       deps,
       plan,
@@ -656,16 +668,10 @@ async function scanHoldingLease(
       clock.now(),
       run.mayAct,
       store && {
-        intent: async (credentialId, intent) => {
-          for (const item of revokingItems.filter((i) => i.finding.credential?.id === credentialId)) {
-            await store.recordAction(item.finding.id, intent);
-          }
-        },
+        intent: (credentialId, intent) => recordOn(credentialId, [intent]),
         outcome: async (credentialId, records) => {
-          for (const item of revokingItems.filter((i) => i.finding.credential?.id === credentialId)) {
-            for (const record of records) await store.recordAction(item.finding.id, record);
-            recordedRevocations.add(item.finding.id);
-          }
+          await recordOn(credentialId, records);
+          for (const findingId of findingsOf.get(credentialId) ?? []) recordedRevocations.add(findingId);
         },
       },
     );

@@ -374,26 +374,8 @@ export class AwsIamRevoker {
    * (`alice#1`) the key whose creation time matches the report's `last_rotated`.
    */
   async accessKeyIdOf(credential: Credential): Promise<string> {
-    const slot = parseSlotId(credential.nativeId);
-    if (!slot) return credential.nativeId;
-    const keys = await this.#listAccessKeys(slot.userName);
-    return this.#bySlotTime(
-      credential,
-      keys.map((k) => ({ id: k.AccessKeyId, at: k.CreateDate })),
-      "access key",
-    );
-  }
-
-  /** The real certificate id of a credential, as `accessKeyIdOf` does for keys. */
-  async certificateIdOf(credential: Credential): Promise<string> {
-    const slot = parseSlotId(credential.nativeId);
-    if (!slot) return credential.nativeId;
-    const certs = await this.#listCertificates(slot.userName);
-    return this.#bySlotTime(
-      credential,
-      certs.map((c) => ({ id: c.CertificateId, at: c.UploadDate })),
-      "signing certificate",
-    );
+    if (!parseSlotId(credential.nativeId)) return credential.nativeId;
+    return (await this.#accessKeyNow(credential)).id;
   }
 
   #bySlotTime(
@@ -419,28 +401,34 @@ export class AwsIamRevoker {
   async #accessKeyNow(credential: Credential): Promise<{ id: string; status: string | undefined }> {
     const slot = parseSlotId(credential.nativeId);
     const keys = await this.#listAccessKeys(slot?.userName ?? credential.principal);
-    const id = slot
-      ? this.#bySlotTime(
-          credential,
-          keys.map((k) => ({ id: k.AccessKeyId, at: k.CreateDate })),
-          "access key",
-        )
-      : credential.nativeId;
-    return { id, status: keys.find((k) => k.AccessKeyId === id)?.Status };
+    return this.#idAndStatus(
+      credential,
+      keys.map((k) => ({ id: k.AccessKeyId, at: k.CreateDate, status: k.Status })),
+      "access key",
+    );
   }
 
   /** The real id of a signing certificate credential and its status now, as `#accessKeyNow`. */
   async #certificateNow(credential: Credential): Promise<{ id: string; status: string | undefined }> {
     const slot = parseSlotId(credential.nativeId);
     const certs = await this.#listCertificates(slot?.userName ?? credential.principal);
-    const id = slot
-      ? this.#bySlotTime(
-          credential,
-          certs.map((c) => ({ id: c.CertificateId, at: c.UploadDate })),
-          "signing certificate",
-        )
+    return this.#idAndStatus(
+      credential,
+      certs.map((c) => ({ id: c.CertificateId, at: c.UploadDate, status: c.Status })),
+      "signing certificate",
+    );
+  }
+
+  /** A listed credential's real id (its native id, or the one a report slot id stands for) and status. */
+  #idAndStatus(
+    credential: Credential,
+    items: Array<{ id: string | undefined; at: Date | undefined; status: string | undefined }>,
+    what: string,
+  ): { id: string; status: string | undefined } {
+    const id = parseSlotId(credential.nativeId)
+      ? this.#bySlotTime(credential, items, what)
       : credential.nativeId;
-    return { id, status: certs.find((c) => c.CertificateId === id)?.Status };
+    return { id, status: items.find((i) => i.id === id)?.status };
   }
 
   async #sshKeyStatus(credential: Credential): Promise<string | undefined> {
