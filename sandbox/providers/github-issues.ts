@@ -4,9 +4,8 @@
  * update state. Errors have GitHub's shape (`{ message, documentation_url }`); a rate-limit switch
  * answers 403 with `x-ratelimit-remaining: 0` and `x-ratelimit-reset`, as the primary limit does.
  */
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { LocalServer } from "./local-server.ts";
 
 /** An issue (or pull request) as the fake keeps it. */
 export interface FakeGitHubIssue {
@@ -26,7 +25,7 @@ export class FakeGitHubIssues {
   readonly requests: { method: string; path: string; status: number }[] = [];
   /** When true every call answers 503. */
   outage = false;
-  readonly #server: Server;
+  #server!: LocalServer;
   readonly #owner: string;
   readonly #repo: string;
   readonly #token: string;
@@ -37,22 +36,18 @@ export class FakeGitHubIssues {
     this.#owner = owner;
     this.#repo = repo;
     this.#token = token;
-    this.#server = createServer((req, res) => {
-      void this.#handle(req, res);
-    });
   }
 
   /** Starts a fake holding `owner/repo`, accepting `token`. */
   static async start(owner = "acme", repo = "security", token = "ghp_test"): Promise<FakeGitHubIssues> {
     const fake = new FakeGitHubIssues(owner, repo, token);
-    await new Promise<void>((resolve) => fake.#server.listen(0, "127.0.0.1", resolve));
+    fake.#server = await LocalServer.listen((req, res) => fake.#handle(req, res));
     return fake;
   }
 
   /** The API base URL to give Octokit as `baseUrl`. */
   get baseUrl(): string {
-    const { port } = this.#server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+    return this.#server.url;
   }
 
   /** The next `times` calls answer 403 with the primary rate limit exhausted. */
@@ -83,8 +78,7 @@ export class FakeGitHubIssues {
   }
 
   async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve, reject) => this.#server.close((e) => (e ? reject(e) : resolve())));
+    await this.#server.close();
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -13,10 +13,10 @@
  * (403 "Resource not accessible by integration"), which GitHub opens to classic tokens only.
  */
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CredentialAuthorization, PatGrant } from "../../lambdas/sources/github/index.ts";
 import { decodeJwt, type PublicKeyInput, toPublicKey, verifyJwtSignature } from "./jwt.ts";
+import { LocalServer } from "./local-server.ts";
 
 /** A GitHub App installed on the fake org. */
 export interface FakeGitHubApp {
@@ -82,7 +82,7 @@ export class FakeGitHubOrg {
   samlSso = true;
   /** Installation tokens minted, in order. */
   readonly mintedTokens: MintedInstallationToken[] = [];
-  readonly #server: Server;
+  readonly #server: LocalServer;
   readonly #maxPageSize: number;
   readonly #apps: readonly FakeGitHubApp[];
   readonly #now: () => number;
@@ -92,7 +92,7 @@ export class FakeGitHubOrg {
   #unauthorized = false;
   #nextId = 1000;
 
-  private constructor(server: Server, options: FakeGitHubOrgOptions) {
+  private constructor(server: LocalServer, options: FakeGitHubOrgOptions) {
     this.#server = server;
     this.org = options.org ?? "acme";
     this.token = options.token ?? "ghp_fakeClassicOwnerToken0000000000000000";
@@ -106,25 +106,18 @@ export class FakeGitHubOrg {
   /** Starts the fake on 127.0.0.1 and a free port. */
   static async start(options: FakeGitHubOrgOptions = {}): Promise<FakeGitHubOrg> {
     let fake: FakeGitHubOrg | undefined;
-    const server = createServer((req, res) => {
-      fake?.handle(req, res).catch((error: unknown) => {
-        res.statusCode = 500;
-        res.end(String(error));
-      });
-    });
+    const server = await LocalServer.listen(async (req, res) => fake?.handle(req, res));
     fake = new FakeGitHubOrg(server, options);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return fake;
   }
 
   /** `http://127.0.0.1:<port>`, the `baseUrl` to give Octokit. */
   get url(): string {
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return this.#server.url;
   }
 
   async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve, reject) => this.#server.close((e) => (e ? reject(e) : resolve())));
+    await this.#server.close();
   }
 
   addCredentialAuthorization(

@@ -4,9 +4,8 @@
  * it now does on Jira Cloud), create issue (ADF description required), comments, transitions.
  * Errors have Jira's shape: `{ errorMessages: [], errors: {} }`. Basic auth with email:apiToken.
  */
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { LocalServer } from "./local-server.ts";
 
 /** An issue as the fake keeps it. */
 export interface FakeJiraIssue {
@@ -26,7 +25,7 @@ export class FakeJira {
   readonly requests: { method: string; path: string; status: number }[] = [];
   /** When true every call answers 503. */
   outage = false;
-  readonly #server: Server;
+  #server!: LocalServer;
   readonly #project: string;
   readonly #auth: string;
   #seq = 0;
@@ -35,22 +34,18 @@ export class FakeJira {
   private constructor(project: string, email: string, apiToken: string) {
     this.#project = project;
     this.#auth = `Basic ${Buffer.from(`${email}:${apiToken}`).toString("base64")}`;
-    this.#server = createServer((req, res) => {
-      void this.#handle(req, res);
-    });
   }
 
   /** Starts a fake site whose only project is `project`, accepting `email`/`apiToken`. */
   static async start(project = "SEC", email = "bot@example.com", apiToken = "jira-token"): Promise<FakeJira> {
     const fake = new FakeJira(project, email, apiToken);
-    await new Promise<void>((resolve) => fake.#server.listen(0, "127.0.0.1", resolve));
+    fake.#server = await LocalServer.listen((req, res) => fake.#handle(req, res));
     return fake;
   }
 
   /** The site URL to give `Version3Client` as `host`. */
   get host(): string {
-    const { port } = this.#server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+    return this.#server.url;
   }
 
   /** The next `times` calls answer 429 with `Retry-After: retryAfter`. */
@@ -64,8 +59,7 @@ export class FakeJira {
   }
 
   async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve, reject) => this.#server.close((e) => (e ? reject(e) : resolve())));
+    await this.#server.close();
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -12,9 +12,9 @@
  * token's scopes (`okta.users.read` to read users, `okta.users.manage` to change them).
  */
 import { createHash, createPublicKey, type JsonWebKey, randomBytes, randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { decodeJwt, type PublicKeyInput, toPublicKey, verifyJwtSignature } from "./jwt.ts";
+import { LocalServer } from "./local-server.ts";
 
 /** An Okta user as the API returns it (the fields the source reads). */
 export interface FakeOktaUser {
@@ -160,7 +160,7 @@ export class FakeOkta {
   readonly apiToken: string;
   /** Token endpoint requests, in order. */
   readonly tokenRequests: RecordedOktaTokenRequest[] = [];
-  readonly #server: Server;
+  readonly #server: LocalServer;
   readonly #apps = new Map<string, FakeOktaServiceApp>();
   readonly #issued = new Map<string, IssuedToken>();
   readonly #usedJtis = new Set<string>();
@@ -172,7 +172,7 @@ export class FakeOkta {
   #rateLimitPath: RegExp | undefined;
   #unauthorized = false;
 
-  private constructor(server: Server, options: FakeOktaOptions) {
+  private constructor(server: LocalServer, options: FakeOktaOptions) {
     this.#server = server;
     this.apiToken = options.apiToken ?? "00fake-okta-api-token-0000000000000000000";
     this.#maxPageSize = options.maxPageSize ?? 200;
@@ -193,25 +193,18 @@ export class FakeOkta {
   /** Starts the fake on 127.0.0.1 and a free port. */
   static async start(options: FakeOktaOptions = {}): Promise<FakeOkta> {
     let fake: FakeOkta | undefined;
-    const server = createServer((req, res) => {
-      fake?.handle(req, res).catch((error: unknown) => {
-        res.statusCode = 500;
-        res.end(String(error));
-      });
-    });
+    const server = await LocalServer.listen(async (req, res) => fake?.handle(req, res));
     fake = new FakeOkta(server, options);
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return fake;
   }
 
   /** `http://127.0.0.1:<port>`, the org URL to give the client. */
   get url(): string {
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return this.#server.url;
   }
 
   async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve, reject) => this.#server.close((e) => (e ? reject(e) : resolve())));
+    await this.#server.close();
   }
 
   addUser(user: Partial<FakeOktaUser> & { profile: FakeOktaUser["profile"] }): FakeOktaUser {

@@ -11,9 +11,8 @@
  * its work and then fails anyway (`acceptThenFail`: the message is stored, then the caller gets a
  * 500 or a dropped connection). Every request is recorded, with the fake's clock.
  */
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { LocalServer } from "./local-server.ts";
 
 /** A message as the fake stored it. */
 export interface FakeSlackMessage {
@@ -84,7 +83,7 @@ export class FakeSlack {
   readonly requests: FakeSlackRequest[] = [];
   /** When true every call answers 503, as during a Slack outage. */
   outage = false;
-  readonly #server: Server;
+  #server!: LocalServer;
   readonly #users: Map<string, string>;
   readonly #channels: Set<string>;
   readonly #tokens: Set<string>;
@@ -103,22 +102,18 @@ export class FakeSlack {
     this.#scopes = new Set(options.scopes ?? FAKE_SLACK_SCOPES);
     this.#historyMaxLimit = options.historyMaxLimit ?? 999;
     this.#clock = options.clock ?? Date.now;
-    this.#server = createServer((req, res) => {
-      void this.#handle(req, res);
-    });
   }
 
   /** Starts a fake on an ephemeral port. */
   static async start(options: FakeSlackOptions = {}): Promise<FakeSlack> {
     const fake = new FakeSlack(options);
-    await new Promise<void>((resolve) => fake.#server.listen(0, "127.0.0.1", resolve));
+    fake.#server = await LocalServer.listen((req, res) => fake.#handle(req, res));
     return fake;
   }
 
   /** The base URL to give the WebClient as `slackApiUrl`. */
   get apiUrl(): string {
-    const { port } = this.#server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}/api/`;
+    return `${this.#server.url}/api/`;
   }
 
   /** The next `times` calls (of `method`, or any) answer 429 with `Retry-After: retryAfter`. */
@@ -160,8 +155,7 @@ export class FakeSlack {
   }
 
   async close(): Promise<void> {
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve, reject) => this.#server.close((e) => (e ? reject(e) : resolve())));
+    await this.#server.close();
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
