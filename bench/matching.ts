@@ -23,6 +23,12 @@ export interface MatchingBenchSize {
   readonly pageSize?: number;
   /** Keep every finding to the end, as the scan does, instead of counting each page's. @default false */
   readonly keepFindings?: boolean;
+  /**
+   * Fresh processes to run, one after the other; the figures are the median run's (by total
+   * time), with every run's total beside them and the highest peak memory of all. On a shared
+   * two-core machine one run's time can be off by a third either way. @default 1
+   */
+  readonly runs?: number;
 }
 
 /** The figures of one B3 run (times in ms, memory in MiB). */
@@ -50,6 +56,8 @@ export interface MatchingBenchFigures {
   readonly credentialsPerSecond: number;
   /** Heap limits (MiB) that ran out of memory before the run that produced these figures. */
   readonly outOfMemoryAt: readonly number[];
+  /** Every run's `totalMs`, in the order run; the figures above are the median run's. */
+  readonly runTotalsMs: readonly number[];
 }
 
 async function runWorker(size: MatchingBenchSize, heap: number): Promise<string> {
@@ -72,23 +80,42 @@ async function runWorker(size: MatchingBenchSize, heap: number): Promise<string>
 }
 
 /**
- * Runs B3 in a fresh `node` process and returns its figures. A run that exhausts the heap limit
- * is recorded in `outOfMemoryAt` and retried with four times the limit (once), so the figures
- * say both whether it fits and what it needs.
+ * Runs B3 `size.runs` times, each in a fresh `node` process, and returns the median run's
+ * figures (by total time; the lower middle one for an even count) with every run's total, and
+ * the highest peak memory any run reached.
  */
 export async function runMatchingBench(size: MatchingBenchSize): Promise<MatchingBenchFigures> {
+  const runs: MatchingBenchFigures[] = [];
+  for (let i = 0; i < Math.max(1, size.runs ?? 1); i++) runs.push(await runOnce(size));
+  const median = [...runs].sort((a, b) => a.totalMs - b.totalMs)[Math.floor((runs.length - 1) / 2)]!;
+  return {
+    ...median,
+    peakRssMiB: Math.max(...runs.map((r) => r.peakRssMiB)),
+    peakHeapUsedMiB: Math.max(...runs.map((r) => r.peakHeapUsedMiB)),
+    outOfMemoryAt: [...new Set(runs.flatMap((r) => r.outOfMemoryAt))],
+    runTotalsMs: runs.map((r) => r.totalMs),
+  };
+}
+
+/**
+ * One run in a fresh `node` process. A run that exhausts the heap limit is recorded in
+ * `outOfMemoryAt` and retried with four times the limit (once), so the figures say both whether
+ * it fits and what it needs.
+ */
+async function runOnce(size: MatchingBenchSize): Promise<MatchingBenchFigures> {
   const outOfMemoryAt: number[] = [];
   let heap = size.maxOldSpaceSizeMiB ?? 1024;
   for (let attempt = 0; ; attempt++) {
     try {
       const figures = JSON.parse(await runWorker(size, heap)) as Omit<
         MatchingBenchFigures,
-        "credentialsPerSecond" | "outOfMemoryAt"
+        "credentialsPerSecond" | "outOfMemoryAt" | "runTotalsMs"
       >;
       return {
         ...figures,
         credentialsPerSecond: figures.credentials / (figures.totalMs / 1000),
         outOfMemoryAt,
+        runTotalsMs: [figures.totalMs],
       };
     } catch (error) {
       const stderr = String((error as { stderr?: unknown }).stderr ?? "");

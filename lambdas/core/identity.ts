@@ -3,9 +3,9 @@
  * Every match records what it was made on and how strong it is. A weak match never leads
  * to an automatic revocation (see `policy.ts`).
  */
-import { BloomFilter } from "./bloom-filter.ts";
 import type { Credential, Match, MatchBasis, MatchStrength, Person } from "./model.ts";
 import type { OwnerResolver } from "./ports/credential-source.ts";
+import { StringTable } from "./string-table.ts";
 
 /** How user names are derived from people's names. */
 export type UsernameConvention = "first.last" | "flast" | "firstl" | "first_last" | "email-local-part";
@@ -63,8 +63,17 @@ function emailKey(raw: string, domains: DomainLookup): string | undefined {
   return `${folded.slice(0, tagged ? plus : at)}@${canonical ?? folded.slice(at + 1)}`;
 }
 
+/** A display name of plain ASCII letters, digits and spaces: most names, and the fast path. */
+const PLAIN_NAME = /^[A-Za-z0-9 ]*$/;
+
 /** Splits a display name into lower-case ASCII name parts ("Zoë O'Brien-Smith" -> ["zoe", "obriensmith"]). */
 function nameParts(displayName: string): string[] {
+  if (PLAIN_NAME.test(displayName)) {
+    // Nothing to strip: no accents, punctuation or other white space (a hundred thousand
+    // departures are a hundred thousand names, and the general path allocates five times each).
+    const parts = displayName.toLowerCase().split(" ");
+    return parts.includes("") ? parts.filter((part) => part.length > 0) : parts;
+  }
   return displayName
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")
@@ -86,29 +95,42 @@ export function conventionalUsernames(
   conventions: readonly UsernameConvention[],
 ): Array<{ username: string; convention: UsernameConvention }> {
   const out: Array<{ username: string; convention: UsernameConvention }> = [];
-  const parts = person.displayName ? nameParts(person.displayName) : [];
-  const first = parts[0];
-  const last = parts.length > 1 ? parts[parts.length - 1] : undefined;
+  forEachConventionalUsername(person, conventions, (username, convention) => {
+    out.push({ username, convention });
+  });
+  return out;
+}
+
+/** `conventionalUsernames` without building the list: the index takes each name as it comes. */
+function forEachConventionalUsername(
+  person: Pick<Person, "displayName" | "emails">,
+  conventions: readonly UsernameConvention[],
+  take: (username: string, convention: UsernameConvention) => void,
+): void {
+  let parts: string[] | undefined;
   for (const convention of conventions) {
     if (convention === "email-local-part") {
       for (const email of person.emails) {
         const local = before(before(foldIdentifier(email), "@"), "+");
-        if (local) out.push({ username: local, convention });
+        if (local) take(local, convention);
       }
       continue;
     }
+    parts ??= person.displayName ? nameParts(person.displayName) : [];
+    const first = parts[0];
+    const last = parts.length > 1 ? parts[parts.length - 1] : undefined;
     if (!first || !last) continue;
-    const username =
+    take(
       convention === "first.last"
         ? `${first}.${last}`
         : convention === "first_last"
           ? `${first}_${last}`
           : convention === "flast"
             ? `${first[0]}${last}`
-            : `${first}${last[0]}`;
-    out.push({ username, convention });
+            : `${first}${last[0]}`,
+      convention,
+    );
   }
-  return out;
 }
 
 /** How a name on the list was come by; one object per way, shared by every name it gave. */
@@ -145,18 +167,20 @@ interface Candidate {
  * credentials is a handful of map look-ups each.
  */
 export class IdentityIndex implements OwnerResolver {
-  readonly #byEmployeeId = new Map<string, Person>();
-  readonly #byEmail = new Map<string, Person>();
-  readonly #byName = new Map<string, Candidate>();
+  // Open-addressing tables, not `Map`s: most look-ups are misses on fresh strings (see `string-table.ts`).
+  readonly #byEmployeeId: StringTable<Person>;
+  readonly #byEmail: StringTable<Person>;
+  readonly #byName: StringTable<Candidate>;
   readonly #domains: DomainLookup;
-  /** Every key of the three maps: most look-ups are misses, and it answers those from cache. */
-  readonly #known: BloomFilter;
 
   constructor(
     readonly people: readonly Person[],
     settings: IdentitySettings,
   ) {
     this.#domains = domainLookup(settings.domainAliases);
+    this.#byEmployeeId = new StringTable(people.length);
+    this.#byEmail = new StringTable(people.length);
+    this.#byName = new StringTable(people.length * settings.usernameConventions.length);
     for (const person of people) {
       if (person.employeeId) this.#byEmployeeId.set(foldIdentifier(person.employeeId), person);
       for (const email of person.emails) {
@@ -164,28 +188,17 @@ export class IdentityIndex implements OwnerResolver {
         if (normal) this.#byEmail.set(normal, person);
       }
       for (const alias of person.aliases) this.#addName(alias, person, ALIAS_ORIGIN);
-      for (const { username, convention } of conventionalUsernames(person, settings.usernameConventions)) {
-        this.#addName(username, person, CONVENTION_ORIGINS[convention]);
-      }
+      forEachConventionalUsername(person, settings.usernameConventions, (username, convention) =>
+        this.#addName(username, person, CONVENTION_ORIGINS[convention]),
+      );
     }
-    const maps = [this.#byEmployeeId, this.#byEmail, this.#byName];
-    this.#known = new BloomFilter(maps.reduce((sum, map) => sum + map.size, 0));
-    for (const map of maps) for (const key of map.keys()) this.#known.add(key);
-  }
-
-  /** `map.get(key)`, asking the filter first. */
-  #get<V>(map: ReadonlyMap<string, V>, key: string): V | undefined {
-    return this.#known.mayContain(key) ? map.get(key) : undefined;
   }
 
   #addName(name: string, person: Person, origin: NameOrigin): void {
     const key = foldIdentifier(name);
     if (!key) return;
-    let candidate = this.#byName.get(key);
-    if (!candidate) {
-      this.#byName.set(key, { person, origin, next: undefined });
-      return;
-    }
+    let candidate = this.#byName.setIfAbsent(key, { person, origin, next: undefined });
+    if (!candidate) return;
     for (;;) {
       if (candidate.person === person && candidate.origin.strength === origin.strength) return;
       if (!candidate.next) break;
@@ -198,7 +211,7 @@ export class IdentityIndex implements OwnerResolver {
   match(credential: Pick<Credential, "ownerHints" | "principal">): Match | undefined {
     const hints = credential.ownerHints;
     for (const id of hints.employeeIds) {
-      const person = this.#get(this.#byEmployeeId, foldIdentifier(id));
+      const person = this.#byEmployeeId.get(foldIdentifier(id));
       if (person) {
         return {
           person,
@@ -244,11 +257,11 @@ export class IdentityIndex implements OwnerResolver {
 
   #personByEmail(email: string): Person | undefined {
     const normal = emailKey(email, this.#domains);
-    return normal ? this.#get(this.#byEmail, normal) : undefined;
+    return normal ? this.#byEmail.get(normal) : undefined;
   }
 
   #nameMatch(name: string): Match | undefined {
-    const first = this.#get(this.#byName, foldIdentifier(name));
+    const first = this.#byName.get(foldIdentifier(name));
     if (!first) return undefined;
     let top = first;
     let ambiguous = false;
