@@ -133,6 +133,11 @@ export class IamHygieneOrgStack extends Stack {
   readonly scannerRoleName: string;
   /** Alarm on failed org-wide runs (more account scans failed than tolerated, or a ListAccounts error). */
   readonly orgScanFailedAlarm: cloudwatch.Alarm;
+  /**
+   * Alarm on any one member account's scan failing, even within the tolerated share (the run
+   * then succeeds, but that account went unchecked).
+   */
+  readonly accountScanFailedAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: IamHygieneOrgStackProps) {
     super(scope, id, {
@@ -196,7 +201,7 @@ export class IamHygieneOrgStack extends Stack {
 
     this.stateMachine = this.#stateMachine(props, roleName);
     this.orgSchedule = this.#schedule(props);
-    this.orgScanFailedAlarm = this.#observe();
+    [this.orgScanFailedAlarm, this.accountScanFailedAlarm] = this.#observe();
 
     const template = scannerRoleTemplate({
       roleName,
@@ -327,22 +332,35 @@ export class IamHygieneOrgStack extends Stack {
     });
   }
 
-  #observe(): cloudwatch.Alarm {
-    const failed = this.stateMachine.metricFailed({ period: Duration.hours(1), statistic: "Sum" });
-    const alarm = new cloudwatch.Alarm(this, "OrgScanFailedAlarm", {
-      metric: failed,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription:
-        "An org-wide iam-hygiene run failed: more account scans failed than tolerated, or listing accounts failed.",
-    });
-    const topic = this.scanner.alarmTopic;
-    if (topic) {
-      alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
-      alarm.addOkAction(new cloudwatchActions.SnsAction(topic));
-    }
+  #observe(): [cloudwatch.Alarm, cloudwatch.Alarm] {
+    const alarm = (id: string, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm => {
+      const created = new cloudwatch.Alarm(this, id, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      const topic = this.scanner.alarmTopic;
+      if (topic) {
+        created.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+        created.addOkAction(new cloudwatchActions.SnsAction(topic));
+      }
+      return created;
+    };
+    const runFailed = alarm(
+      "OrgScanFailedAlarm",
+      this.stateMachine.metricFailed({ period: Duration.hours(1), statistic: "Sum" }),
+      "An org-wide iam-hygiene run failed: more account scans failed than tolerated, or listing accounts failed.",
+    );
+    // The map tolerates a share of failed accounts so one broken account cannot stop the rest;
+    // the run then succeeds, and without this alarm nobody would hear that account went unchecked.
+    const accountFailed = alarm(
+      "OrgAccountScanFailedAlarm",
+      this.orgScanFunction.metricErrors({ period: Duration.hours(1), statistic: "Sum" }),
+      "A member account's iam-hygiene scan failed (its role missing or untrusted, throttling that outlasted the retries, a timeout). The org run may still have succeeded: that account's credentials went unchecked. The function's logs name the account.",
+    );
     this.scanner.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: "Org-wide runs",
@@ -356,7 +374,7 @@ export class IamHygieneOrgStack extends Stack {
         width: 24,
       }),
     );
-    return alarm;
+    return [runFailed, accountFailed];
   }
 
   #schedule(props: IamHygieneOrgStackProps): scheduler.Schedule {

@@ -131,6 +131,14 @@ describe("org observability", () => {
       Threshold: 1,
       ComparisonOperator: "GreaterThanOrEqualToThreshold",
     });
+    // One member account failing within the tolerated share leaves the run green: its own alarm.
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/Lambda",
+      MetricName: "Errors",
+      Dimensions: [{ Name: "FunctionName", Value: { Ref: Match.stringLikeRegexp("OrgAccountScan") } }],
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
     const dashboards = template.findResources("AWS::CloudWatch::Dashboard");
     expect(JSON.stringify(dashboards)).toContain("Org-wide runs");
   });
