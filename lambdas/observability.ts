@@ -15,6 +15,11 @@ export const METRIC = {
   timeToRevokeSeconds: "TimeToRevokeSeconds",
   openTickets: "OpenTickets",
   sourceProblems: "SourceProblems",
+  /**
+   * An org-wide run's scan of one member account failed after its role was assumed (emitted by
+   * the org account scan only; a role that cannot be assumed is not counted here).
+   */
+  accountScanFailures: "AccountScanFailures",
 } as const;
 
 export const METRIC_NAMESPACE = "IamHygiene";

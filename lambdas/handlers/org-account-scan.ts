@@ -22,7 +22,7 @@ import { METRIC_NAMESPACE } from "../observability.ts";
 import { runScan, type ScanReport, type ScanRequest } from "../scan.ts";
 import { type Runtime, scanDependencies } from "../wiring.ts";
 import { lambdaRuntime } from "./lambda-runtime.ts";
-import { publishScanMetrics } from "./scan-metrics.ts";
+import { publishAccountScanFailure, publishScanMetrics } from "./scan-metrics.ts";
 
 const eventSchema = z
   .object({
@@ -40,7 +40,11 @@ export class OrgScanEventError extends Error {
   override readonly name = "OrgScanEventError";
 }
 
-/** AssumeRole answered without credentials. */
+/**
+ * The member role could not be assumed (refused, or answered without credentials): the account
+ * is outside the StackSet's target OUs, or its stack instance is missing. Such an account's
+ * iteration fails and counts toward the map's tolerated share, as before any scan started.
+ */
 export class MemberRoleError extends Error {
   override readonly name = "MemberRoleError";
 }
@@ -85,14 +89,23 @@ export function orgAccountScanner(
 ): (target: OrgScanTarget, request: ScanRequest) => Promise<ScanReport> {
   return async (target, request) => {
     const home = options.home();
-    const assumed = await options.sts.send(
-      new AssumeRoleCommand({
-        RoleArn: target.roleArn,
-        RoleSessionName: `iam-hygiene-${target.accountId}`,
-        DurationSeconds: 3600,
-        ...(target.externalId ? { ExternalId: target.externalId } : {}),
-      }),
-    );
+    const assumed = await options.sts
+      .send(
+        new AssumeRoleCommand({
+          RoleArn: target.roleArn,
+          RoleSessionName: `iam-hygiene-${target.accountId}`,
+          DurationSeconds: 3600,
+          ...(target.externalId ? { ExternalId: target.externalId } : {}),
+        }),
+      )
+      .catch((error: unknown) => {
+        // Refused: no role there to scan with. Anything else (throttling, an STS outage) is a failure.
+        if ((error as { name?: string }).name !== "AccessDenied") throw error;
+        throw new MemberRoleError(
+          `AssumeRole ${target.roleArn} refused: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      });
     const creds = assumed.Credentials;
     if (!creds?.AccessKeyId || !creds.SecretAccessKey) {
       throw new MemberRoleError(`AssumeRole ${target.roleArn} returned no credentials`);
@@ -134,11 +147,29 @@ export function makeHandler(deps: OrgScanDeps) {
         throw new OrgScanEventError(`${issue.path.join(".") || "(root)"}: ${issue.message}`);
       }
       const target = parsed.data;
-      const report = await deps.scanAccount(target, {
-        apply: true,
-        trigger: `org:${target.accountId}`,
-        account: target.accountId,
-      });
+      let report: ScanReport;
+      try {
+        report = await deps.scanAccount(target, {
+          apply: true,
+          trigger: `org:${target.accountId}`,
+          account: target.accountId,
+        });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (error instanceof MemberRoleError) {
+          // Expected for accounts outside the target OUs: the map's tolerated share covers them.
+          deps.logger.warn("member role not assumed; account not scanned", {
+            accountId: target.accountId,
+            error: message,
+          });
+        } else {
+          // The account has a role but its scan failed: within the tolerated share the run still
+          // succeeds, so this metric (and its alarm) is how anyone hears the account went unchecked.
+          deps.logger.error("member account scan failed", { accountId: target.accountId, error: message });
+          publishAccountScanFailure(deps.metrics, target.accountId);
+        }
+        throw error;
+      }
       // Each figure twice: without the account (what the alarms watch, so they fire for any
       // member account) and with an `Account` dimension (which account it was).
       publishScanMetrics(deps.metrics, report, { account: target.accountId });

@@ -1,6 +1,6 @@
 /** Publishing a scan's figures with Powertools' Metrics (EMF), shared by the scan handlers. */
 import { type Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { type MetricPoint, scanMetrics } from "../observability.ts";
+import { METRIC, type MetricPoint, scanMetrics } from "../observability.ts";
 import type { ScanReport } from "../scan.ts";
 
 /** The dimension naming the member account of an org-wide scan. */
@@ -25,6 +25,13 @@ export function publishScanMetrics(metrics: Metrics, report: ScanReport, options
       publishPoint(metrics, point, { ...point.dimensions, [ACCOUNT_DIMENSION]: options.account });
     }
   }
+}
+
+/** One failed member-account scan: once without the account (for the alarm), once with it. */
+export function publishAccountScanFailure(metrics: Metrics, account: string): void {
+  const point: MetricPoint = { name: METRIC.accountScanFailures, unit: "Count", value: 1 };
+  publishPoint(metrics, point, {});
+  publishPoint(metrics, point, { [ACCOUNT_DIMENSION]: account });
 }
 
 /**

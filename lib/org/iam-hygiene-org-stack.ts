@@ -31,6 +31,7 @@ import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import type { Construct } from "constructs";
 import { HygieneFunction, LAMBDA_ENTRIES, MAX_LAMBDA_TIMEOUT } from "../function-defaults.ts";
 import { CONFIG_ENV, IamHygieneScanner, type IamHygieneScannerProps } from "../iam-hygiene-scanner.ts";
+import { SCAN_METRICS, scanMetric } from "../metrics.ts";
 import { SCANNER_PRINCIPAL_PARAMETER, scannerRoleTemplate } from "./scanner-role-template.ts";
 
 /**
@@ -356,10 +357,12 @@ export class IamHygieneOrgStack extends Stack {
     );
     // The map tolerates a share of failed accounts so one broken account cannot stop the rest;
     // the run then succeeds, and without this alarm nobody would hear that account went unchecked.
+    // Not the function's Errors: accounts outside the target OUs have no role and fail every
+    // run by design; this metric counts only accounts whose role was assumed and whose scan failed.
     const accountFailed = alarm(
       "OrgAccountScanFailedAlarm",
-      this.orgScanFunction.metricErrors({ period: Duration.hours(1), statistic: "Sum" }),
-      "A member account's iam-hygiene scan failed (its role missing or untrusted, throttling that outlasted the retries, a timeout). The org run may still have succeeded: that account's credentials went unchecked. The function's logs name the account.",
+      scanMetric(SCAN_METRICS.accountScanFailures, { period: Duration.hours(1) }),
+      "A member account's iam-hygiene scan failed after its role was assumed (throttling that outlasted the retries, an error reading the store, a timeout). The org run may still have succeeded: that account's credentials went unchecked. The metric's Account dimension and the function's logs name the account.",
     );
     this.scanner.dashboard.addWidgets(
       new cloudwatch.GraphWidget({
@@ -370,6 +373,10 @@ export class IamHygieneOrgStack extends Stack {
         ],
         right: [
           this.orgScanFunction.metricErrors({ period: Duration.hours(1), label: "Account scan errors" }),
+          scanMetric(SCAN_METRICS.accountScanFailures, {
+            period: Duration.hours(1),
+            label: "Accounts whose scan failed (role assumed)",
+          }),
         ],
         width: 24,
       }),

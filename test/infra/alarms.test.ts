@@ -10,7 +10,7 @@ import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import type { Context } from "aws-lambda";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { makeHandler as makeOrgHandler } from "../../lambdas/handlers/org-account-scan.ts";
+import { MemberRoleError, makeHandler as makeOrgHandler } from "../../lambdas/handlers/org-account-scan.ts";
 import { makeHandler as makeScanHandler } from "../../lambdas/handlers/scheduled-scan.ts";
 import { METRIC } from "../../lambdas/observability.ts";
 import type { ScanReport } from "../../lambdas/scan.ts";
@@ -115,7 +115,7 @@ function valuesFor(alarm: ScanAlarm, docs: readonly EmfDocument[]): number[] {
 }
 
 describe("the synthesised alarms", () => {
-  it("include one on each safety metric, the source problems and the revocation failures", () => {
+  it("include one on each safety metric, the source problems, the revocation failures and failed member accounts", () => {
     expect(alarms.map((a) => a.MetricName).sort()).toEqual(
       [
         METRIC.usedAfterDeparture,
@@ -123,6 +123,7 @@ describe("the synthesised alarms", () => {
         METRIC.departureListRejected,
         METRIC.revocationFailures,
         METRIC.sourceProblems,
+        METRIC.accountScanFailures,
       ].sort(),
     );
     for (const alarm of alarms) expect(alarm.ComparisonOperator).toBe("GreaterThanOrEqualToThreshold");
@@ -145,6 +146,20 @@ describe("an org account scan's metrics", () => {
         )),
       );
     }
+    // A member account whose scan fails after its role was assumed.
+    const failing = makeOrgHandler({
+      logger: quietLogger(),
+      metrics: handlerMetrics(),
+      scanAccount: async () => {
+        throw new Error("store unreachable");
+      },
+    });
+    const role = `arn:aws:iam::${MEMBER}:role/IamHygieneScanner`;
+    docs.push(
+      ...(await emfOf(() =>
+        expect(failing({ accountId: MEMBER, roleArn: role }, context)).rejects.toThrow("store unreachable"),
+      )),
+    );
     // Assess
     expect(alarms.length).toBeGreaterThan(0);
     for (const alarm of alarms) {
@@ -152,6 +167,24 @@ describe("an org account scan's metrics", () => {
       expect(values, `${alarm.MetricName} with ${JSON.stringify(alarm.Dimensions)}`).not.toEqual([]);
       expect(Math.max(...values), alarm.MetricName).toBeGreaterThanOrEqual(alarm.Threshold);
     }
+  });
+
+  it("do not count an account without the member role as a failed scan", async () => {
+    const handler = makeOrgHandler({
+      logger: quietLogger(),
+      metrics: handlerMetrics(),
+      scanAccount: async (target) => {
+        throw new MemberRoleError(`AssumeRole ${target.roleArn} refused: not authorized`);
+      },
+    });
+    const docs = await emfOf(() =>
+      expect(
+        handler({ accountId: MEMBER, roleArn: `arn:aws:iam::${MEMBER}:role/IamHygieneScanner` }, context),
+      ).rejects.toThrow(MemberRoleError),
+    );
+    // The iteration still fails (the map's tolerated share covers it), but no alarm hears of it.
+    const failure = alarms.find((a) => a.MetricName === METRIC.accountScanFailures)!;
+    expect(valuesFor(failure, docs)).toEqual([]);
   });
 
   it("also carry the member account, for the figures per account", async () => {
@@ -188,7 +221,8 @@ describe("a single-account scan's metrics", () => {
       });
       docs.push(...(await emfOf(() => handler({ trigger: "schedule" }, context))));
     }
-    for (const alarm of alarms) {
+    // Failed member accounts are the org account scan's own alarm.
+    for (const alarm of alarms.filter((a) => a.MetricName !== METRIC.accountScanFailures)) {
       const values = valuesFor(alarm, docs);
       expect(values, alarm.MetricName).not.toEqual([]);
       expect(Math.max(...values), alarm.MetricName).toBeGreaterThanOrEqual(alarm.Threshold);

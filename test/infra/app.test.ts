@@ -196,7 +196,9 @@ describe("buildApp", () => {
         { DeploymentTargets: { OrganizationalUnitIds: ["ou-abcd-11111111", "ou-abcd-22222222"] } },
       ],
     });
-    expect(alarmMetrics(template)).toEqual([...SCANNER_ALARM_METRICS, "ExecutionsFailed", "Errors"].sort());
+    expect(alarmMetrics(template)).toEqual(
+      [...SCANNER_ALARM_METRICS, "ExecutionsFailed", "AccountScanFailures"].sort(),
+    );
     template.resourceCountIs("AWS::SNS::Topic", 0);
     template.allResourcesProperties("AWS::CloudWatch::Alarm", {
       AlarmActions: [TOPIC_ARN],

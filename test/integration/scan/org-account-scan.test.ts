@@ -16,7 +16,7 @@ import { STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../lambdas/config.ts";
 import { fixedClock } from "../../../lambdas/core/clock.ts";
-import { orgAccountScanner } from "../../../lambdas/handlers/org-account-scan.ts";
+import { MemberRoleError, orgAccountScanner } from "../../../lambdas/handlers/org-account-scan.ts";
 import { createRuntime, type Runtime } from "../../../lambdas/wiring.ts";
 import { parseAuthorization } from "../../../sandbox/caller.ts";
 import { type Sandbox, type Scenario, startSandbox } from "../../../sandbox/index.ts";
@@ -183,6 +183,18 @@ describe("an org account scan", () => {
     expect(keys.some((k) => k.startsWith("audit/"))).toBe(true);
     expect(report.notes.some((n) => n.startsWith("publishing failed"))).toBe(false);
     expect(member.s3.buckets.size).toBe(0);
+  });
+
+  it("names an account without the member role as such, and scans nothing there", async () => {
+    // Act: the StackSet never reached this account (outside the target OUs), so STS refuses.
+    const scan = orgAccountScanner({ home: homeRuntime, sts })(
+      { accountId: MEMBER_ACCOUNT, roleArn: `arn:aws:iam::${MEMBER_ACCOUNT}:role/NotDeployedHere` },
+      { apply: true, trigger: `org:${MEMBER_ACCOUNT}`, account: MEMBER_ACCOUNT },
+    );
+    // Assess: a MemberRoleError (not counted as a failed scan by the handler), and no key touched.
+    await expect(scan).rejects.toThrow(MemberRoleError);
+    await expect(scan).rejects.toThrow(/NotDeployedHere refused: Not authorized/);
+    expect(member.iam.accessKeys.get(MEMBER_KEY)?.status).toBe("Active");
   });
 
   it("scans only the member account's IAM: Cognito pools are the security account's scan's", async () => {
