@@ -67,18 +67,24 @@ export class StringTable<V> {
     const hash = stringHash(key);
     const entry = this.#find(key, hash);
     if (entry >= 0) return this.#values[entry];
-    this.#keys.push(key);
-    this.#values.push(value);
-    this.#place(hash, this.#keys.length);
-    if (this.#keys.length * LOAD > this.#mask + 1) this.#grow();
+    this.#insert(key, hash, value);
     return undefined;
   }
 
   /** Sets `key` to `value`, replacing what it had. */
   set(key: string, value: V): void {
-    const entry = this.#find(key, stringHash(key));
+    const hash = stringHash(key);
+    const entry = this.#find(key, hash);
     if (entry >= 0) this.#values[entry] = value;
-    else this.setIfAbsent(key, value);
+    else this.#insert(key, hash, value);
+  }
+
+  /** Adds a key known to be absent. */
+  #insert(key: string, hash: number, value: V): void {
+    this.#keys.push(key);
+    this.#values.push(value);
+    this.#place(hash, this.#keys.length);
+    if (this.#keys.length * LOAD > this.#mask + 1) this.#grow();
   }
 
   /** Every key, in the order first added. */
