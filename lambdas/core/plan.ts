@@ -68,10 +68,18 @@ function plannedSteps(finding: Finding, decision: Decision): ActionRecord[] {
   return steps;
 }
 
-function compareItems(a: PlanItem, b: PlanItem): number {
-  const bySeverity = severityRank(b.finding.severity) - severityRank(a.finding.severity);
-  if (bySeverity !== 0) return bySeverity;
-  return a.finding.id < b.finding.id ? -1 : a.finding.id > b.finding.id ? 1 : 0;
+/**
+ * The items most severe first, then by finding id. Each item's rank is looked up once, not
+ * once per comparison: a plan of half a million findings makes ten million comparisons.
+ */
+function sortItems(items: readonly PlanItem[]): PlanItem[] {
+  const keyed = items.map((item) => ({
+    item,
+    rank: severityRank(item.finding.severity),
+    id: item.finding.id,
+  }));
+  keyed.sort((a, b) => b.rank - a.rank || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return keyed.map((k) => k.item);
 }
 
 /** Decides every finding, applies the brake, and lists the steps. */
@@ -121,10 +129,10 @@ export function buildPlan(input: PlanInput): Plan {
     };
     items.push({ finding, decision, actions: plannedSteps(finding, decision) });
   }
-  items.sort(compareItems);
+  const sorted = sortItems(items);
   const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  for (const item of items) counts[item.finding.severity] += 1;
-  return { version: 1, mode: input.mode, generatedAt: input.now, items, brake, counts };
+  for (const item of sorted) counts[item.finding.severity] += 1;
+  return { version: 1, mode: input.mode, generatedAt: input.now, items: sorted, brake, counts };
 }
 
 /** Distinct credentials a plan revokes, each once, however many findings point at it. */

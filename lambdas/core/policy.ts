@@ -42,6 +42,7 @@ export interface PolicySettings {
 
 /** Whether a principal, its ARN or an owner email matches a protected pattern. */
 export function isProtected(credential: Credential, patterns: readonly string[]): string | undefined {
+  if (patterns.length === 0) return undefined;
   return protectedPattern(
     [credential.principal, credential.principalArn, ...credential.ownerHints.emails],
     patterns,
@@ -53,17 +54,26 @@ export function protectedPattern(
   subjects: readonly (string | undefined)[],
   patterns: readonly string[],
 ): string | undefined {
-  const named = subjects.filter((s): s is string => typeof s === "string" && s.length > 0);
   for (const pattern of patterns) {
     const re = globToRegExp(pattern);
-    if (named.some((subject) => re.test(subject))) return pattern;
+    if (subjects.some((subject) => typeof subject === "string" && subject.length > 0 && re.test(subject)))
+      return pattern;
   }
   return undefined;
 }
 
+/** Compiled globs: a plan asks about every finding, and a config names a handful of patterns. */
+const GLOBS = new Map<string, RegExp>();
+
 function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
-  return new RegExp(`^${escaped}$`, "i");
+  let re = GLOBS.get(pattern);
+  if (!re) {
+    const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
+    // Neither global nor sticky: `test` keeps no state between subjects, so one object serves all.
+    re = new RegExp(`^${escaped}$`, "i");
+    GLOBS.set(pattern, re);
+  }
+  return re;
 }
 
 function activeException(finding: Finding, exceptions: readonly PolicyException[], now: Date) {
