@@ -21,7 +21,8 @@ import { IdentityIndex } from "../lambdas/core/identity.ts";
 import type { Credential, Finding, Person } from "../lambdas/core/model.ts";
 import { rules } from "../lambdas/core/rules/index.ts";
 
-const NOW = new Date("2026-06-01T12:00:00Z");
+/** The instant B3's departures and credentials are dated against. */
+export const NOW = new Date("2026-06-01T12:00:00Z");
 const DAY = 86_400_000;
 /**
  * Credentials per page: GitHub's page (the Okta source asks for 200, Cognito gives at most 60,
@@ -49,7 +50,7 @@ function sample(at: string): MemorySample {
  * People on the departure list: `departures` of a staff of `staff`. Credentials point at staff
  * members; those whose owner index is below `departures` belong to someone who left.
  */
-function people(departures: number): Person[] {
+export function people(departures: number): Person[] {
   const out: Person[] = [];
   for (let i = 0; i < departures; i++) {
     out.push({
@@ -70,7 +71,7 @@ const KINDS = ["access-key", "console-password", "ssh-key"] as const;
  * Credential `i` of a mix of what sources produce: a third carry an employee id tag, a third an
  * owner email, a third only a user name (the email local part). Staff is ten times the list.
  */
-function credential(i: number, staff: number): Credential {
+export function credential(i: number, staff: number): Credential {
   const owner = (i * 7919) % staff;
   const how = i % 3;
   const name = `person${owner}`;

@@ -5,13 +5,10 @@
  * needed a bigger heap would fail rather than pass quietly. Credentials are made and evaluated
  * a page at a time, as sources page; see `matching-worker.ts` for what is kept.
  */
-import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { runInFreshNode } from "./support.ts";
 
-const run = promisify(execFile);
 const WORKER = fileURLToPath(new URL("./matching-worker.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** Size of one B3 run. */
 export interface MatchingBenchSize {
@@ -60,23 +57,17 @@ export interface MatchingBenchFigures {
   readonly runTotalsMs: readonly number[];
 }
 
-async function runWorker(size: MatchingBenchSize, heap: number): Promise<string> {
-  const { stdout } = await run(
-    process.execPath,
+function runWorker(size: MatchingBenchSize, heap: number): Promise<string> {
+  return runInFreshNode(
+    WORKER,
     [
-      `--max-old-space-size=${heap}`,
-      "--expose-gc",
-      "--import",
-      "tsx",
-      WORKER,
       String(size.credentials),
       String(size.departures),
       ...(size.pageSize !== undefined ? ["--page-size", String(size.pageSize)] : []),
       ...(size.keepFindings ? ["--keep-findings"] : []),
     ],
-    { maxBuffer: 16 * 1024 * 1024, timeout: 300_000, cwd: ROOT },
+    heap,
   );
-  return stdout.trim().split("\n").pop() ?? "";
 }
 
 /**

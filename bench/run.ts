@@ -14,6 +14,7 @@ import { type ColdStartBenchFigures, runColdStartBench } from "./cold-start.ts";
 import { type IamBenchFigures, runIamBench } from "./iam-discovery.ts";
 import { type MatchingBenchFigures, runMatchingBench } from "./matching.ts";
 import { type NotificationBenchFigures, runNotificationBench } from "./notifications.ts";
+import { runScanScaleBench, type ScanScaleFigures } from "./scan-scale.ts";
 import { machine, machineLine, round } from "./support.ts";
 import { type RevokeBenchFigures, runRevokeBench } from "./time-to-revoke.ts";
 
@@ -38,6 +39,8 @@ export interface BenchRun {
   readonly b3?: MatchingBenchFigures;
   /** B3 with every finding kept to the end, as the scan keeps them for its plan. */
   readonly b3Kept?: MatchingBenchFigures;
+  /** `runScan` itself over B3's credentials: what the whole scan holds and costs. */
+  readonly b3Scan?: ScanScaleFigures;
   readonly b4?: ColdStartBenchFigures;
   readonly b5?: RevokeBenchFigures;
   readonly b6?: NotificationBenchFigures;
@@ -195,6 +198,18 @@ export function rowsOf(run: BenchRun): ResultRow[] {
         "Matching, every finding kept: peak memory (whole process, inputs included)",
       ),
     );
+  }
+  const scan = run.b3Scan;
+  if (scan) {
+    rows.push({
+      id: "B3",
+      what: `The whole scan (\`runScan\`, report mode) over the same ${n(scan.credentials)} credentials and ${n(scan.departures)} departures: time from the credentials in hand to the report, and peak memory (sizes the scan function; no target)`,
+      figure: `${n(scan.scanMs)} ms, ${n(scan.peakRssMiB)} MiB RSS`,
+      baseline: `${n(scan.totalMs)} ms with the list, index and source; --max-old-space-size=${scan.maxOldSpaceSizeMiB}`,
+      ratio: `${round(scan.peakRssMiB / 1024, 2)} GiB`,
+      target: "—",
+      met: undefined,
+    });
   }
   if (b4) {
     for (const b of b4.bundles) {
@@ -368,7 +383,12 @@ const METHOD = `## Method
   slowest beside it (one run on this shared two-core machine can be a third off either way),
   and the memory the highest any run reached. Peak RSS is
   the OS's \`resourceUsage().maxRSS\` for the whole process, inputs included; heap figures are
-  samples between phases and every 100 pages.
+  samples between phases and every 100 pages. The last B3 row runs \`runScan\` itself (\`bench/scan-scale.ts\`,
+  \`bench/scan-scale-worker.ts\`, one fresh process with a 4 GiB heap limit) in report mode over
+  one source that makes the same million credentials when asked, with the same departure list,
+  no store, notifier or publisher: the scan holds every credential and finding, decides, sorts
+  and reports them. It has no target in the issue; it says how much memory the scan function
+  needs at that size (docs/deploy.md, "Sizing the scan").
 - **B4**: \`bench/cold-start.ts\` builds the handlers with \`bundleLambdas\` (\`lib/bundle.ts\`, the
   code-split build the CDK construct deploys), weighs what each entry loads at import (its static
   closure) and at most, then imports the entry in a fresh \`node\` process
@@ -448,6 +468,9 @@ async function main(): Promise<void> {
               keepFindings: true,
               runs: MATCHING_RUNS,
             }),
+          ),
+          b3Scan: await timed("B3 (whole scan)", wall, () =>
+            runScanScaleBench({ credentials: 1_000_000, departures: 100_000 }),
           ),
         }
       : {}),

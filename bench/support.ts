@@ -2,7 +2,10 @@
  * What every benchmark shares: the machine it ran on, percentiles, call counting at the
  * sandbox, and pointing the process's AWS SDK clients at a sandbox for the length of a run.
  */
+import { execFile } from "node:child_process";
 import os from "node:os";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
 /** The machine a run was measured on. */
 export interface Machine {
@@ -92,4 +95,21 @@ export async function mapLimit<T, R>(
 export function round(value: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
+}
+
+/**
+ * Runs a benchmark script in a fresh `node` process (through tsx, with `--expose-gc` and the
+ * given V8 old-space limit) and returns the last line it printed: its JSON figures.
+ */
+export async function runInFreshNode(
+  script: string,
+  args: readonly string[],
+  heapMiB: number,
+): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [`--max-old-space-size=${heapMiB}`, "--expose-gc", "--import", "tsx", script, ...args],
+    { maxBuffer: 16 * 1024 * 1024, timeout: 300_000, cwd: fileURLToPath(new URL("..", import.meta.url)) },
+  );
+  return stdout.trim().split("\n").pop() ?? "";
 }

@@ -9,6 +9,7 @@ import { runIamBench } from "../../../bench/iam-discovery.ts";
 import { runMatchingBench } from "../../../bench/matching.ts";
 import { runNotificationBench } from "../../../bench/notifications.ts";
 import { markdownTable, resultsMarkdown, rowsOf } from "../../../bench/run.ts";
+import { runScanScaleBench } from "../../../bench/scan-scale.ts";
 import { percentile } from "../../../bench/support.ts";
 import { runRevokeBench } from "../../../bench/time-to-revoke.ts";
 
@@ -41,6 +42,17 @@ describe("benchmark harness at tiny sizes", () => {
     expect(f.findings).toBeGreaterThan(0);
     expect(f.totalMs).toBeGreaterThan(0);
     expect(f.peakRssMiB).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("B3's whole scan runs runScan in a child process and reports its findings and memory", async () => {
+    const f = await runScanScaleBench({ credentials: 3_000, departures: 300, heapMiB: 512 });
+    expect(f.credentials).toBe(3_000);
+    // The same credentials as B3's matching: a third unowned, a tenth departed owners, and so on.
+    expect(f.findings).toBeGreaterThan(1_000);
+    expect(f.scanMs).toBeGreaterThan(0);
+    expect(f.totalMs).toBeGreaterThanOrEqual(f.scanMs);
+    expect(f.peakRssMiB).toBeGreaterThan(0);
+    expect(f.maxOldSpaceSizeMiB).toBe(512);
   }, 60_000);
 
   it("B4 bundles one handler and imports it once", async () => {
