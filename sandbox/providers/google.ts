@@ -5,8 +5,8 @@
  * It listens on 127.0.0.1 on a free port; tests point the real client library at it.
  */
 import { createPublicKey, type KeyObject, randomBytes, verify } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { LocalServer } from "./local-server.ts";
 
 /** A third-party OAuth grant, as `tokens.list` returns it. */
 export interface FakeGoogleToken {
@@ -312,7 +312,7 @@ export async function startGoogleFake(options: FakeGoogleOptions = {}): Promise<
     return googleError(res, 404, "notFound", `Method not found: ${method} ${path}`);
   };
 
-  const server = createServer((req, res) => {
+  const server = await LocalServer.listen(async (req, res) => {
     const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
     const method = req.method ?? "GET";
     const answer = async (): Promise<number> => {
@@ -323,17 +323,11 @@ export async function startGoogleFake(options: FakeGoogleOptions = {}): Promise<
       }
       return googleError(res, 404, "notFound", `Not found: ${path}`);
     };
-    answer().then(
-      (status) => calls.push({ method, path, status, authorization: req.headers.authorization }),
-      () => {
-        res.statusCode = 500;
-        res.end();
-      },
-    );
+    // A request the fake fails on answers 500 (LocalServer) and is not counted as a call.
+    const status = await answer();
+    calls.push({ method, path, status, authorization: req.headers.authorization });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  baseUrl = `http://127.0.0.1:${port}`;
+  baseUrl = server.url;
 
   return {
     url: baseUrl,
@@ -358,11 +352,7 @@ export async function startGoogleFake(options: FakeGoogleOptions = {}): Promise<
     rejectTokens(on) {
       refuseTokens = on;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close: () => server.close(),
   };
 }
 
