@@ -87,11 +87,6 @@ export class StringTable<V> {
     if (this.#keys.length * LOAD > this.#mask + 1) this.#grow();
   }
 
-  /** Every key, in the order first added. */
-  keys(): readonly string[] {
-    return this.#keys;
-  }
-
   /** The entry number of `key`, or -1. */
   #find(key: string, hash: number): number {
     // The filter's word and bits come from the hash remixed, not from the bits that pick a slot.
