@@ -2,36 +2,15 @@
  * The private keys of the Okta service app and the GitHub App are secrets the scan reads: the
  * construct collects them from the config (or takes them as props) and grants read access.
  */
-import { App, type CfnElement, Stack } from "aws-cdk-lib";
-import { Template } from "aws-cdk-lib/assertions";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { describe, expect, it } from "vitest";
-import { IamHygieneScanner, type IamHygieneScannerProps } from "../../lib/iam-hygiene-scanner.ts";
-import { iamStatements, unbundledContext } from "./support.ts";
+import { scanSecretReads } from "./support.ts";
 
 const ACCOUNT = "123456789012";
 const OKTA_KEY_ARN = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:iam-hygiene/okta-app-key-AbCdEf`;
 const GITHUB_KEY_ARN = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:iam-hygiene/github-app-key-GhIjKl`;
 const okta = { enabled: true, orgUrl: "https://acme.okta.com", oauth: { clientId: "0oascanner" } };
 const github = { enabled: true, org: "corp", app: { appId: 1234, installationId: 5678 } };
-
-/** The secrets the scan function's role may read, in a scanner built with `props` (no bundling). */
-function scanSecretReads(props: (scope: Stack) => IamHygieneScannerProps): {
-  reads: unknown[];
-  scanner: IamHygieneScanner;
-} {
-  const stack = new Stack(new App({ context: unbundledContext() }), "Keys");
-  const scanner = new IamHygieneScanner(stack, "IamHygiene", props(stack));
-  const template = Template.fromStack(stack);
-  const roleId = stack.resolve((scanner.scannerRole.node.defaultChild as CfnElement).logicalId);
-  const policyIds = Object.entries(template.findResources("AWS::IAM::Policy"))
-    .filter(([, r]) => JSON.stringify(r).includes(`"Ref":"${roleId}"`))
-    .map(([id]) => id);
-  const reads = iamStatements(template)
-    .filter((s) => policyIds.includes(s.logicalId) && s.Action.includes("secretsmanager:GetSecretValue"))
-    .flatMap((s) => s.Resource);
-  return { reads, scanner };
-}
 
 describe("the Okta service app key and the GitHub App key", () => {
   it("named by the config's secretArn, are readable by the scan", () => {

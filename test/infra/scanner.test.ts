@@ -12,7 +12,7 @@ import { ConfigError, type ConfigInput, parseConfig } from "../../lambdas/config
 import { awsCognitoPermissions } from "../../lambdas/sources/aws-cognito/permissions.ts";
 import { awsIamPolicyStatements } from "../../lambdas/sources/aws-iam/permissions.ts";
 import { STORE_TABLE } from "../../lambdas/store/dynamodb.ts";
-import { IamHygieneScanner, type IamHygieneScannerProps } from "../../lib/iam-hygiene-scanner.ts";
+import { IamHygieneScanner } from "../../lib/iam-hygiene-scanner.ts";
 import { IamHygieneStack } from "../../lib/iam-hygiene-stack.ts";
 import { SELF_PROTECTION_DENIED_ACTIONS, WILDCARD_RESOURCE_ACTIONS } from "../../lib/permissions.ts";
 import {
@@ -23,8 +23,8 @@ import {
   normalisedTemplate,
   projectContext,
   type SynthOutcome,
+  scanSecretReads,
   synthWithValidation,
-  unbundledContext,
 } from "./support.ts";
 
 const ACCOUNT = "111122223333";
@@ -444,24 +444,6 @@ describe("the GitHub fine-grained PAT grants token", () => {
   const TOKEN_ARN = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:iam-hygiene/github-AbCdEf`;
   const PAT_ARN = `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:iam-hygiene/github-app-GhIjKl`;
   const github = { enabled: true, org: "corp", token: { secretArn: TOKEN_ARN } };
-
-  /** The secrets the scan function's role may read, in a scanner built with `props` (no bundling). */
-  function scanSecretReads(props: (scope: Stack) => IamHygieneScannerProps): {
-    reads: unknown[];
-    scanner: IamHygieneScanner;
-  } {
-    const stack = new Stack(new App({ context: unbundledContext() }), "GitHub");
-    const scanner = new IamHygieneScanner(stack, "IamHygiene", props(stack));
-    const template = Template.fromStack(stack);
-    const roleId = stack.resolve((scanner.scannerRole.node.defaultChild as CfnElement).logicalId);
-    const policyIds = Object.entries(template.findResources("AWS::IAM::Policy"))
-      .filter(([, r]) => JSON.stringify(r).includes(`"Ref":"${roleId}"`))
-      .map(([id]) => id);
-    const reads = iamStatements(template)
-      .filter((s) => policyIds.includes(s.logicalId) && s.Action.includes("secretsmanager:GetSecretValue"))
-      .flatMap((s) => s.Resource);
-    return { reads, scanner };
-  }
 
   it("given as a prop, is put in the config and readable by the scan", () => {
     // Act

@@ -4,10 +4,11 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { App, Validations } from "aws-cdk-lib";
-import type { Template } from "aws-cdk-lib/assertions";
+import { App, type CfnElement, Stack, Validations } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
+import { IamHygieneScanner, type IamHygieneScannerProps } from "../../lib/iam-hygiene-scanner.ts";
 
 const CDK_JSON = new URL("../../cdk.json", import.meta.url);
 
@@ -104,6 +105,27 @@ export function iamStatements(template: Template): FoundStatement[] {
     for (const p of policies ?? []) push(id, p.PolicyDocument);
   }
   return out;
+}
+
+/**
+ * The secrets the scan function's role may read, in a scanner built with `props` in a stack of
+ * its own (no bundling), and the scanner.
+ */
+export function scanSecretReads(
+  props: (scope: Stack) => IamHygieneScannerProps,
+  stackName = "Scanner",
+): { reads: unknown[]; scanner: IamHygieneScanner } {
+  const stack = new Stack(new App({ context: unbundledContext() }), stackName);
+  const scanner = new IamHygieneScanner(stack, "IamHygiene", props(stack));
+  const template = Template.fromStack(stack);
+  const roleId = stack.resolve((scanner.scannerRole.node.defaultChild as CfnElement).logicalId);
+  const policyIds = Object.entries(template.findResources("AWS::IAM::Policy"))
+    .filter(([, r]) => JSON.stringify(r).includes(`"Ref":"${roleId}"`))
+    .map(([id]) => id);
+  const reads = iamStatements(template)
+    .filter((s) => policyIds.includes(s.logicalId) && s.Action.includes("secretsmanager:GetSecretValue"))
+    .flatMap((s) => s.Resource);
+  return { reads, scanner };
 }
 
 /** The template with asset hashes and S3 keys replaced, so code changes do not churn the snapshot. */

@@ -1,17 +1,15 @@
 import { Octokit } from "@octokit/rest";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { IdentityIndex } from "../../../lambdas/core/identity.ts";
 import type { Credential, Person } from "../../../lambdas/core/model.ts";
-import type {
-  DiscoverContext,
-  OwnerResolver,
-  RevokeContext,
-} from "../../../lambdas/core/ports/credential-source.ts";
+import type { DiscoverContext, RevokeContext } from "../../../lambdas/core/ports/credential-source.ts";
 import {
   GitHubSource,
   githubPermissions,
   githubSourceFromConfig,
 } from "../../../lambdas/sources/github/index.ts";
 import { FakeGitHubOrg } from "../../../sandbox/providers/github-org.ts";
+import { identitySettings } from "../../support/fixtures.ts";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
 
@@ -29,17 +27,8 @@ const sam: Person = {
   departedAt: new Date("2026-05-20T00:00:00Z"),
 };
 
-/** The core's resolver at its simplest: an exact email match on the hints. */
-const emailResolver = (people: readonly Person[]): OwnerResolver => ({
-  resolve(credential) {
-    const emails = credential.ownerHints.emails.map((e) => e.toLowerCase());
-    const person = people.find((p) => p.emails.some((e) => emails.includes(e.toLowerCase())));
-    return person ? { person } : undefined;
-  },
-});
-
 function discoverContext(people: readonly Person[]): DiscoverContext {
-  return { now: NOW, people, resolver: emailResolver(people) };
+  return { now: NOW, people, resolver: new IdentityIndex(people, identitySettings) };
 }
 
 const revokeContext: RevokeContext = { now: NOW, person: jane, revokeSessionsIssuedBefore: NOW };

@@ -6,6 +6,7 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ConfigError, parseConfig } from "../../../lambdas/config.ts";
+import { IdentityIndex } from "../../../lambdas/core/identity.ts";
 import type { Credential, Person } from "../../../lambdas/core/model.ts";
 import type {
   DiscoverContext,
@@ -14,6 +15,7 @@ import type {
 } from "../../../lambdas/core/ports/credential-source.ts";
 import { OktaPrivateKeyError, oktaSourceFromConfig } from "../../../lambdas/sources/okta/okta-source.ts";
 import { FakeOkta } from "../../../sandbox/providers/okta.ts";
+import { identitySettings } from "../../support/fixtures.ts";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
 const CLIENT_ID = "0oaiamhygienescanner";
@@ -28,14 +30,9 @@ const jane: Person = {
   departedAt: new Date("2026-05-28T00:00:00Z"),
 };
 
+/** The core's own resolver: what the scan hands every source. */
 function resolverFor(people: readonly Person[]): OwnerResolver {
-  return {
-    resolve(credential) {
-      const emails = credential.ownerHints.emails.map((e) => e.toLowerCase());
-      const person = people.find((p) => p.emails.some((e) => emails.includes(e.toLowerCase())));
-      return person ? { person } : undefined;
-    },
-  };
+  return new IdentityIndex(people, identitySettings);
 }
 
 const discoverContext: DiscoverContext = { now: NOW, people: [jane], resolver: resolverFor([jane]) };

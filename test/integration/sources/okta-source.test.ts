@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { IdentityIndex } from "../../../lambdas/core/identity.ts";
 import type { Credential, Person } from "../../../lambdas/core/model.ts";
 import type {
   DiscoverContext,
@@ -7,6 +8,7 @@ import type {
 } from "../../../lambdas/core/ports/credential-source.ts";
 import { OktaSource, oktaPermissions, oktaSourceFromConfig } from "../../../lambdas/sources/okta/index.ts";
 import { FakeOkta } from "../../../sandbox/providers/okta.ts";
+import { identitySettings } from "../../support/fixtures.ts";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
 const CLIENT = { client_id: "0oa1mobileapp", client_name: "Expenses mobile" };
@@ -19,20 +21,9 @@ const jane: Person = {
   departedAt: new Date("2026-05-28T00:00:00Z"),
 };
 
-/** Resolves hints the way the core does at its simplest: an exact email or username match. */
+/** The core's own resolver: what the scan hands every source. */
 function resolverFor(people: readonly Person[]): OwnerResolver {
-  return {
-    resolve(credential) {
-      const emails = credential.ownerHints.emails.map((e) => e.toLowerCase());
-      const names = credential.ownerHints.usernames.map((u) => u.toLowerCase());
-      const person = people.find(
-        (p) =>
-          p.emails.some((e) => emails.includes(e.toLowerCase())) ||
-          p.aliases.some((a) => names.includes(a.toLowerCase())),
-      );
-      return person ? { person } : undefined;
-    },
-  };
+  return new IdentityIndex(people, identitySettings);
 }
 
 function discoverContext(people: readonly Person[]): DiscoverContext {
