@@ -226,6 +226,19 @@ export interface IamHygieneScannerProps {
  * @example
  * new IamHygieneScanner(this, "IamHygiene", { config: { mode: "report" } });
  */
+/**
+ * The scanner props with the alarm topic a stack was given by ARN (`cdk -c alarmTopicArn=...`)
+ * imported into `scope`; a topic already in `props` wins.
+ */
+export function withAlarmTopicArn(
+  scope: Construct,
+  props: IamHygieneScannerProps | undefined,
+  alarmTopicArn: string | undefined,
+): IamHygieneScannerProps {
+  if (!alarmTopicArn || props?.alarmTopic) return { ...props };
+  return { ...props, alarmTopic: sns.Topic.fromTopicArn(scope, "AlarmTopic", alarmTopicArn) };
+}
+
 export class IamHygieneScanner extends Construct {
   /** The scan: scheduled, on a new departure list, and on webhook events. One run at a time. */
   readonly scanFunction: lambda.Function;

@@ -1,8 +1,7 @@
 /** The per-account stack: one `IamHygieneScanner` and the outputs an operator needs. */
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
-import * as sns from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
-import { IamHygieneScanner, type IamHygieneScannerProps } from "./iam-hygiene-scanner.ts";
+import { IamHygieneScanner, type IamHygieneScannerProps, withAlarmTopicArn } from "./iam-hygiene-scanner.ts";
 
 /** Props of `IamHygieneStack`. */
 export interface IamHygieneStackProps extends StackProps {
@@ -29,14 +28,11 @@ export class IamHygieneStack extends Stack {
       description: "iam-hygiene: no credential outlives the person it belongs to",
       ...props,
     });
-    const importedTopic =
-      props.alarmTopicArn && !props.scanner?.alarmTopic
-        ? sns.Topic.fromTopicArn(this, "AlarmTopic", props.alarmTopicArn)
-        : undefined;
-    this.scanner = new IamHygieneScanner(this, "IamHygiene", {
-      ...props.scanner,
-      ...(importedTopic ? { alarmTopic: importedTopic } : {}),
-    });
+    this.scanner = new IamHygieneScanner(
+      this,
+      "IamHygiene",
+      withAlarmTopicArn(this, props.scanner, props.alarmTopicArn),
+    );
     new CfnOutput(this, "WebhookUrl", {
       description: "Give HR this URL (POST, HMAC signed) for departure events",
       value: this.scanner.webhookUrl,

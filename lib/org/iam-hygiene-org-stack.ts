@@ -25,12 +25,16 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import * as schedulerTargets from "aws-cdk-lib/aws-scheduler-targets";
-import * as sns from "aws-cdk-lib/aws-sns";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import type { Construct } from "constructs";
 import { HygieneFunction, LAMBDA_ENTRIES, MAX_LAMBDA_TIMEOUT } from "../function-defaults.ts";
-import { CONFIG_ENV, IamHygieneScanner, type IamHygieneScannerProps } from "../iam-hygiene-scanner.ts";
+import {
+  CONFIG_ENV,
+  IamHygieneScanner,
+  type IamHygieneScannerProps,
+  withAlarmTopicArn,
+} from "../iam-hygiene-scanner.ts";
 import { SCAN_METRICS, scanMetric } from "../metrics.ts";
 import { SCANNER_PRINCIPAL_PARAMETER, scannerRoleTemplate } from "./scanner-role-template.ts";
 
@@ -154,13 +158,9 @@ export class IamHygieneOrgStack extends Stack {
     const roleName = props.scannerRoleName ?? "IamHygieneScanner";
     this.scannerRoleName = roleName;
 
-    const importedTopic =
-      props.alarmTopicArn && !props.scanner?.alarmTopic
-        ? sns.Topic.fromTopicArn(this, "AlarmTopic", props.alarmTopicArn)
-        : undefined;
+    const scannerProps = withAlarmTopicArn(this, props.scanner, props.alarmTopicArn);
     this.scanner = new IamHygieneScanner(this, "IamHygiene", {
-      ...props.scanner,
-      ...(importedTopic ? { alarmTopic: importedTopic } : {}),
+      ...scannerProps,
       protectedPrincipals: [
         ...(props.scanner?.protectedPrincipals ?? []),
         roleName,

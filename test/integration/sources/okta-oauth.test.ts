@@ -8,11 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type ConfigError, parseConfig } from "../../../lambdas/config.ts";
 import { IdentityIndex } from "../../../lambdas/core/identity.ts";
 import type { Credential, Person } from "../../../lambdas/core/model.ts";
-import type {
-  DiscoverContext,
-  OwnerResolver,
-  RevokeContext,
-} from "../../../lambdas/core/ports/credential-source.ts";
+import type { DiscoverContext, RevokeContext } from "../../../lambdas/core/ports/credential-source.ts";
 import { OktaPrivateKeyError, oktaSourceFromConfig } from "../../../lambdas/sources/okta/okta-source.ts";
 import { FakeOkta } from "../../../sandbox/providers/okta.ts";
 import { identitySettings } from "../../support/fixtures.ts";
@@ -30,12 +26,11 @@ const jane: Person = {
   departedAt: new Date("2026-05-28T00:00:00Z"),
 };
 
-/** The core's own resolver: what the scan hands every source. */
-function resolverFor(people: readonly Person[]): OwnerResolver {
-  return new IdentityIndex(people, identitySettings);
-}
-
-const discoverContext: DiscoverContext = { now: NOW, people: [jane], resolver: resolverFor([jane]) };
+const discoverContext: DiscoverContext = {
+  now: NOW,
+  people: [jane],
+  resolver: new IdentityIndex([jane], identitySettings),
+};
 const revokeContext: RevokeContext = { now: NOW, person: jane, revokeSessionsIssuedBefore: NOW };
 
 function rsaPair(): { privateKey: KeyObject; publicKey: KeyObject } {

@@ -1,11 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { IdentityIndex } from "../../../lambdas/core/identity.ts";
 import type { Credential, Person } from "../../../lambdas/core/model.ts";
-import type {
-  DiscoverContext,
-  OwnerResolver,
-  RevokeContext,
-} from "../../../lambdas/core/ports/credential-source.ts";
+import type { DiscoverContext, RevokeContext } from "../../../lambdas/core/ports/credential-source.ts";
 import { OktaSource, oktaPermissions, oktaSourceFromConfig } from "../../../lambdas/sources/okta/index.ts";
 import { FakeOkta } from "../../../sandbox/providers/okta.ts";
 import { identitySettings } from "../../support/fixtures.ts";
@@ -21,13 +17,8 @@ const jane: Person = {
   departedAt: new Date("2026-05-28T00:00:00Z"),
 };
 
-/** The core's own resolver: what the scan hands every source. */
-function resolverFor(people: readonly Person[]): OwnerResolver {
-  return new IdentityIndex(people, identitySettings);
-}
-
 function discoverContext(people: readonly Person[]): DiscoverContext {
-  return { now: NOW, people, resolver: resolverFor(people) };
+  return { now: NOW, people, resolver: new IdentityIndex(people, identitySettings) };
 }
 
 const revokeContext: RevokeContext = { now: NOW, person: jane, revokeSessionsIssuedBefore: NOW };
