@@ -228,6 +228,11 @@ function jsonLinesRows(text: string): RawRow[] | FileProblem {
     }
     rows.push(objectRow(index + 1, value));
   }
+  // Like a CSV file without even a header: more likely a failed export than "nobody left", and
+  // an accepted empty list would cancel every pending revocation. (`[]` in a `.json` file, or a
+  // CSV header alone, says "nobody" on purpose.)
+  if (rows.length === 0)
+    return new FileProblem({ line: 1, message: "the list is empty: expected one JSON object per line" });
   return rows;
 }
 

@@ -229,6 +229,19 @@ describe("JSON and JSON Lines", () => {
     expect(lenient.people.map((p) => p.emails[0])).toEqual(["ada@example.com", "bob@example.com"]);
   });
 
+  it("rejects an empty JSON Lines file, blank lines and all, as it rejects an empty CSV file", () => {
+    for (const text of ["", "\n  \r\n\n"]) {
+      const list = parse(text, { fileName: "departures.jsonl" });
+      expect(list.rejected).toBe(true);
+      expect(list.errors).toEqual([
+        { line: 1, message: "the list is empty: expected one JSON object per line" },
+      ]);
+      expect(list.people).toEqual([]);
+    }
+    // An empty array still says "nobody left" on purpose.
+    expect(parse("[]", { fileName: "departures.json" }).rejected).toBe(false);
+  });
+
   it("keeps the input out of JSON syntax messages", () => {
     const list = parse('[{"email":"secret.person@example.com",]');
     expect(list.rejected).toBe(true);
