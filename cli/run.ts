@@ -5,7 +5,7 @@
  */
 import type { Config } from "../lambdas/config.ts";
 import { SEVERITIES, type Severity, type SourceId, severityRank } from "../lambdas/core/model.ts";
-import { runScan, type ScanDependencies, type ScanReport } from "../lambdas/scan.ts";
+import { runScan, type ScanDependencies, type ScanReport, UNREADABLE_LIST_ORIGIN } from "../lambdas/scan.ts";
 import { createRuntime, scanDependencies } from "../lambdas/wiring.ts";
 import { EXIT, type ExitCode } from "./exit-codes.ts";
 
@@ -56,14 +56,19 @@ export function verdict(report: ScanReport, failOn: Severity): ScanVerdict {
     return { code: EXIT.runtimeError, reasons: ["another scan holds the lease: this one did nothing"] };
   }
   if (report.departures.rejected) {
-    const first = report.departures.errors[0];
-    const where = first
-      ? ` (${report.departures.origin}:${first.line}${first.field ? ` field ${first.field}` : ""}: ${first.message})`
-      : "";
+    const { origin, rejectionReason, errors } = report.departures;
+    const first = errors[0];
+    // The reason usually quotes the first error already; if not, it is added with its line.
+    const where =
+      first && !rejectionReason?.includes(first.message)
+        ? ` (line ${first.line}${first.field ? `, field ${first.field}` : ""}: ${first.message})`
+        : "";
+    // Which list: an unreadable list's reason names its source already.
+    const which = origin === UNREADABLE_LIST_ORIGIN ? "" : ` ${origin}`;
     return {
       code: EXIT.invalidInput,
       reasons: [
-        `departure list rejected: ${report.departures.rejectionReason ?? report.departures.origin}${first && !report.departures.rejectionReason?.includes(first.message) ? where : ""}; no departure drove any action`,
+        `departure list${which} rejected: ${rejectionReason ?? "invalid"}${where}; no departure drove any action`,
       ],
     };
   }

@@ -90,6 +90,9 @@ export const LEASE_TTL_MS = 2 * 60_000;
 /** How often a running scan renews its lease, besides right before each revocation. */
 export const LEASE_RENEW_MS = 30_000;
 
+/** The `origin` of a departure list that could not be read; its reason names the source. */
+export const UNREADABLE_LIST_ORIGIN = "unreadable";
+
 /** The scan lease: one applying scan per account at a time. */
 export interface ScanLeaseOptions {
   /**
@@ -257,7 +260,7 @@ async function loadDepartures(deps: ScanDependencies, request: ScanRequest): Pro
     // An unreadable list is a rejected list: hygiene still runs, no departure drives anything.
     const message = error instanceof Error ? error.message : String(error);
     return {
-      origin: "unreadable",
+      origin: UNREADABLE_LIST_ORIGIN,
       people: [],
       errors: [{ line: 0, message }],
       rejected: true,

@@ -137,7 +137,7 @@ describe.concurrent("iam-hygiene scan, read-only against one sandbox", SLOW, () 
     const run = await runCli(["scan", "-d", "hr.csv", "-f", "json", "-q"], { cwd, env: sandboxEnv(sandbox) });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
-      /departure list rejected: 1 invalid row of 1 \(first: line 2, field departed_at/,
+      /departure list \S*hr\.csv rejected: 1 invalid row of 1 \(first: line 2, field departed_at/,
     );
     const report = JSON.parse(run.stdout) as {
       departures: { rejected: boolean };
@@ -151,7 +151,9 @@ describe.concurrent("iam-hygiene scan, read-only against one sandbox", SLOW, () 
     const cwd = await workDir();
     const run = await runCli(["scan", "-d", "missing.csv", "-q"], { cwd, env: sandboxEnv(sandbox) });
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/departure list rejected: .*missing\.csv.*ENOENT/);
+    expect(run.stderr).toMatch(
+      /departure list rejected: the departure list could not be read: departure list \S*missing\.csv: cannot be read \(ENOENT/,
+    );
   });
 
   it("exits 2 on an invalid config, listing every problem with file, line and field, before any scan", async () => {
