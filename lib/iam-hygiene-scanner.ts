@@ -4,7 +4,7 @@
  * the store, the reports and audit bucket, least-privilege roles written from the action
  * lists the sources declare, alarms and a dashboard.
  */
-import { type CfnElement, Duration, RemovalPolicy, Stack, Token, Validations } from "aws-cdk-lib";
+import { type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from "aws-cdk-lib";
 import * as apigwv2 from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
@@ -237,6 +237,29 @@ export function withAlarmTopicArn(
 ): IamHygieneScannerProps {
   if (!alarmTopicArn || props?.alarmTopic) return { ...props };
   return { ...props, alarmTopic: sns.Topic.fromTopicArn(scope, "AlarmTopic", alarmTopicArn) };
+}
+
+/**
+ * The outputs every stack with a scanner gives its operators: where HR posts and with which
+ * secret, and where the departure list goes.
+ */
+export function addScannerOutputs(stack: Stack, scanner: IamHygieneScanner): void {
+  new CfnOutput(stack, "WebhookUrl", {
+    description: "Give HR this URL (POST, HMAC signed) for departure events",
+    value: scanner.webhookUrl,
+  });
+  new CfnOutput(stack, "WebhookSecretArn", {
+    description: "The HMAC secret HR signs with (share it through your secrets process)",
+    value: scanner.webhookSecret.secretArn,
+  });
+  new CfnOutput(stack, "DataBucketName", {
+    description: "Upload the HR departure list here",
+    value: scanner.bucket.bucketName,
+  });
+  new CfnOutput(stack, "DeparturesObjectKey", {
+    description: "Key of the departure list; writing it starts a targeted scan",
+    value: scanner.departuresObjectKey,
+  });
 }
 
 export class IamHygieneScanner extends Construct {

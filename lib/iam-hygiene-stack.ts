@@ -1,7 +1,12 @@
 /** The per-account stack: one `IamHygieneScanner` and the outputs an operator needs. */
 import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
 import type { Construct } from "constructs";
-import { IamHygieneScanner, type IamHygieneScannerProps, withAlarmTopicArn } from "./iam-hygiene-scanner.ts";
+import {
+  addScannerOutputs,
+  IamHygieneScanner,
+  type IamHygieneScannerProps,
+  withAlarmTopicArn,
+} from "./iam-hygiene-scanner.ts";
 
 /** Props of `IamHygieneStack`. */
 export interface IamHygieneStackProps extends StackProps {
@@ -33,22 +38,7 @@ export class IamHygieneStack extends Stack {
       "IamHygiene",
       withAlarmTopicArn(this, props.scanner, props.alarmTopicArn),
     );
-    new CfnOutput(this, "WebhookUrl", {
-      description: "Give HR this URL (POST, HMAC signed) for departure events",
-      value: this.scanner.webhookUrl,
-    });
-    new CfnOutput(this, "WebhookSecretArn", {
-      description: "The HMAC secret HR signs with (share it through your secrets process)",
-      value: this.scanner.webhookSecret.secretArn,
-    });
-    new CfnOutput(this, "DataBucketName", {
-      description: "Upload the HR departure list here",
-      value: this.scanner.bucket.bucketName,
-    });
-    new CfnOutput(this, "DeparturesObjectKey", {
-      description: "Key of the departure list; writing it starts a targeted scan",
-      value: this.scanner.departuresObjectKey,
-    });
+    addScannerOutputs(this, this.scanner);
     new CfnOutput(this, "ScanFunctionName", { value: this.scanner.scanFunction.functionName });
     new CfnOutput(this, "DashboardName", { value: this.scanner.dashboard.dashboardName });
   }

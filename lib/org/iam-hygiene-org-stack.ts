@@ -30,6 +30,7 @@ import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import type { Construct } from "constructs";
 import { HygieneFunction, LAMBDA_ENTRIES, MAX_LAMBDA_TIMEOUT } from "../function-defaults.ts";
 import {
+  addScannerOutputs,
   CONFIG_ENV,
   IamHygieneScanner,
   type IamHygieneScannerProps,
@@ -237,10 +238,7 @@ export class IamHygieneOrgStack extends Stack {
       templateBody: JSON.stringify(template),
     });
 
-    new CfnOutput(this, "WebhookUrl", {
-      description: "Give HR this URL (POST, HMAC signed) for departure events",
-      value: this.scanner.webhookUrl,
-    });
+    addScannerOutputs(this, this.scanner);
     new CfnOutput(this, "StateMachineArn", { value: this.stateMachine.stateMachineArn });
     new CfnOutput(this, "OrgScanRoleArn", {
       description: "The only principal the member scanner roles trust",

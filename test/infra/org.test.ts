@@ -123,6 +123,28 @@ describe("state machine", () => {
   });
 });
 
+describe("outputs", () => {
+  it("tells operators where HR posts, with which secret, and where the departure list goes", () => {
+    // The same four as the per-account stack, pointing at the security account's scanner.
+    const outputs = template.findOutputs("*");
+    expect(Object.keys(outputs).sort()).toEqual([
+      "DataBucketName",
+      "DeparturesObjectKey",
+      "OrgScanRoleArn",
+      "StateMachineArn",
+      "WebhookSecretArn",
+      "WebhookUrl",
+    ]);
+    expect(stack.resolve(outputs.DataBucketName?.Value)).toEqual(
+      stack.resolve(stack.scanner.bucket.bucketName),
+    );
+    expect(stack.resolve(outputs.WebhookSecretArn?.Value)).toEqual(
+      stack.resolve(stack.scanner.webhookSecret.secretArn),
+    );
+    expect(outputs.DeparturesObjectKey?.Value).toBe(stack.scanner.departuresObjectKey);
+  });
+});
+
 describe("org observability", () => {
   it("alarms on failed org-wide runs and graphs them on the dashboard", () => {
     template.hasResourceProperties("AWS::CloudWatch::Alarm", {
