@@ -333,7 +333,13 @@ const slack = z
   .object({
     enabled: z.boolean().default(false),
     token: secretRef,
-    securityChannel: z.string().min(1).describe("Channel id or name for the digest and fallbacks."),
+    securityChannel: z
+      .string()
+      .regex(
+        /^[CG][A-Z0-9]{2,}$/,
+        "expected a Slack channel id like C0123ABCD, not a name: the notifier reads the channel's history (conversations.history), which takes ids",
+      )
+      .describe("Channel id (C0123ABCD) for the digest and fallbacks; invite the bot to it."),
     notifyManagers: z.boolean().default(true),
     notifyOwners: z.boolean().default(true),
     apiUrl: z.url().optional().describe("Slack Web API base URL. @default https://slack.com/api/"),
@@ -406,13 +412,19 @@ export const configSchema = z
     notifications: z
       .object({
         slack: slack.optional(),
+        accountNames: z
+          .record(z.string().regex(/^\d{12}$/, "expected a 12-digit AWS account id"), z.string().min(1))
+          .default({})
+          .describe(
+            'Names for account ids in messages and tickets ("prod (123456789012)"), e.g. { "123456789012": "prod" }.',
+          ),
         securityHub: z
           .object({ enabled: z.boolean().default(false) })
           .strict()
           .optional(),
       })
       .strict()
-      .default({}),
+      .default({ accountNames: {} }),
     tickets: z.discriminatedUnion("type", [jira, githubIssues]).optional(),
     store: store.default({ type: "local", dir: ".iam-hygiene" }),
     audit: audit.optional(),
@@ -461,9 +473,18 @@ export function parseConfig(input: unknown, origin = "config"): Config {
   const result = configSchema.safeParse(input ?? {});
   if (result.success) return result.data;
   throw new ConfigError(
-    result.error.issues.map((issue) => ({ path: issue.path.map(String).join("."), message: issue.message })),
+    result.error.issues.map((issue) => ({
+      path: issue.path.map(String).join("."),
+      message: issueMessage(issue),
+    })),
     origin,
   );
+}
+
+/** An issue's message; for a bad record key (zod says only "Invalid key in record"), what the key should be. */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code !== "invalid_key") return issue.message;
+  return `invalid key: ${issue.issues.map((inner) => inner.message).join("; ")}`;
 }
 
 /** Parses configuration JSON text (`//` comments allowed); a syntax error is a `ConfigError` too. */

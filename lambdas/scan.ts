@@ -33,6 +33,8 @@ export interface ScanLogger {
 /** What the notification step is given after the plan has been acted on. */
 export interface NotifyInput {
   readonly scanId: string;
+  /** When the scan started: with the scan id, where its report will be (`reportObjectBase`). */
+  readonly startedAt: Date;
   readonly now: Date;
   readonly plan: Plan;
   readonly resolved: readonly FindingHistory[];
@@ -721,6 +723,7 @@ async function scanHoldingLease(
     try {
       notifications = await deps.notify({
         scanId: run.scanId,
+        startedAt: run.startedAt,
         now: clock.now(),
         plan,
         resolved,

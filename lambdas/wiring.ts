@@ -392,11 +392,16 @@ export function notificationStep(
   if (!notifier && !ticketSink && unavailable.length === 0) return undefined;
   const { config, store } = runtime;
   const held = new Set(unavailable.map((u) => u.channel));
-  return async ({ scanId, plan, resolved, now }) => {
+  return async ({ scanId, startedAt, plan, resolved, now }) => {
+    const reportUrl = config.reports
+      ? reportConsoleUrl(config.reports, await runtime.clients.s3().config.region(), scanId, startedAt)
+      : undefined;
     const base = {
       mode: plan.mode,
       resolved,
       brake: plan.brake,
+      accountNames: config.notifications.accountNames,
+      ...(reportUrl !== undefined ? { reportUrl } : {}),
       notifyManagers: config.notifications.slack?.notifyManagers ?? true,
       notifyOwners: config.notifications.slack?.notifyOwners ?? true,
     };
@@ -468,6 +473,29 @@ export function securityHubPublisher(runtime: Runtime): (report: ScanReport) => 
   };
 }
 
+/** Where a scan's reports go in the reports bucket: `prefix/YYYY-MM-DD/<scanId>`, then `.json` or `.html`. */
+export function reportObjectBase(
+  target: NonNullable<Config["reports"]>,
+  scanId: string,
+  startedAt: Date,
+): string {
+  return `${target.prefix}${startedAt.toISOString().slice(0, 10)}/${scanId}`;
+}
+
+/**
+ * The S3 console's page of a scan's HTML report, for the "Full report" link of messages and
+ * tickets (they are composed before the report is written; the console asks readers to sign in).
+ */
+export function reportConsoleUrl(
+  target: NonNullable<Config["reports"]>,
+  region: string,
+  scanId: string,
+  startedAt: Date,
+): string {
+  const key = `${reportObjectBase(target, scanId, startedAt)}.html`;
+  return `https://${region}.console.aws.amazon.com/s3/object/${encodeURIComponent(target.bucket)}?region=${encodeURIComponent(region)}&prefix=${encodeURIComponent(key)}`;
+}
+
 /** Writes each scan's JSON and HTML reports to S3, under `prefix/YYYY-MM-DD/<scanId>.*`. */
 export function s3ReportPublisher(
   runtime: Runtime,
@@ -478,8 +506,7 @@ export function s3ReportPublisher(
       import("./report/json.ts"),
       import("./report/html.ts"),
     ]);
-    const day = report.startedAt.toISOString().slice(0, 10);
-    const base = `${target.prefix}${day}/${report.scanId}`;
+    const base = reportObjectBase(target, report.scanId, report.startedAt);
     const s3 = runtime.clients.s3();
     await s3.send(
       new PutObjectCommand({

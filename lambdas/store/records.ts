@@ -38,7 +38,7 @@ export interface StoreOptions {
    */
   readonly historyLimit?: number;
   /**
-   * How long a `sent` outbox item is kept (DynamoDB TTL; the local store prunes on enqueue).
+   * How long a `sent` outbox item is kept (DynamoDB TTL; the local store prunes in `dueOutbox`).
    * @default 2592000000 (30 days)
    */
   readonly sentRetentionMs?: number;

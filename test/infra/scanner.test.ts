@@ -38,7 +38,7 @@ const enforceConfig: ConfigInput = {
     "aws-iam": { sessionRevocationRoleTag: { key: "iam-hygiene-revocable" } },
     "aws-cognito": { enabled: true, pools: [{ userPoolId: POOL_ID }] },
   },
-  notifications: { slack: { enabled: true, token: { env: "SLACK_TOKEN" }, securityChannel: "#sec" } },
+  notifications: { slack: { enabled: true, token: { env: "SLACK_TOKEN" }, securityChannel: "C0SEC" } },
   protectedPrincipals: ["break-glass-*"],
 };
 

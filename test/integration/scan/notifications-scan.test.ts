@@ -52,6 +52,7 @@ beforeAll(async () => {
           },
         ],
       },
+      s3: { buckets: { "hygiene-reports": {} } },
     },
   });
   slack = await FakeSlack.start({
@@ -85,7 +86,9 @@ async function scan(apply: boolean): Promise<ScanReport> {
         securityChannel: "C0SECURITY",
         apiUrl: slack.apiUrl,
       },
+      accountNames: { [sb.accountId]: "prod" },
     },
+    reports: { bucket: "hygiene-reports", prefix: "reports/" },
     tickets: {
       type: "jira",
       host: jira.host,
@@ -130,6 +133,25 @@ describe("a scan that tells people", () => {
     // The service user she owned needs an ownership transfer: one ticket for Jane x account.
     expect(jira.issues).toHaveLength(1);
     expect(JSON.stringify(jira.issues[0])).toContain("reports-svc");
+  });
+
+  it("names the account as configured and links the scan's report, which the scan writes to S3", async () => {
+    // Messages and the ticket come from the scan two runs ago (Slack down), sent one run ago.
+    const account = `prod (${sb.accountId})`;
+    const toBoss = JSON.stringify(slack.messages.filter((m) => m.channel !== "C0SECURITY"));
+    const ticket = JSON.stringify(jira.issues[0]);
+    expect(toBoss).toContain(account);
+    expect(ticket).toContain(account);
+    const link =
+      /https:\/\/us-east-1\.console\.aws\.amazon\.com\/s3\/object\/hygiene-reports\?region=us-east-1&prefix=([^|">\\]+)/.exec(
+        toBoss,
+      );
+    expect(link, toBoss).not.toBeNull();
+    // The link names the HTML report the linking scan wrote.
+    const key = decodeURIComponent(link![1]!);
+    expect(key).toMatch(/^reports\/2026-06-01\/.+\.html$/);
+    expect(sb.s3.buckets.get("hygiene-reports")?.has(key)).toBe(true);
+    expect(ticket).toContain(link![0]);
   });
 
   it("repeats nothing when nothing changed", async () => {

@@ -49,6 +49,34 @@ describe("config", () => {
     ).toThrow(/exceptions.0: an exception names a principal or a credentialId/);
   });
 
+  it("refuses a Slack channel named instead of by id, and an account name for something that is not an account id", () => {
+    let error: unknown;
+    try {
+      parseConfig({
+        notifications: {
+          slack: { enabled: true, token: { env: "SLACK" }, securityChannel: "#security" },
+          accountNames: { prod: "123456789012" },
+        },
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      {
+        path: "notifications.slack.securityChannel",
+        message: expect.stringContaining("expected a Slack channel id like C0123ABCD, not a name"),
+      },
+      {
+        path: "notifications.accountNames.prod",
+        message: expect.stringContaining("12-digit AWS account id"),
+      },
+    ]);
+    const named = parseConfig({ notifications: { accountNames: { "123456789012": "prod" } } });
+    expect(named.notifications.accountNames).toEqual({ "123456789012": "prod" });
+    expect(parseConfig({}).notifications.accountNames).toEqual({});
+  });
+
   it("refuses a file that is not an object (null, an array, a number)", () => {
     expect(() => parseConfigText("null", "c.json")).toThrow(/expected a JSON object, got null/);
     expect(() => parseConfigText("[]", "c.json")).toThrow(/got an array/);
