@@ -426,6 +426,15 @@ export class GitHubSource implements CredentialSource {
         );
     } else if (credential.kind === "personal-access-token") {
       detail = `GET /orgs/${org}/personal-access-tokens`;
+      // Revocation off in configuration: `revoke` skipped it, and the grant is listed on purpose.
+      if (!this.#revokePats) {
+        return {
+          type: "verify",
+          status: "skipped",
+          detail: `${detail}: revokeFineGrainedTokens is off, nothing to read back`,
+          at: ctx.now,
+        };
+      }
       stillThere = async () => (await this.#listPatGrants()).some((g) => String(g.id) === id);
     } else {
       return {

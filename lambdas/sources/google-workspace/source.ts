@@ -241,6 +241,15 @@ export class GoogleWorkspaceSource implements CredentialSource {
           return verdict(still, `asps.list ${credential.principal} codeId=${credential.nativeId}`, at);
         }
         case "web-sessions": {
+          // Sign-out off in configuration: `revoke` skipped it, and there is nothing to read back.
+          if (!this.signOutEnabled) {
+            return {
+              type: "verify",
+              status: "skipped",
+              detail: `users.signOut ${credential.principal}: sign-out is off in configuration, nothing to read back`,
+              at,
+            };
+          }
           const signedOutAt = await this.ledger.lastSignOut(userKey);
           if (signedOutAt === undefined) {
             return {

@@ -160,6 +160,28 @@ describe("GitHubSource against a local GitHub org fake", () => {
     expect(verified.status).toBe("verified");
   });
 
+  it("with revokeFineGrainedTokens off, skips a PAT grant's revocation and its read-back", async () => {
+    // Prepare
+    seed();
+    const off = githubSourceFromConfig(
+      { org: fake.org, baseUrl: fake.url, revokeFineGrainedTokens: false },
+      { token: fake.token },
+    );
+    const discovery = await off.discover(discoverContext([jane]));
+    const pat = discovery.credentials.find((c) => c.kind === "personal-access-token") as Credential;
+
+    // Act
+    const revoked = await off.revoke(pat, revokeContext);
+    const verified = await off.verify(pat, revokeContext);
+
+    // Assess: nothing sent, and the grant still listed is no failed revocation.
+    expect(revoked.map((r) => r.status)).toEqual(["skipped"]);
+    expect(verified.status).toBe("skipped");
+    expect(fake.calls.some((c) => c.method === "POST" && c.path.endsWith("/personal-access-tokens"))).toBe(
+      false,
+    );
+  });
+
   it("reports a credential still listed after revoke as not verified", async () => {
     // Prepare
     const { janeAuths } = seed();

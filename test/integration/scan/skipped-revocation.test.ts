@@ -1,0 +1,91 @@
+/**
+ * A revocation the configuration turns off (Google Workspace's `signOut: false`) is recorded
+ * `skipped`, and so is its read-back: there is nothing to verify, and a failed read-back would
+ * count a failed revocation (and raise the RevocationFailures alarm) on every run.
+ */
+import { generateKeyPairSync } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../../../lambdas/config.ts";
+import { fixedClock } from "../../../lambdas/core/clock.ts";
+import { runScan } from "../../../lambdas/scan.ts";
+import { GoogleWorkspaceSource } from "../../../lambdas/sources/google-workspace/index.ts";
+import { type FakeGoogle, startGoogleFake } from "../../../sandbox/providers/google.ts";
+
+const NOW = new Date("2025-03-01T12:00:00Z");
+const { privateKey, publicKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+
+let google: FakeGoogle;
+
+beforeAll(async () => {
+  google = await startGoogleFake({
+    publicKey,
+    users: [
+      {
+        id: "111",
+        primaryEmail: "alice@corp.example",
+        customerId: "C03abc",
+        lastLoginTime: "2025-02-18T08:00:00.000Z",
+        creationTime: "2021-05-01T00:00:00.000Z",
+        tokens: [
+          {
+            clientId: "1234.apps.googleusercontent.com",
+            displayText: "Dropbox",
+            scopes: ["openid"],
+            nativeApp: false,
+            anonymous: false,
+          },
+        ],
+      },
+    ],
+  });
+});
+
+afterAll(async () => {
+  await google.close();
+});
+
+describe("a revocation turned off by configuration", () => {
+  it("is recorded skipped, read back as skipped, and counts as no failure; the rest is revoked and verified", async () => {
+    // Prepare: Alice left; her sessions may not be signed out (signOut: false), her grant may be revoked.
+    const source = new GoogleWorkspaceSource({
+      serviceAccountKey: {
+        client_email: "svc@p.iam.gserviceaccount.com",
+        private_key: privateKey,
+        token_uri: google.tokenUrl,
+      },
+      adminSubject: "admin@corp.example",
+      rootUrl: google.rootUrl,
+      clock: fixedClock(NOW),
+      backoff: { baseDelayMs: 1, maxDelayMs: 5 },
+      signOut: false,
+    });
+    const people = [
+      { emails: ["alice@corp.example"], aliases: [], departedAt: new Date("2025-02-20T00:00:00Z") },
+    ];
+
+    // Act
+    const report = await runScan(
+      { config: parseConfig({ mode: "enforce" }), clock: fixedClock(NOW), sources: [source] },
+      { apply: true, trigger: "test", people },
+    );
+
+    // Assess
+    const revoked = report.plan.items.filter((i) => i.decision.action === "revoke");
+    const sessions = revoked.find((i) => i.finding.credential?.kind === "web-sessions");
+    const grant = revoked.find((i) => i.finding.credential?.kind === "oauth-grant");
+    expect(sessions?.actions.map((a) => [a.type, a.status])).toEqual([
+      ["revoke", "skipped"],
+      ["verify", "skipped"],
+    ]);
+    expect(grant?.actions.map((a) => [a.type, a.status])).toEqual([
+      ["revoke", "done"],
+      ["verify", "verified"],
+    ]);
+    expect(revoked.flatMap((i) => i.actions).filter((a) => a.status === "failed")).toEqual([]);
+    expect(google.signOuts).toEqual([]);
+  });
+});
