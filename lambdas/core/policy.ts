@@ -4,6 +4,7 @@
  * of a protected principal, never past the brake. Everything else is a ticket or a message.
  */
 import { HOUR_MS } from "./clock.ts";
+import { foldIdentifier } from "./identity.ts";
 import type { Credential, Decision, DecisionAction, Finding, RuleId } from "./model.ts";
 
 export type RuleAction = "revoke" | "ticket" | "notify" | "ignore";
@@ -87,9 +88,18 @@ function activeException(finding: Finding, exceptions: readonly PolicyException[
         e.credentialId === credential.id ||
         e.credentialId === credential.nativeId) &&
       (e.principal === undefined ||
-        e.principal === credential.principal ||
-        e.principal === credential.principalArn),
+        sameName(e.principal, credential.principal) ||
+        sameName(e.principal, credential.principalArn)),
   );
+}
+
+/**
+ * Whether an exception's principal names this one: IAM user and role names are unique whatever
+ * their case, so "Jane.Doe" in an approved exception is the user `jane.doe` (as protected
+ * principals match case-insensitively too).
+ */
+function sameName(named: string, actual: string | undefined): boolean {
+  return actual !== undefined && foldIdentifier(named) === foldIdentifier(actual);
 }
 
 function decision(finding: Finding, action: DecisionAction, why: string): Decision {

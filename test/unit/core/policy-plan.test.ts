@@ -87,6 +87,27 @@ describe("decide", () => {
     expect(expired.action).toBe("revoke");
   });
 
+  it("matches an exception's principal whatever its case and surrounding space, as IAM names are", () => {
+    const f = departedFinding();
+    const exception = {
+      reason: "handover",
+      approver: "ciso@corp.example",
+      expires: daysAgo(-2),
+    };
+    for (const principal of ["Jane.Doe", " jane.doe ", "ARN:AWS:IAM::123456789012:USER/JANE.DOE"]) {
+      const principalArn = "arn:aws:iam::123456789012:user/jane.doe";
+      const d = decide(
+        departedFinding({ principalArn }),
+        { ...policySettings, exceptions: [{ ...exception, principal }] },
+        NOW,
+      );
+      expect(d.action, principal).toBe("excepted");
+    }
+    expect(
+      decide(f, { ...policySettings, exceptions: [{ ...exception, principal: "jane.do" }] }, NOW).action,
+    ).toBe("revoke");
+  });
+
   it("applies an exception only to its rule and credential when it names them", () => {
     const f = departedFinding();
     const other = {
