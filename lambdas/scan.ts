@@ -471,22 +471,42 @@ function withOutcomes(plan: Plan, outcomes: ReadonlyMap<string, ActionRecord[]>)
   return { ...plan, items };
 }
 
+/**
+ * What a scan covered, source by source: the sources that answered without a single problem
+ * (a source that missed a principal, or its whole account, cannot say that principal's
+ * credentials are gone), each with the accounts it says it covered (`Discovery.accounts`).
+ */
+type Coverage = ReadonlyMap<string, ReadonlySet<string> | undefined>;
+
+function coverageOf(results: ReadonlyArray<{ source: CredentialSource; discovery: Discovery }>): Coverage {
+  return new Map(
+    results
+      .filter((r) => r.discovery.problems.length === 0)
+      .map((r) => [r.source.id, r.discovery.accounts ? new Set(r.discovery.accounts) : undefined] as const),
+  );
+}
+
 /** Whether a stored finding belongs to what this scan covered (its sources, its account). */
 function inScope(
   history: FindingHistory,
-  scanned: ReadonlySet<string>,
+  covered: Coverage,
   account: string | undefined,
   runSubject: string,
 ): boolean {
   if (!history.credentialId) {
-    // Run-level findings: the brake and a rejected list are this run's; source errors are their source's.
-    return (
-      history.findingId === findingId(history.ruleId as RuleId, runSubject) ||
-      history.ruleId === "source-error"
+    // Run-level findings: the brake and a rejected list are this run's; a source error is its
+    // source's (and, in an org-wide scan, its account's: see `sourceErrorFindings`).
+    if (history.findingId === findingId(history.ruleId as RuleId, runSubject)) return true;
+    if (history.ruleId !== "source-error") return false;
+    return [...covered.keys()].some(
+      (source) => history.findingId === findingId("source-error", account ? `${source}:${account}` : source),
     );
   }
-  const [source, credentialAccount] = history.credentialId.split(":");
-  return scanned.has(source ?? "") && (account === undefined || credentialAccount === account);
+  const [source = "", credentialAccount = ""] = history.credentialId.split(":");
+  if (!covered.has(source)) return false;
+  if (account !== undefined) return credentialAccount === account;
+  const accounts = covered.get(source);
+  return accounts === undefined || accounts.has(credentialAccount);
 }
 
 function statusOf(item: PlanItem): FindingStatus {
@@ -703,9 +723,9 @@ async function scanHoldingLease(
     const answered = results.every((r) => !r.discovery.problems.some((p) => p.subject === "source"));
     if (!request.people && answered && !departures.rejected) {
       const seen = new Set(plan.items.map((i) => i.finding.id));
-      const scanned = new Set<string>(sources.map((s) => s.id));
+      const covered = coverageOf(results);
       for (const history of await deps.store.listFindings()) {
-        if (!inScope(history, scanned, request.account, runSubject)) seen.add(history.findingId);
+        if (!inScope(history, covered, request.account, runSubject)) seen.add(history.findingId);
       }
       resolved = await deps.store.resolveUnseen(run.scanId, seen, now);
       const landed = await confirmLandedRevocations(deps.store, resolved, credentials, now);

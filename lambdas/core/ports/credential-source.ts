@@ -35,6 +35,14 @@ export interface Discovery {
   readonly stats: Record<string, number>;
   /** Plain-language caveats a finding should carry (e.g. "custom attributes force a slower path"). */
   readonly notes: string[];
+  /**
+   * The accounts (`Credential.account` values) this discovery covered, when the source can say:
+   * the IAM source covers the one account it runs in. A scan decides that a finding is gone
+   * only for credentials of these accounts, so a scan of the security account leaves the member
+   * accounts' findings (stored in the same table by org-wide scans) to their own scans.
+   * Absent: every account of the source.
+   */
+  readonly accounts?: readonly string[];
 }
 
 /** What a source is told when asked to revoke one credential. */

@@ -111,12 +111,20 @@ export class AwsIamSource implements CredentialSource {
       const { name, message } = errorInfo(error);
       return {
         credentials: [],
-        problems: [{ source: "aws-iam", subject: "account", errorName: name, message }],
+        // Without its account the source scans nothing: the whole source failed.
+        problems: [
+          {
+            source: "aws-iam",
+            subject: "source",
+            errorName: name,
+            message: `account id unknown: ${message}`,
+          },
+        ],
         stats: calls.stats(),
         notes: [],
       };
     }
-    return discoverAccount(
+    const discovery = await discoverAccount(
       {
         iam: this.#options.iam,
         calls,
@@ -129,6 +137,7 @@ export class AwsIamSource implements CredentialSource {
       },
       ctx,
     );
+    return { ...discovery, accounts: [accountId] };
   }
 
   /** Revokes one credential (per key id, reversibly). Never throws for provider errors. */

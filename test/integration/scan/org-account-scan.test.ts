@@ -17,7 +17,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../lambdas/config.ts";
 import { fixedClock } from "../../../lambdas/core/clock.ts";
 import { MemberRoleError, orgAccountScanner } from "../../../lambdas/handlers/org-account-scan.ts";
-import { createRuntime, type Runtime } from "../../../lambdas/wiring.ts";
+import { runScan, type ScanReport } from "../../../lambdas/scan.ts";
+import { createRuntime, type Runtime, scanDependencies } from "../../../lambdas/wiring.ts";
 import { parseAuthorization } from "../../../sandbox/caller.ts";
 import { type Sandbox, type Scenario, startSandbox } from "../../../sandbox/index.ts";
 
@@ -126,8 +127,12 @@ beforeEach(() => {
   member.resetCalls();
 });
 
-/** The security account's runtime, as the deployed function builds it (its config, store, clients). */
-function homeRuntime(): Runtime {
+/**
+ * The security account's runtime, as the deployed function builds it (its config, store,
+ * clients). With `cognito`, a pool of the security account: its own scan covers it, a
+ * member-account scan must not.
+ */
+function homeRuntime({ cognito = true } = {}): Runtime {
   const config = parseConfig({
     mode: "enforce",
     departures: { source: { type: "s3", uri: `s3://${BUCKET}/departures/departures.csv` } },
@@ -136,8 +141,7 @@ function homeRuntime(): Runtime {
     reports: { bucket: BUCKET, prefix: "reports/" },
     sources: {
       "aws-iam": { reportPollMs: 0 },
-      // A pool of the security account: its own scan covers it, a member-account scan must not.
-      "aws-cognito": { enabled: true, pools: [{ userPoolId: "us-east-1_AbC123" }] },
+      ...(cognito ? { "aws-cognito": { enabled: true, pools: [{ userPoolId: "us-east-1_AbC123" }] } } : {}),
     },
   });
   return createRuntime({ config, env: process.env, clock: fixedClock(NOW) });
@@ -207,5 +211,58 @@ describe("an org account scan", () => {
     expect(report.sources.map((s) => s.source)).toEqual(["aws-iam"]);
     expect(Object.keys(member.calls()).filter((call) => call.startsWith("cognito-idp:"))).toEqual([]);
     expect(Object.keys(home.calls()).filter((call) => call.startsWith("cognito-idp:"))).toEqual([]);
+  });
+});
+
+describe("what a scan may call gone, with one store for every account", () => {
+  /** The open finding about a key, as the store has it. */
+  async function findingOf(runtime: Runtime, report: ScanReport, nativeId: string) {
+    const item = report.plan.items.find(
+      (i) =>
+        i.finding.credential?.nativeId === nativeId &&
+        i.finding.ruleId === "departed-owner-active-credential",
+    );
+    expect(item, nativeId).toBeDefined();
+    return runtime.store.getFinding(item!.finding.id);
+  }
+
+  it("the security account's own scan leaves the member account's findings to the member scans", async () => {
+    // Prepare: a member scan in report mode leaves Jane's member key open in the shared store.
+    const runtime = homeRuntime({ cognito: false });
+    const memberScan = await orgAccountScanner({ home: () => runtime, sts })(
+      { accountId: MEMBER_ACCOUNT, roleArn: ROLE_ARN },
+      { apply: false, trigger: `org:${MEMBER_ACCOUNT}`, account: MEMBER_ACCOUNT },
+    );
+    expect((await findingOf(runtime, memberScan, MEMBER_KEY))?.status).toBe("open");
+
+    // Act: the security account's scheduled scan, which sees only its own account.
+    const own = await runScan(await scanDependencies(runtime), { apply: false, trigger: "schedule" });
+
+    // Assess: the member finding is not "gone" for a scan that never looked there.
+    expect(own.status).toBe("completed");
+    expect((await findingOf(runtime, own, HOME_KEY))?.status).toBe("open");
+    expect((await findingOf(runtime, memberScan, MEMBER_KEY))?.status).toBe("open");
+    expect(own.resolved.map((h) => h.credentialId)).toEqual([]);
+  });
+
+  it("a source that missed a principal calls none of its findings gone", async () => {
+    // Prepare: Jane's home key is open after a clean scan.
+    const runtime = homeRuntime({ cognito: false });
+    const first = await runScan(await scanDependencies(runtime), { apply: false, trigger: "schedule" });
+    expect((await findingOf(runtime, first, HOME_KEY))?.status).toBe("open");
+
+    // Act: the next scan cannot read Jane's keys (IAM answers 503 to ListAccessKeys, retries too).
+    home.faults.set("iam:ListAccessKeys", { errorRate: 1 });
+    const second = await runScan(await scanDependencies(runtime), {
+      apply: false,
+      trigger: "schedule",
+    }).finally(() => home.faults.clear("iam:ListAccessKeys"));
+
+    // Assess: the problem is reported, and Jane's key is not taken for gone.
+    expect(second.sources.find((s) => s.source === "aws-iam")?.problems.map((p) => p.subject)).toContain(
+      "jane.doe",
+    );
+    expect(second.resolved).toEqual([]);
+    expect((await findingOf(runtime, first, HOME_KEY))?.status).toBe("open");
   });
 });
