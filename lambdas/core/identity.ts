@@ -182,10 +182,10 @@ export class IdentityIndex implements OwnerResolver {
     this.#byEmail = new StringTable(people.length);
     this.#byName = new StringTable(people.length * settings.usernameConventions.length);
     for (const person of people) {
-      if (person.employeeId) this.#byEmployeeId.set(foldIdentifier(person.employeeId), person);
+      if (person.employeeId) setEarliest(this.#byEmployeeId, foldIdentifier(person.employeeId), person);
       for (const email of person.emails) {
         const normal = emailKey(email, this.#domains);
-        if (normal) this.#byEmail.set(normal, person);
+        if (normal) setEarliest(this.#byEmail, normal, person);
       }
       for (const alias of person.aliases) this.#addName(alias, person, ALIAS_ORIGIN);
       forEachConventionalUsername(person, settings.usernameConventions, (username, convention) =>
@@ -285,6 +285,16 @@ export class IdentityIndex implements OwnerResolver {
     const match = this.match(credential);
     return match ? { person: match.person } : undefined;
   }
+}
+
+/**
+ * Keys `person` under `key` unless someone who left earlier has it. Two list entries the merge
+ * kept apart can share a key here (`jane+hr@corp.example` and `jane@corp.example`, or two
+ * domains the config names as one): the earlier departure wins, the merge's safe side.
+ */
+function setEarliest(table: StringTable<Person>, key: string, person: Person): void {
+  const other = table.setIfAbsent(key, person);
+  if (other && person.departedAt.getTime() < other.departedAt.getTime()) table.set(key, person);
 }
 
 /** How many different people a chain of candidates names. */

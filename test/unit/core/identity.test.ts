@@ -85,6 +85,36 @@ describe("IdentityIndex.match", () => {
     expect(match).toMatchObject({ by: "owner-tag", strength: "exact" });
   });
 
+  it("gives a key two list entries share to the one who left first, in either order", () => {
+    // Two entries the merge kept apart (it folds case only) that the index keys alike.
+    const early = person({
+      employeeId: "E7",
+      emails: ["jane+hr@corp.example"],
+      departedAt: new Date("2024-05-01T00:00:00Z"),
+    });
+    const late = person({
+      employeeId: "e7",
+      emails: ["jane@corp.example"],
+      departedAt: new Date("2027-01-01T00:00:00Z"),
+    });
+    const owned = credential({
+      principal: "deploy",
+      ownerHints: { employeeIds: [], emails: ["jane@corp.example"], usernames: [], tags: {} },
+    });
+    const tagged = credential({
+      principal: "deploy",
+      ownerHints: { employeeIds: ["E7"], emails: [], usernames: [], tags: {} },
+    });
+    for (const order of [
+      [early, late],
+      [late, early],
+    ]) {
+      const both = new IdentityIndex(order, identitySettings);
+      expect(both.match(owned)?.person).toBe(early);
+      expect(both.match(tagged)?.person).toBe(early);
+    }
+  });
+
   it("matches a principal that is an email", () => {
     const match = index.match(
       credential({
