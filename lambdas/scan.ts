@@ -486,6 +486,16 @@ function coverageOf(results: ReadonlyArray<{ source: CredentialSource; discovery
   );
 }
 
+/** Credentials whose revocation an earlier run recorded as done. */
+function revokedBefore(history: readonly FindingHistory[]): Set<string> {
+  const ids = new Set<string>();
+  for (const h of history) {
+    if (h.credentialId && h.actions.some((a) => a.type === "revoke" && a.status === "done"))
+      ids.add(h.credentialId);
+  }
+  return ids;
+}
+
 /** Whether a stored finding belongs to what this scan covered (its sources, its account). */
 function inScope(
   history: FindingHistory,
@@ -624,7 +634,11 @@ async function scanHoldingLease(
   }
   findings.push(...sourceErrorFindings(results, request.account));
 
+  // What the store remembers, read once: which credentials earlier runs revoked (for the brake),
+  // and the history housekeeping works from.
+  const history = deps.store ? await deps.store.listFindings() : [];
   let plan = buildPlan({
+    revokedBefore: revokedBefore(history),
     mode: run.applied ? "enforce" : "report",
     now,
     findings,
@@ -647,7 +661,6 @@ async function scanHoldingLease(
     const store = deps.store;
     if (store) {
       try {
-        const history = await store.listFindings();
         for (const source of sources) {
           if (!source.housekeeping) continue;
           if (!(await run.mayAct())) {

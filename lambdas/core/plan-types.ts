@@ -11,8 +11,13 @@ export interface PlanItem {
 /** Why the brake stopped every revocation in a run, if it did. */
 export interface BrakeState {
   readonly engaged: boolean;
-  /** Revocations the run would have made. */
+  /** Revocations the run would have made of credentials no earlier run revoked: what the limit counts. */
   readonly wouldRevoke: number;
+  /**
+   * Revocations the run would repeat on credentials an earlier run already revoked (a Cognito
+   * user signed out again, a key a human re-enabled): made, but not counted against the limit.
+   */
+  readonly repeats?: number;
   readonly limit: number;
   readonly credentialsSeen: number;
   readonly reason?: string;

@@ -29,6 +29,13 @@ export interface PlanInput {
   readonly credentialsSeen: number;
   /** Names the run in run-level finding ids (one per account in an org-wide scan). @default "run" */
   readonly runSubject?: string;
+  /**
+   * Credentials an earlier run revoked (its store recorded a revocation `done`). Revoking one
+   * again is no new revocation: the brake, there to stop a wrong list from revoking many
+   * people at once, does not count it, so the people it keeps signing out (a Cognito pool with
+   * `disableUser: false`) never hold back the revocations of new departures.
+   */
+  readonly revokedBefore?: ReadonlySet<string>;
 }
 
 /** How many revocations a run may make, given how many credentials it saw. */
@@ -88,21 +95,24 @@ export function buildPlan(input: PlanInput): Plan {
     finding,
     decision: decide(finding, input.policy, input.now),
   }));
-  const toRevoke = new Set(
+  const revoking = new Set(
     decided
       .filter((d) => d.decision.action === "revoke")
       .map((d) => d.finding.credential?.id ?? d.finding.id),
   );
+  const toRevoke = new Set([...revoking].filter((id) => !input.revokedBefore?.has(id)));
+  const repeats = revoking.size - toRevoke.size;
   const limit = revocationLimit(input.brake, input.credentialsSeen);
   const engaged = toRevoke.size > limit;
   const brake: BrakeState = {
     engaged,
     wouldRevoke: toRevoke.size,
+    ...(repeats > 0 ? { repeats } : {}),
     limit,
     credentialsSeen: input.credentialsSeen,
     ...(engaged
       ? {
-          reason: `the run would revoke ${toRevoke.size} credential(s), above the limit of ${limit} (max ${input.brake.maxRevocationsPerRun} per run, ${Math.round(input.brake.maxRevocationFraction * 100)}% of ${input.credentialsSeen} seen): nothing was revoked`,
+          reason: `the run would revoke ${toRevoke.size} credential(s)${repeats > 0 ? ` (besides ${repeats} revoked by earlier runs)` : ""}, above the limit of ${limit} (max ${input.brake.maxRevocationsPerRun} per run, ${Math.round(input.brake.maxRevocationFraction * 100)}% of ${input.credentialsSeen} seen): nothing was revoked`,
         }
       : {}),
   };

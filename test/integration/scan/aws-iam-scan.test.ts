@@ -188,6 +188,18 @@ describe("an IAM offboarding scan", () => {
     expect(revokes).toEqual([]);
   });
 
+  it("deactivates again a key a human re-enabled, without counting it against the brake", async () => {
+    // Prepare: after the apply above, someone re-enables Jane's old key in the console.
+    sb.iam.accessKeys.get(JANE_KEY_OLD)!.status = "Active";
+
+    // Act: a brake that allows no new revocation at all.
+    const report = await scan(true, { brake: { maxRevocationsPerRun: 0 } });
+
+    // Assess: the key was revoked before, so revoking it again is no new revocation.
+    expect(report.plan.brake).toMatchObject({ engaged: false, wouldRevoke: 0, repeats: 1 });
+    expect(sb.iam.accessKeys.get(JANE_KEY_OLD)?.status).toBe("Inactive");
+  });
+
   it("tickets the departed person's service user instead of revoking it", async () => {
     const report = await scan(false);
     const etl = decisionsFor(report.plan, "etl-exporter").find(
@@ -230,6 +242,8 @@ describe("an IAM offboarding scan", () => {
         maxGrowthFactor: 1000,
       },
       brake: { maxRevocationsPerRun: 3 },
+      // A store with no history: what earlier tests revoked would count as revoked before.
+      store: { type: "local", dir: "state-brake" },
     });
     expect(report.plan.brake.engaged).toBe(true);
     expect(report.plan.items.some((i) => i.finding.ruleId === "revocation-brake-engaged")).toBe(true);

@@ -210,6 +210,40 @@ describe("buildPlan", () => {
     expect(p.items.filter((i) => i.decision.action === "held-by-brake")).toHaveLength(30);
   });
 
+  it("does not count against the brake what earlier runs already revoked, and still revokes it", () => {
+    // Prepare: 30 departed people; earlier runs revoked 10 of their credentials (a Cognito user
+    // signed out again every run while the pool keeps users enabled).
+    const people = Array.from({ length: 30 }, (_, i) =>
+      person({ employeeId: `E${i}`, emails: [`p${i}@corp.example`], displayName: `P ${i}` }),
+    );
+    const creds = people.map((p, i) =>
+      credential({
+        nativeId: `AKIA${String(i).padStart(16, "0")}`,
+        principal: `p${i}`,
+        ownerHints: { employeeIds: [], emails: [p.emails[0]!], usernames: [], tags: {} },
+      }),
+    );
+    const input = {
+      mode: "enforce" as const,
+      now: NOW,
+      findings: findingsFor(creds, people),
+      policy: policySettings,
+      brake: brakeSettings,
+      credentialsSeen: 10_000,
+    };
+
+    // Act
+    const repeated = buildPlan({ ...input, revokedBefore: new Set(creds.slice(0, 10).map((c) => c.id)) });
+    const fresh = buildPlan({ ...input, revokedBefore: new Set(creds.slice(0, 4).map((c) => c.id)) });
+
+    // Assess: 20 new revocations fit the limit of 25, and all 30 are made; 26 new ones do not.
+    expect(repeated.brake).toMatchObject({ engaged: false, wouldRevoke: 20, repeats: 10, limit: 25 });
+    expect(revocationTargets(repeated)).toHaveLength(30);
+    expect(fresh.brake).toMatchObject({ engaged: true, wouldRevoke: 26, repeats: 4 });
+    expect(fresh.brake.reason).toContain("besides 4 revoked by earlier runs");
+    expect(revocationTargets(fresh)).toHaveLength(0);
+  });
+
   it("engages the brake above the configured fraction of credentials seen", () => {
     expect(revocationLimit(brakeSettings, 50)).toBe(5);
     expect(revocationLimit(brakeSettings, 10)).toBe(25);
