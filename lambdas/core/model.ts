@@ -94,7 +94,12 @@ export interface Credential {
   readonly isRoot?: boolean;
   /** When the source read this data (a credential report may be hours old). */
   readonly observedAt: Date;
-  /** Source-specific facts the finding shows (pool id, token validity, scopes, ...). */
+  /**
+   * Source-specific facts the finding shows (pool id, token validity, scopes, ...). A few are
+   * read by the core: `caveat` (carried into findings' evidence), `ownerTagsRead: false` (no
+   * unowned finding), `revocationOff` (the source's settings turned its revocation off, with
+   * the setting's name: the policy tickets instead of revoking).
+   */
   readonly details?: Readonly<Record<string, string | number | boolean | null>>;
 }
 

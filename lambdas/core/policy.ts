@@ -149,6 +149,12 @@ export function decide(finding: Finding, settings: PolicySettings, now: Date): D
       `matched to ${who} only weakly (${finding.match.evidence}): a human confirms before revocation`,
     );
   }
+  const off = credential.details?.revocationOff;
+  if (typeof off === "string" && off !== "") {
+    // The source's configuration turned its revocation off: a human revokes it, and the
+    // brake does not count, run after run, a revocation nobody will make.
+    return decision(finding, "ticket", `automatic revocation is off (${off}): a human revokes it`);
+  }
   if (credential.principalType !== "human") {
     return decision(
       finding,

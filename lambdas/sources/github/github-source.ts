@@ -566,6 +566,8 @@ export class GitHubSource implements CredentialSource {
         repositorySelection: grant.repository_selection,
         permissions,
         revokes: "the token's access to this org, not the token itself",
+        // Read by the policy: a human revokes the grant (a ticket), not this source.
+        ...(this.#revokePats ? {} : { revocationOff: "sources.github.revokeFineGrainedTokens is false" }),
       },
     };
   }

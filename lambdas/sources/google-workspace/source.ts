@@ -431,6 +431,8 @@ export class GoogleWorkspaceSource implements CredentialSource {
         signOutPending: active,
         lastSignOutAt: signedOutAt?.toISOString() ?? null,
         readBack: "none: Google has no API listing a user's sessions",
+        // Read by the policy: a human signs the user out (a ticket), not this source.
+        ...(this.signOutEnabled ? {} : { revocationOff: "sources.google-workspace.signOut is false" }),
       },
     };
   }

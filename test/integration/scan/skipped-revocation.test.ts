@@ -1,7 +1,7 @@
 /**
- * A revocation the configuration turns off (Google Workspace's `signOut: false`) is recorded
- * `skipped`, and so is its read-back: there is nothing to verify, and a failed read-back would
- * count a failed revocation (and raise the RevocationFailures alarm) on every run.
+ * A revocation the configuration turns off (Google Workspace's `signOut: false`) is a ticket for
+ * a human, not a revocation: attempted, it was skipped and its read-back failed on every run
+ * (a failed revocation, the RevocationFailures alarm), and the brake counted it every run.
  */
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -49,7 +49,7 @@ afterAll(async () => {
 });
 
 describe("a revocation turned off by configuration", () => {
-  it("is recorded skipped, read back as skipped, and counts as no failure; the rest is revoked and verified", async () => {
+  it("is ticketed for a human, never attempted, never counted by the brake; the rest is revoked and verified", async () => {
     // Prepare: Alice left; her sessions may not be signed out (signOut: false), her grant may be revoked.
     const source = new GoogleWorkspaceSource({
       serviceAccountKey: {
@@ -74,18 +74,19 @@ describe("a revocation turned off by configuration", () => {
     );
 
     // Assess
-    const revoked = report.plan.items.filter((i) => i.decision.action === "revoke");
-    const sessions = revoked.find((i) => i.finding.credential?.kind === "web-sessions");
-    const grant = revoked.find((i) => i.finding.credential?.kind === "oauth-grant");
-    expect(sessions?.actions.map((a) => [a.type, a.status])).toEqual([
-      ["revoke", "skipped"],
-      ["verify", "skipped"],
-    ]);
-    expect(grant?.actions.map((a) => [a.type, a.status])).toEqual([
+    const byKind = (kind: string) => report.plan.items.find((i) => i.finding.credential?.kind === kind);
+    const sessions = byKind("web-sessions");
+    expect(sessions?.decision).toMatchObject({
+      action: "ticket",
+      why: "automatic revocation is off (sources.google-workspace.signOut is false): a human revokes it",
+    });
+    expect(sessions?.actions.map((a) => [a.type, a.status])).toEqual([["ticket", "planned"]]);
+    expect(byKind("oauth-grant")?.actions.map((a) => [a.type, a.status])).toEqual([
       ["revoke", "done"],
       ["verify", "verified"],
     ]);
-    expect(revoked.flatMap((i) => i.actions).filter((a) => a.status === "failed")).toEqual([]);
+    expect(report.plan.brake.wouldRevoke).toBe(1);
+    expect(report.plan.items.flatMap((i) => i.actions).filter((a) => a.status === "failed")).toEqual([]);
     expect(google.signOuts).toEqual([]);
   });
 });

@@ -174,7 +174,9 @@ describe("GitHubSource against a local GitHub org fake", () => {
     const revoked = await off.revoke(pat, revokeContext);
     const verified = await off.verify(pat, revokeContext);
 
-    // Assess: nothing sent, and the grant still listed is no failed revocation.
+    // Assess: the policy is told (it tickets); asked anyway, nothing is sent, and the grant
+    // still listed is no failed revocation.
+    expect(pat.details?.revocationOff).toBe("sources.github.revokeFineGrainedTokens is false");
     expect(revoked.map((r) => r.status)).toEqual(["skipped"]);
     expect(verified.status).toBe("skipped");
     expect(fake.calls.some((c) => c.method === "POST" && c.path.endsWith("/personal-access-tokens"))).toBe(

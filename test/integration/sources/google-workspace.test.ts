@@ -229,10 +229,15 @@ describe("GoogleWorkspaceSource against a local Directory API fake", () => {
     const { credentials } = await source.discover(discoverContext([person(["alice@corp.example"])]));
 
     // Act
-    const revoked = await source.revoke(byKind(credentials, "web-sessions"), revokeContext);
+    const sessions = byKind(credentials, "web-sessions");
+    const revoked = await source.revoke(sessions, revokeContext);
+    const verified = await source.verify(sessions, revokeContext);
 
-    // Assess
+    // Assess: the policy is told (it tickets), and asked anyway, the source neither signs out
+    // nor fails a read-back of a sign-out it never made.
+    expect(sessions.details?.revocationOff).toBe("sources.google-workspace.signOut is false");
     expect(revoked).toMatchObject([{ status: "skipped" }]);
+    expect(verified.status).toBe("skipped");
     expect(fake.signOuts).toEqual([]);
   });
 

@@ -121,6 +121,20 @@ describe("decide", () => {
     expect(decide(f, { ...policySettings, exceptions: [otherRule] }, NOW).action).toBe("revoke");
   });
 
+  it("tickets a credential whose source's settings turned its revocation off", () => {
+    const f = departedFinding({
+      details: { revocationOff: "sources.github.revokeFineGrainedTokens is false" },
+    });
+    const d = decide(f, policySettings, NOW);
+    expect(d).toMatchObject({
+      action: "ticket",
+      why: "automatic revocation is off (sources.github.revokeFineGrainedTokens is false): a human revokes it",
+    });
+    expect(decide(departedFinding({ details: { revocationOff: "" } }), policySettings, NOW).action).toBe(
+      "revoke",
+    );
+  });
+
   it("schedules revocation inside the grace period", () => {
     const f = departedFinding({}, [person({ departedAt: new Date(NOW.getTime() - 3_600_000) })]);
     const d = decide(f, { ...policySettings, gracePeriodHours: 24 }, NOW);
