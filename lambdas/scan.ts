@@ -422,7 +422,16 @@ async function revokeAll(
       }
     }
     outcomes.set(credential.id, records);
-    await record?.outcome(credential.id, records);
+    try {
+      await record?.outcome(credential.id, records);
+    } catch (error) {
+      // The store is slow or down: the other revocations go on, under the lease, and the end
+      // of the scan records what this write did not (the scan's report holds it either way).
+      deps.log?.error("recording a revocation's outcome failed; recorded at the end of the scan", {
+        credential: credential.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
     deps.progress?.("revoking", { done: ++done, of: targets.length });
   });
   return outcomes;
@@ -653,7 +662,8 @@ async function scanHoldingLease(
     runSubject,
   });
 
-  const recordedRevocations = new Set<string>();
+  /** Action records already in the store, by finding: the end of the scan records the rest, once. */
+  const recorded = new Map<string, Set<ActionRecord>>();
   if (run.applied && !plan.brake.engaged) {
     // Deferred work on what earlier runs did (deleting keys after their quarantine), recorded on
     // the findings that did it. Before this run's revocations: a key a human re-enabled is seen
@@ -696,7 +706,10 @@ async function scanHoldingLease(
     const recordOn = async (credentialId: string, records: readonly ActionRecord[]): Promise<void> => {
       if (!store) return;
       for (const findingId of findingsOf.get(credentialId) ?? []) {
-        for (const record of records) await store.recordAction(findingId, record);
+        for (const record of records) {
+          await store.recordAction(findingId, record);
+          recorded.set(findingId, (recorded.get(findingId) ?? new Set()).add(record));
+        }
       }
     };
     const outcomes = await revokeAll(
@@ -707,10 +720,7 @@ async function scanHoldingLease(
       run.mayAct,
       store && {
         intent: (credentialId, intent) => recordOn(credentialId, [intent]),
-        outcome: async (credentialId, records) => {
-          await recordOn(credentialId, records);
-          for (const findingId of findingsOf.get(credentialId) ?? []) recordedRevocations.add(findingId);
-        },
+        outcome: (credentialId, records) => recordOn(credentialId, records),
       },
     );
     plan = withOutcomes(plan, outcomes);
@@ -724,9 +734,9 @@ async function scanHoldingLease(
     }));
     await deps.store.observeFindings(run.scanId, observations, now);
     for (const item of plan.items) {
-      const already = recordedRevocations.has(item.finding.id);
+      const already = recorded.get(item.finding.id);
       for (const action of item.actions.filter((a) => a.status !== "planned")) {
-        if (already && (action.type === "revoke" || action.type === "verify")) continue;
+        if (already?.has(action)) continue;
         await deps.store.recordAction(item.finding.id, action);
       }
     }

@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../../lambdas/config.ts";
 import { type Clock, fixedClock } from "../../../lambdas/core/clock.ts";
+import type { ActionRecord } from "../../../lambdas/core/model.ts";
 import type { CredentialSource } from "../../../lambdas/core/ports/credential-source.ts";
 import type { Store } from "../../../lambdas/core/ports/store.ts";
 import {
@@ -239,16 +240,63 @@ describe("the revoker's last read", () => {
   });
 });
 
-describe("a revocation whose scan died before recording it", () => {
-  it("is recorded as sent before the write, and verified by the next scan that finds it landed", async () => {
-    // Prepare: the first scan's process dies right after KEY_1's write landed, before its
-    // outcome reached the store (recording it throws, and the scan with it).
-    const died = await deps(NOW, (d) => ({
+describe("a store that fails while a revocation is recorded", () => {
+  it("stops neither the other revocations nor the scan, and loses and doubles no record", async () => {
+    // Prepare: the store times out once, on the first revocation outcome it is asked to keep.
+    let failures = 0;
+    const d = await deps(NOW, (d) => ({
       ...d,
       store: storeWith(d.store!, {
         recordAction: async (findingId, action) => {
-          if (action.status !== "planned" && action.detail.includes(KEY_1)) throw new Error("process killed");
+          if (failures === 0 && action.type === "revoke" && action.status === "done") {
+            failures++;
+            throw new Error("store timed out");
+          }
           return d.store!.recordAction(findingId, action);
+        },
+      }),
+    }));
+
+    // Act
+    const report = await scan(d);
+
+    // Assess: every revocation made and verified, and the store holds each record once.
+    expect(failures).toBe(1);
+    expect(report.status).toBe("completed");
+    expect(sb.iam.accessKeys.get(KEY_1)?.status).toBe("Inactive");
+    expect(sb.iam.accessKeys.get(KEY_2)?.status).toBe("Inactive");
+    const store = new LocalDirectoryStore(join(dir, "state"));
+    const revoked = report.plan.items.filter((i) => i.decision.action === "revoke");
+    expect(revoked.length).toBeGreaterThanOrEqual(3);
+    for (const item of revoked) {
+      const kept = (await store.getFinding(item.finding.id))!.actions.filter((a) => a.status !== "planned");
+      const made = item.actions.filter((a) => a.status !== "planned");
+      expect(
+        kept.map((a) => [a.type, a.status, a.detail]),
+        item.finding.summary,
+      ).toEqual(made.map((a) => [a.type, a.status, a.detail]));
+      expect(made.some((a) => a.type === "verify" && a.status === "verified")).toBe(true);
+    }
+  });
+});
+
+describe("a revocation whose scan died before recording it", () => {
+  it("is recorded as sent before the write, and verified by the next scan that finds it landed", async () => {
+    // Prepare: the first scan's process dies right after KEY_1's write landed, before its
+    // outcome reached the store: from then on nothing it does reaches the store.
+    let dead = false;
+    const died = await deps(NOW, (d) => ({
+      ...d,
+      store: new Proxy(d.store!, {
+        get(target, property) {
+          const value = Reflect.get(target, property, target);
+          if (typeof value !== "function") return value;
+          return async (...args: unknown[]) => {
+            const action = property === "recordAction" ? (args[1] as ActionRecord) : undefined;
+            if (action && action.status !== "planned" && action.detail.includes(KEY_1)) dead = true;
+            if (dead) throw new Error("process killed");
+            return value.apply(target, args);
+          };
         },
       }),
     }));
