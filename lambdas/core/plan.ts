@@ -41,7 +41,12 @@ export interface PlanInput {
 /** How many revocations a run may make, given how many credentials it saw. */
 export function revocationLimit(brake: BrakeSettings, credentialsSeen: number): number {
   if (credentialsSeen < brake.minCredentialsForFraction) return brake.maxRevocationsPerRun;
-  return Math.min(brake.maxRevocationsPerRun, Math.floor(brake.maxRevocationFraction * credentialsSeen));
+  // The product of a decimal fraction is not exact in binary (0.29 × 100 is 28.999…): a hair
+  // over it keeps the limit the configured share says, 29, before it is rounded down.
+  return Math.min(
+    brake.maxRevocationsPerRun,
+    Math.floor(brake.maxRevocationFraction * credentialsSeen + 1e-9),
+  );
 }
 
 function plannedSteps(finding: Finding, decision: Decision): ActionRecord[] {

@@ -262,6 +262,13 @@ describe("buildPlan", () => {
     expect(revocationLimit(brakeSettings, 50)).toBe(5);
     expect(revocationLimit(brakeSettings, 10)).toBe(25);
     expect(revocationLimit(brakeSettings, 100_000)).toBe(25);
+    // The configured share exactly, not one less for binary rounding (0.29 × 100 = 28.999…).
+    expect(
+      revocationLimit({ ...brakeSettings, maxRevocationFraction: 0.29, maxRevocationsPerRun: 100 }, 100),
+    ).toBe(29);
+    expect(
+      revocationLimit({ ...brakeSettings, maxRevocationFraction: 0.07, maxRevocationsPerRun: 100 }, 100),
+    ).toBe(7);
   });
 
   it("is deterministic: same inputs, same JSON; input order does not matter", () => {
@@ -354,7 +361,8 @@ describe("plan properties", () => {
         // absolute cap, and (from the configured size up) never more than the fraction seen.
         expect(revoked).toBeLessThanOrEqual(world.brake.maxRevocationsPerRun);
         if (world.seen >= world.brake.minCredentialsForFraction) {
-          expect(revoked).toBeLessThanOrEqual(world.brake.maxRevocationFraction * world.seen);
+          // (to the float's last digits: 0.29 × 100 is 28.999… and means 29)
+          expect(revoked).toBeLessThanOrEqual(world.brake.maxRevocationFraction * world.seen + 1e-9);
         }
         // All or nothing: a run over the limit revokes nothing at all.
         if (p.brake.engaged) expect(revoked).toBe(0);
