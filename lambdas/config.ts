@@ -173,20 +173,34 @@ const awsIam = z
       .enum(["targeted", "all"])
       .default("targeted")
       .describe(
-        'How users matched to a departed person are re-read. "targeted": key ids, SSH keys and service-specific credentials are always read fresh, and so is every credential the credential report shows; when the report was generated after the person left, what it shows as absent or unused is believed. "all": every per-user read, whatever the report says.',
+        'How users matched to a departed person are re-read. "targeted": key ids, SSH keys and service-specific credentials are always read fresh, and so is every credential the credential report shows; when the report was generated after the person left, what it shows as absent or unused is believed. "all": every per-user read (signing certificates still only when the report shows one, and MFA from the report).',
       ),
   })
   .strict();
+
+/**
+ * The standard attributes a Cognito pool can be searched by for a person on the departure list
+ * (`searchValues` in `sources/aws-cognito/discover.ts` gives each its values); `custom:` ones are
+ * matched on a walk of the pool.
+ */
+export const COGNITO_MATCH_ATTRIBUTES = ["email", "username", "preferred_username", "name"] as const;
 
 const cognitoPool = z
   .object({
     userPoolId: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, "expected a user pool id like us-east-1_AbC123"),
     region: z.string().optional(),
     matchAttributes: z
-      .array(z.string().min(1))
+      .array(
+        z
+          .string()
+          .refine(
+            (a) => (COGNITO_MATCH_ATTRIBUTES as readonly string[]).includes(a) || /^custom:.+/.test(a),
+            `expected ${COGNITO_MATCH_ATTRIBUTES.join(", ")} or custom:<name>: the departure list has a value to look up for those only`,
+          ),
+      )
       .min(1)
       .default(["email"])
-      .describe("Attributes identifying staff: email, username, preferred_username or custom:..."),
+      .describe("Attributes identifying staff: email, username, preferred_username, name or custom:..."),
     staffOnly: z.boolean().default(false).describe("A staff pool: every user is a person of the company."),
     disableUser: z.boolean().default(true),
     forgetDevices: z.boolean().default(true),
@@ -213,7 +227,12 @@ const awsCognito = z
 const googleWorkspace = z
   .object({
     enabled: z.boolean().default(false),
-    customer: z.string().default("my_customer"),
+    customer: z
+      .string()
+      .default("my_customer")
+      .describe(
+        "Only the account label of a user for whom Google returns no customerId; the tenant is the admin's.",
+      ),
     adminSubject: z.email().describe("The admin the service account impersonates (domain-wide delegation)."),
     serviceAccountKey: secretRef.describe("The service account's JSON key."),
     rootUrl: z.url().optional().describe("Directory API root URL. @default https://admin.googleapis.com/"),
@@ -438,9 +457,23 @@ export const configSchema = z
       })
       .strict()
       .optional()
-      .describe("Keep each scan's reports in S3 (the CDK construct sets this to its bucket)."),
+      .describe(
+        "Keep each scan's reports in S3 (the CDK construct sets this to its bucket unless the config names one).",
+      ),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    // A `dynamodb` departure list is the HR webhook's events, read from the scan's own store:
+    // any other table would only be a label on a list read from somewhere else.
+    const source = config.departures.source;
+    if (source?.type !== "dynamodb") return;
+    if (config.store.type === "dynamodb" && config.store.table === source.table) return;
+    ctx.addIssue({
+      code: "custom",
+      path: ["departures", "source", "table"],
+      message: `a dynamodb departure list is the webhook's events in the scan's store: set store to { "type": "dynamodb", "table": "${source.table}" }`,
+    });
+  });
 
 /** The parsed configuration, defaults filled in. */
 export type Config = z.infer<typeof configSchema>;

@@ -1,7 +1,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, configJsonSchema, parseConfig, parseConfigText } from "../../../lambdas/config.ts";
+import {
+  COGNITO_MATCH_ATTRIBUTES,
+  ConfigError,
+  configJsonSchema,
+  parseConfig,
+  parseConfigText,
+} from "../../../lambdas/config.ts";
+import { searchValues } from "../../../lambdas/sources/aws-cognito/discover.ts";
 
 const ROOT = join(import.meta.dirname, "../../..");
 
@@ -75,6 +82,48 @@ describe("config", () => {
     const named = parseConfig({ notifications: { accountNames: { "123456789012": "prod" } } });
     expect(named.notifications.accountNames).toEqual({ "123456789012": "prod" });
     expect(parseConfig({}).notifications.accountNames).toEqual({});
+  });
+
+  it("refuses a dynamodb departure list that is not the store's table", () => {
+    const source = { type: "dynamodb", table: "hr-events" } as const;
+    for (const store of [undefined, { type: "dynamodb", table: "other" } as const]) {
+      expect(() => parseConfig({ departures: { source }, ...(store ? { store } : {}) })).toThrow(
+        /departures\.source\.table: a dynamodb departure list is the webhook's events in the scan's store/,
+      );
+    }
+    expect(
+      parseConfig({ departures: { source }, store: { type: "dynamodb", table: "hr-events" } }).store,
+    ).toEqual({
+      type: "dynamodb",
+      table: "hr-events",
+    });
+  });
+
+  it("accepts a Cognito match attribute only when the departure list has a value to look it up by", () => {
+    const pool = (matchAttributes: string[]) => ({
+      sources: {
+        "aws-cognito": { enabled: true, pools: [{ userPoolId: "us-east-1_AbC123", matchAttributes }] },
+      },
+    });
+    // Every attribute the config accepts gives a full person something to search for.
+    const everyone = {
+      emails: ["jane@corp.example"],
+      aliases: ["jdoe"],
+      displayName: "Jane Doe",
+      departedAt: new Date(),
+    };
+    for (const attribute of COGNITO_MATCH_ATTRIBUTES) {
+      expect(parseConfig(pool([attribute])).sources["aws-cognito"].pools[0]?.matchAttributes).toEqual([
+        attribute,
+      ]);
+      expect(searchValues(attribute, everyone).length, attribute).toBeGreaterThan(0);
+    }
+    expect(
+      parseConfig(pool(["custom:employee_id"])).sources["aws-cognito"].pools[0]?.matchAttributes,
+    ).toEqual(["custom:employee_id"]);
+    expect(() => parseConfig(pool(["email", "phone_number"]))).toThrow(
+      /sources\.aws-cognito\.pools\.0\.matchAttributes\.1: expected email, username, preferred_username, name or custom:<name>/,
+    );
   });
 
   it("refuses a file that is not an object (null, an array, a number)", () => {

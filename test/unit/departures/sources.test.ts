@@ -146,7 +146,10 @@ describe("departureSourceFromConfig", () => {
       parseConfig({ departures: { source: { type: "file", path } } }).departures,
     );
     const table = departureSourceFromConfig(
-      parseConfig({ departures: { source: { type: "dynamodb", table: "hygiene" } } }).departures,
+      parseConfig({
+        departures: { source: { type: "dynamodb", table: "hygiene" } },
+        store: { type: "dynamodb", table: "hygiene" },
+      }).departures,
       { store },
     );
 
