@@ -206,8 +206,9 @@ describe("buildPlan", () => {
     expect(p.counts.critical).toBe(1);
   });
 
-  it("engages the brake above the absolute limit: nothing is revoked and a critical finding says why", () => {
-    const people = Array.from({ length: 30 }, (_, i) =>
+  /** `count` departed people, each owning one access key by an owner email tag. */
+  function departedWithKeys(count: number) {
+    const people = Array.from({ length: count }, (_, i) =>
       person({ employeeId: `E${i}`, emails: [`p${i}@corp.example`], displayName: `P ${i}` }),
     );
     const creds = people.map((p, i) =>
@@ -217,6 +218,11 @@ describe("buildPlan", () => {
         ownerHints: { employeeIds: [], emails: [p.emails[0]!], usernames: [], tags: {} },
       }),
     );
+    return { people, creds };
+  }
+
+  it("engages the brake above the absolute limit: nothing is revoked and a critical finding says why", () => {
+    const { people, creds } = departedWithKeys(30);
     const p = plan(creds, people, policySettings, 10_000);
     expect(p.brake).toMatchObject({ engaged: true, wouldRevoke: 30, limit: 25 });
     expect(revocationTargets(p)).toHaveLength(0);
@@ -227,16 +233,7 @@ describe("buildPlan", () => {
   it("does not count against the brake what earlier runs already revoked, and still revokes it", () => {
     // Prepare: 30 departed people; earlier runs revoked 10 of their credentials (a Cognito user
     // signed out again every run while the pool keeps users enabled).
-    const people = Array.from({ length: 30 }, (_, i) =>
-      person({ employeeId: `E${i}`, emails: [`p${i}@corp.example`], displayName: `P ${i}` }),
-    );
-    const creds = people.map((p, i) =>
-      credential({
-        nativeId: `AKIA${String(i).padStart(16, "0")}`,
-        principal: `p${i}`,
-        ownerHints: { employeeIds: [], emails: [p.emails[0]!], usernames: [], tags: {} },
-      }),
-    );
+    const { people, creds } = departedWithKeys(30);
     const input = {
       mode: "enforce" as const,
       now: NOW,
