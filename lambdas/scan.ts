@@ -18,6 +18,7 @@ import type {
   AuditLog,
   FindingHistory,
   FindingObservation,
+  FindingRef,
   FindingStatus,
   Lease,
   Store,
@@ -507,7 +508,7 @@ function revokedBefore(history: readonly FindingHistory[]): Set<string> {
 
 /** Whether a stored finding belongs to what this scan covered (its sources, its account). */
 function inScope(
-  history: FindingHistory,
+  history: FindingRef,
   covered: Coverage,
   account: string | undefined,
   runSubject: string,
@@ -747,10 +748,9 @@ async function scanHoldingLease(
     if (!request.people && answered && !departures.rejected) {
       const seen = new Set(plan.items.map((i) => i.finding.id));
       const covered = coverageOf(results);
-      for (const history of await deps.store.listFindings()) {
-        if (!inScope(history, covered, request.account, runSubject)) seen.add(history.findingId);
-      }
-      resolved = await deps.store.resolveUnseen(run.scanId, seen, now);
+      resolved = await deps.store.resolveUnseen(run.scanId, seen, now, (finding) =>
+        inScope(finding, covered, request.account, runSubject),
+      );
       const landed = await confirmLandedRevocations(deps.store, resolved, credentials, now);
       if (landed.length > 0) {
         run.notes.push(

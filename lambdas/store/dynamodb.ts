@@ -25,6 +25,7 @@ import type {
   DepartureEvent,
   FindingHistory,
   FindingObservation,
+  FindingRef,
   FindingStatus,
   Lease,
   OutboxEntry,
@@ -221,10 +222,15 @@ export class DynamoDbStore implements Store {
     throw new StoreContentionError(`finding ${finding.id}: status kept changing under concurrent writers`);
   }
 
-  async resolveUnseen(scanId: string, seenIds: ReadonlySet<string>, now: Date): Promise<FindingHistory[]> {
+  async resolveUnseen(
+    scanId: string,
+    seenIds: ReadonlySet<string>,
+    now: Date,
+    inScope?: (finding: FindingRef) => boolean,
+  ): Promise<FindingHistory[]> {
     const resolved: FindingHistory[] = [];
     for (const stored of await this.listStoredFindings()) {
-      if (!resolvesWhenUnseen(stored, seenIds)) continue;
+      if (!resolvesWhenUnseen(stored, seenIds, inScope)) continue;
       try {
         const result = await this.doc.send(
           new UpdateCommand({

@@ -15,6 +15,7 @@ import type {
   DepartureEvent,
   FindingHistory,
   FindingObservation,
+  FindingRef,
   Lease,
   OutboxEntry,
   OutboxItem,
@@ -123,11 +124,16 @@ export class LocalDirectoryStore implements Store {
     }
   }
 
-  async resolveUnseen(scanId: string, seenIds: ReadonlySet<string>, now: Date): Promise<FindingHistory[]> {
+  async resolveUnseen(
+    scanId: string,
+    seenIds: ReadonlySet<string>,
+    now: Date,
+    inScope?: (finding: FindingRef) => boolean,
+  ): Promise<FindingHistory[]> {
     return this.exclusively(async () => {
       const resolved: FindingHistory[] = [];
       for (const stored of await this.listStoredFindings()) {
-        if (!resolvesWhenUnseen(stored, seenIds)) continue;
+        if (!resolvesWhenUnseen(stored, seenIds, inScope)) continue;
         const after = resolveFinding(stored, scanId, now, this.options.historyLimit);
         await this.files.write(this.findingPath(stored.findingId), after);
         resolved.push(findingFromStored(after));

@@ -11,6 +11,7 @@ import type {
   DepartureEvent,
   FindingHistory,
   FindingObservation,
+  FindingRef,
   FindingStatus,
   FindingStatusChange,
   OutboxEntry,
@@ -353,8 +354,12 @@ export function observe(
 }
 
 /** Whether `resolveUnseen` resolves this finding. */
-export function resolvesWhenUnseen(stored: StoredFinding, seenIds: ReadonlySet<string>): boolean {
-  return UNRESOLVED_STATUSES.includes(stored.status) && !seenIds.has(stored.findingId);
+export function resolvesWhenUnseen(
+  stored: StoredFinding,
+  seenIds: ReadonlySet<string>,
+  inScope: (finding: FindingRef) => boolean = () => true,
+): boolean {
+  return UNRESOLVED_STATUSES.includes(stored.status) && !seenIds.has(stored.findingId) && inScope(stored);
 }
 
 /** A finding moved to `resolved` by a scan that did not see it. */

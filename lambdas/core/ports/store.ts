@@ -25,6 +25,9 @@ export interface FindingHistory {
   readonly ticketKey?: string;
 }
 
+/** What names a stored finding: enough to tell which scan covers it. */
+export type FindingRef = Pick<FindingHistory, "findingId" | "ruleId" | "credentialId">;
+
 /** A finding as observed by one scan, with the status the scan gives it. */
 export interface FindingObservation {
   readonly finding: Finding;
@@ -84,8 +87,17 @@ export interface Store {
 
   /** Updates first/last seen and status of each observed finding; a status change is appended to its history. */
   observeFindings(scanId: string, observations: readonly FindingObservation[], now: Date): Promise<void>;
-  /** Marks findings still awaiting action (`open`, `ticketed`) not seen in this scan as resolved; returns them. */
-  resolveUnseen(scanId: string, seenIds: ReadonlySet<string>, now: Date): Promise<FindingHistory[]>;
+  /**
+   * Marks findings still awaiting action (`open`, `ticketed`) not seen in this scan as resolved;
+   * returns them. With `inScope`, only findings it accepts (what the scan covered): decided as
+   * each stored finding is read, so one another scan adds meanwhile is judged like the rest.
+   */
+  resolveUnseen(
+    scanId: string,
+    seenIds: ReadonlySet<string>,
+    now: Date,
+    inScope?: (finding: FindingRef) => boolean,
+  ): Promise<FindingHistory[]>;
   getFinding(findingId: string): Promise<FindingHistory | undefined>;
   listFindings(): Promise<FindingHistory[]>;
   /** Appends an action (revocation, verification, ticket, message) to a finding's history. */

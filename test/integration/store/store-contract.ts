@@ -229,6 +229,24 @@ export function describeStoreContract(name: string, start: () => Promise<StoreHa
         expect(unknown).toBeUndefined();
       });
 
+      it("resolves only the unseen findings the scan's scope accepts, judged as each is read", async () => {
+        // Prepare
+        const store = (await harness.fresh())();
+        await store.observeFindings("scan-1", [seen("mine-gone"), seen("theirs-gone")], T0);
+
+        // Act: the scope sees each stored finding, and keeps "theirs" out.
+        const asked: string[] = [];
+        const resolved = await store.resolveUnseen("scan-2", new Set(), at(60), (f) => {
+          asked.push(f.findingId);
+          return f.findingId.startsWith("mine");
+        });
+
+        // Assess
+        expect(resolved.map((f) => f.findingId)).toEqual(["mine-gone"]);
+        expect(asked.sort()).toEqual(["mine-gone", "theirs-gone"]);
+        expect((await store.getFinding("theirs-gone"))?.status).toBe("open");
+      });
+
       it("resolves unseen findings that still await action, once, and reopens them when seen again", async () => {
         // Prepare
         const store = (await harness.fresh())();
