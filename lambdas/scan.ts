@@ -336,7 +336,7 @@ function sourceErrorFindings(
           firstSubject: first.subject,
           firstError: first.errorName,
         },
-        account ? `${source.id}:${account}` : source.id,
+        sourceErrorSubject(source.id, account),
       );
     });
 }
@@ -481,21 +481,6 @@ function withOutcomes(plan: Plan, outcomes: ReadonlyMap<string, ActionRecord[]>)
   return { ...plan, items };
 }
 
-/**
- * What a scan covered, source by source: the sources that answered without a single problem
- * (a source that missed a principal, or its whole account, cannot say that principal's
- * credentials are gone), each with the accounts it says it covered (`Discovery.accounts`).
- */
-type Coverage = ReadonlyMap<string, ReadonlySet<string> | undefined>;
-
-function coverageOf(results: ReadonlyArray<{ source: CredentialSource; discovery: Discovery }>): Coverage {
-  return new Map(
-    results
-      .filter((r) => r.discovery.problems.length === 0)
-      .map((r) => [r.source.id, r.discovery.accounts ? new Set(r.discovery.accounts) : undefined] as const),
-  );
-}
-
 /** Credentials whose revocation an earlier run recorded as done. */
 function revokedBefore(history: readonly FindingHistory[]): Set<string> {
   const ids = new Set<string>();
@@ -506,27 +491,44 @@ function revokedBefore(history: readonly FindingHistory[]): Set<string> {
   return ids;
 }
 
-/** Whether a stored finding belongs to what this scan covered (its sources, its account). */
-function inScope(
-  history: FindingRef,
-  covered: Coverage,
+/** The subject of a source's `source-error` finding: the source, and its account in an org-wide scan. */
+function sourceErrorSubject(source: string, account: string | undefined): string {
+  return account ? `${source}:${account}` : source;
+}
+
+/**
+ * What a scan covered, as a test of each stored finding. Only the sources that answered
+ * without a single problem count (a source that missed a principal, or its whole account,
+ * cannot say that principal's credentials are gone), each within the accounts it says it
+ * covered (`Discovery.accounts`) or, in an org-wide scan, the scan's account. Of the run-level
+ * findings, the brake and a rejected list are this run's; a source error is its source's.
+ */
+function scanScope(
+  results: ReadonlyArray<{ source: CredentialSource; discovery: Discovery }>,
   account: string | undefined,
   runSubject: string,
-): boolean {
-  if (!history.credentialId) {
-    // Run-level findings: the brake and a rejected list are this run's; a source error is its
-    // source's (and, in an org-wide scan, its account's: see `sourceErrorFindings`).
-    if (history.findingId === findingId(history.ruleId as RuleId, runSubject)) return true;
-    if (history.ruleId !== "source-error") return false;
-    return [...covered.keys()].some(
-      (source) => history.findingId === findingId("source-error", account ? `${source}:${account}` : source),
-    );
-  }
-  const [source = "", credentialAccount = ""] = history.credentialId.split(":");
-  if (!covered.has(source)) return false;
-  if (account !== undefined) return credentialAccount === account;
-  const accounts = covered.get(source);
-  return accounts === undefined || accounts.has(credentialAccount);
+): (finding: FindingRef) => boolean {
+  const covered = new Map<string, ReadonlySet<string> | undefined>(
+    results
+      .filter((r) => r.discovery.problems.length === 0)
+      .map((r) => [r.source.id, r.discovery.accounts ? new Set(r.discovery.accounts) : undefined] as const),
+  );
+  const sourceErrors = new Set(
+    [...covered.keys()].map((source) => findingId("source-error", sourceErrorSubject(source, account))),
+  );
+  return (finding) => {
+    if (!finding.credentialId) {
+      return (
+        finding.findingId === findingId(finding.ruleId as RuleId, runSubject) ||
+        sourceErrors.has(finding.findingId)
+      );
+    }
+    const [source = "", credentialAccount = ""] = finding.credentialId.split(":");
+    if (!covered.has(source)) return false;
+    if (account !== undefined) return credentialAccount === account;
+    const accounts = covered.get(source);
+    return accounts === undefined || accounts.has(credentialAccount);
+  };
 }
 
 function statusOf(item: PlanItem): FindingStatus {
@@ -747,9 +749,11 @@ async function scanHoldingLease(
     const answered = results.every((r) => !r.discovery.problems.some((p) => p.subject === "source"));
     if (!request.people && answered && !departures.rejected) {
       const seen = new Set(plan.items.map((i) => i.finding.id));
-      const covered = coverageOf(results);
-      resolved = await deps.store.resolveUnseen(run.scanId, seen, now, (finding) =>
-        inScope(finding, covered, request.account, runSubject),
+      resolved = await deps.store.resolveUnseen(
+        run.scanId,
+        seen,
+        now,
+        scanScope(results, request.account, runSubject),
       );
       const landed = await confirmLandedRevocations(deps.store, resolved, credentials, now);
       if (landed.length > 0) {
