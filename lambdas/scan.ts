@@ -287,6 +287,7 @@ async function discoverAll(
         now,
         people,
         resolver: index,
+        protectedPrincipals: deps.config.protectedPrincipals,
         progress: (message, counts) => deps.progress?.(`${source.id}: ${message}`, counts),
       });
       deps.progress?.(`discovered ${source.id}`, { credentials: discovery.credentials.length });

@@ -14,6 +14,12 @@ export interface DiscoverContext {
   readonly people: readonly Person[];
   /** Resolves hints to people, so a source can confirm only matched principals with fresh calls. */
   readonly resolver: OwnerResolver;
+  /**
+   * The configured protected principals (globs), as in `RevokeContext`: a source that judges
+   * whether a revocation reaching beyond the credential is complete (IAM's session policy on
+   * roles) leaves out the roles its revoker would leave alone.
+   */
+  readonly protectedPrincipals?: readonly string[];
   /** Progress for a terminal or log: a short phrase and counts so far. */
   readonly progress?: (message: string, counts?: Record<string, number>) => void;
 }

@@ -4,7 +4,8 @@
  * 1. one credential report (GenerateCredentialReport + GetCredentialReport): every user's
  *    access keys, password, MFA and signing certificates, in one download;
  * 2. GetAccountAuthorizationDetails (`Filter: ["User"]`), 1,000 users a page: fresh names,
- *    paths, tags and inline policies of every user (10,000 users = 10 calls);
+ *    paths, tags and inline policies of every user (10,000 users = 10 calls); with `"Role"`
+ *    too when the session-revocation policy also goes on roles, for their tags and policies;
  * 3. the resolver, locally, on each user's name, path and owner tags: who belongs to a
  *    departed person, service users included (`owner=jane@corp.example`);
  * 4. targeted, fresh calls only for those users (the report may be four hours old).
@@ -47,6 +48,7 @@ import type {
 import { fetchCredentialReport } from "./fetch-report.ts";
 import { ownerHintsOf, principalTypeOf } from "./owner-hints.ts";
 import { decodePolicyDocument, revokedBefore, SESSION_REVOCATION_POLICY_NAME } from "./session-policy.ts";
+import { revokesOnRoles, sessionRoles, type TaggedRole } from "./session-roles.ts";
 
 /** No owner hints: resolving a user name alone. */
 const NO_HINTS: OwnerHints = { employeeIds: [], emails: [], usernames: [], tags: {} };
@@ -64,6 +66,24 @@ export interface DiscoveryDeps {
   readonly sleep: (ms: number) => Promise<void>;
   readonly clock: Clock;
   readonly reportTimeoutMs: number;
+}
+
+/**
+ * The roles' side of session revocation, read with the users' details when the config puts the
+ * policy on roles too (`sessionRevocationRoleArns`, `sessionRevocationRoleTag`).
+ */
+interface RoleSessions {
+  /** The account's roles that carry the configured tag key. */
+  readonly tagged: readonly TaggedRole[];
+  /** Each role's session-revocation cut-off; absent or `undefined`: none the scanner can rely on. */
+  readonly revokedBefore: ReadonlyMap<string, Date | undefined>;
+  readonly protectedPrincipals: readonly string[];
+}
+
+/** Discovery's dependencies for one run: the source's, and what this run read of the roles. */
+interface RunDeps extends DiscoveryDeps {
+  /** Undefined when no role gets the policy, or when the details could not be read. */
+  readonly roleSessions: RoleSessions | undefined;
 }
 
 /** A user as GetAccountAuthorizationDetails describes it. */
@@ -125,17 +145,30 @@ export async function discoverAccount(deps: DiscoveryDeps, ctx: DiscoverContext)
 
   ctx.progress?.("aws-iam: reading users' authorization details");
   const detailed = new Map<string, DetailedUser>();
+  // Roles only when the session-revocation policy goes on roles: their cut-offs decide, with
+  // the user's, whether a departed person's sessions are all revoked.
+  const withRoles = revokesOnRoles(deps.config);
+  const tagKey = deps.config.sessionRevocationRoleTag?.key;
+  const tagged: TaggedRole[] = [];
+  const roleCutoffs = new Map<string, Date | undefined>();
   let detailsOk = true;
   try {
     // Unlike ListUsers, the details carry every user's tags and inline policies, 1,000 users a call:
     // https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html
     for await (const page of paginateGetAccountAuthorizationDetails(
       { client: deps.iam, pageSize: 1000 },
-      { Filter: ["User"] },
+      { Filter: withRoles ? ["User", "Role"] : ["User"] },
     )) {
       deps.calls.count("iam:GetAccountAuthorizationDetails");
       for (const u of page.UserDetailList ?? []) {
         if (u.UserName) detailed.set(u.UserName, detailedUser(u.UserName, u));
+      }
+      for (const r of withRoles ? (page.RoleDetailList ?? []) : []) {
+        if (!r.RoleName) continue;
+        roleCutoffs.set(r.RoleName, sessionCutoff(r.RolePolicyList));
+        const tagValue = tagKey === undefined ? undefined : r.Tags?.find((t) => t.Key === tagKey)?.Value;
+        if (tagValue !== undefined)
+          tagged.push({ name: r.RoleName, tagValue, ...(r.Arn ? { arn: r.Arn } : {}) });
       }
     }
   } catch (error) {
@@ -148,6 +181,14 @@ export async function discoverAccount(deps: DiscoveryDeps, ctx: DiscoverContext)
   if (!report && !detailsOk) {
     return { credentials: [], problems, stats: { ...stats, ...deps.calls.stats() }, notes };
   }
+  const run: RunDeps = {
+    ...deps,
+    roleSessions:
+      withRoles && detailsOk
+        ? { tagged, revokedBefore: roleCutoffs, protectedPrincipals: ctx.protectedPrincipals ?? [] }
+        : undefined,
+  };
+  if (withRoles && detailsOk) stats.rolesSeen = roleCutoffs.size;
 
   const rows = new Map<string, CredentialReportRow>();
   let root: CredentialReportRow | undefined;
@@ -185,7 +226,7 @@ export async function discoverAccount(deps: DiscoveryDeps, ctx: DiscoverContext)
       // Named after the person (not only tagged with them): evidence of a human user.
       const byName = ctx.resolver.resolve({ ownerHints: NO_HINTS, principal: entry.userName });
       matched.push({ entry, person: resolved.person, named: byName?.person === resolved.person });
-    } else if (entry.row) credentials.push(...reportCredentials(deps, entry, entry.row, reportAt, undefined));
+    } else if (entry.row) credentials.push(...reportCredentials(run, entry, entry.row, reportAt, undefined));
   }
   stats.matchedUsers = matched.length;
 
@@ -204,7 +245,7 @@ export async function discoverAccount(deps: DiscoveryDeps, ctx: DiscoverContext)
       try {
         const trust = trustsReport(deps, entry, person, report?.generatedAt);
         if (trust) reportTrusted++;
-        const found = await confirmUser(deps, entry, person, { trust, serviceCredentials, named });
+        const found = await confirmUser(run, entry, person, { trust, serviceCredentials, named });
         if (found === "deleted") {
           deleted++;
           return [];
@@ -214,7 +255,7 @@ export async function discoverAccount(deps: DiscoveryDeps, ctx: DiscoverContext)
       } catch (error) {
         addProblem(entry.userName, error);
         // Keep what the report says, so a failed call never hides a departed person's key.
-        return entry.row ? reportCredentials(deps, entry, entry.row, reportAt, { person, named }) : [];
+        return entry.row ? reportCredentials(run, entry, entry.row, reportAt, { person, named }) : [];
       }
     },
   );
@@ -237,23 +278,28 @@ export async function discoverAccount(deps: DiscoveryDeps, ctx: DiscoverContext)
 function detailedUser(userName: string, u: UserDetail): DetailedUser {
   const tags = new Map<string, string>();
   for (const t of u.Tags ?? []) if (t.Key !== undefined) tags.set(t.Key, t.Value ?? "");
-  const policy = u.UserPolicyList?.find((p) => p.PolicyName === SESSION_REVOCATION_POLICY_NAME);
-  let sessionsRevokedBefore: Date | undefined;
-  try {
-    // Documents come URL-encoded (RFC 3986), as from GetUserPolicy.
-    if (policy?.PolicyDocument)
-      sessionsRevokedBefore = revokedBefore(decodePolicyDocument(policy.PolicyDocument));
-  } catch {
-    // An unreadable policy revokes nothing we can rely on: the sessions count as not revoked.
-  }
   return {
     userName,
     path: u.Path ?? "/",
     arn: u.Arn,
     createdAt: u.CreateDate,
     tags,
-    sessionsRevokedBefore,
+    sessionsRevokedBefore: sessionCutoff(u.UserPolicyList),
   };
+}
+
+/** The cut-off of the `IamHygieneRevokeOlderSessions` policy among a user's or role's inline policies. */
+function sessionCutoff(
+  policies: ReadonlyArray<{ PolicyName?: string; PolicyDocument?: string }> | undefined,
+): Date | undefined {
+  const policy = policies?.find((p) => p.PolicyName === SESSION_REVOCATION_POLICY_NAME);
+  try {
+    // Documents come URL-encoded (RFC 3986), as from GetUserPolicy.
+    return policy?.PolicyDocument ? revokedBefore(decodePolicyDocument(policy.PolicyDocument)) : undefined;
+  } catch {
+    // An unreadable policy revokes nothing we can rely on: the sessions count as not revoked.
+    return undefined;
+  }
 }
 
 function hintsOf(deps: DiscoveryDeps, entry: UserEntry): OwnerHints {
@@ -263,10 +309,27 @@ function hintsOf(deps: DiscoveryDeps, entry: UserEntry): OwnerHints {
   );
 }
 
-/** Whether a user's sessions issued before the person left are already denied by policy. */
-function sessionsRevoked(entry: UserEntry, person: Person | undefined): boolean {
+/** Whether a user's sessions issued before the person left are already denied by its own policy. */
+function userSessionsRevoked(entry: UserEntry, person: Person | undefined): boolean {
   const cutoff = entry.detail?.sessionsRevokedBefore;
   return person !== undefined && cutoff !== undefined && cutoff >= person.departedAt;
+}
+
+/**
+ * The roles (`sessionRoles`: configured, or tagged as assumable by the person, not protected)
+ * that still allow sessions issued before the person left: no policy, an older cut-off, or a
+ * configured role the listing does not have. Empty when no role gets the policy.
+ */
+function rolesStillOpen(deps: RunDeps, person: Person): string[] {
+  const state = deps.roleSessions;
+  if (!state) return [];
+  const { roles } = sessionRoles(deps.config, person, state.tagged, state.protectedPrincipals);
+  return roles
+    .filter((role) => {
+      const cutoff = state.revokedBefore.get(role.name);
+      return cutoff === undefined || cutoff < person.departedAt;
+    })
+    .map((role) => role.name);
 }
 
 /**
@@ -274,7 +337,7 @@ function sessionsRevoked(entry: UserEntry, person: Person | undefined): boolean 
  * come from the authorization details already read. `deleted` when the user is gone.
  */
 async function confirmUser(
-  deps: DiscoveryDeps,
+  deps: RunDeps,
   entry: UserEntry,
   person: Person,
   options: {
@@ -534,20 +597,26 @@ async function listAllServiceCredentials(
 /**
  * The `sts-sessions` pseudo-credential: inactive when the user's session-revocation policy
  * (read from the authorization details) already denies every token issued before the person
- * left. Without a person there is no departure to compare with: it stays active.
+ * left, and so does every role the revoker puts it on for them (`rolesStillOpen`, named in
+ * `details.sessionRolesOpen`): a role whose write failed keeps it active, and the next scan
+ * writes it again. Without a person there is no departure to compare with: it stays active.
  */
 function sessionsCredential(
-  deps: DiscoveryDeps,
+  deps: RunDeps,
   entry: UserEntry,
   base: ReturnType<typeof baseOf>,
   person: Person | undefined,
   details: (extra?: Details) => Details,
 ): Credential {
+  const open = person && deps.roleSessions ? rolesStillOpen(deps, person) : undefined;
   return {
     ...base,
     ...kindAndId(deps.accountId, "sts-sessions", entry.userName),
-    active: !sessionsRevoked(entry, person),
-    details: details({ sessionsRevokedBefore: entry.detail?.sessionsRevokedBefore?.toISOString() ?? null }),
+    active: !userSessionsRevoked(entry, person) || (open !== undefined && open.length > 0),
+    details: details({
+      sessionsRevokedBefore: entry.detail?.sessionsRevokedBefore?.toISOString() ?? null,
+      ...(open ? { sessionRolesOpen: open.length > 0 ? open.join(", ") : null } : {}),
+    }),
   };
 }
 
@@ -556,7 +625,7 @@ function sessionsCredential(
  * `matched` is given when the user was matched but its targeted reads failed.
  */
 function reportCredentials(
-  deps: DiscoveryDeps,
+  deps: RunDeps,
   entry: UserEntry,
   row: CredentialReportRow,
   observedAt: Date,

@@ -35,7 +35,6 @@ import {
 import type { Config } from "../../config.ts";
 import { DAY_MS } from "../../core/clock.ts";
 import type { ActionRecord, ActionStatus, Credential } from "../../core/model.ts";
-import { protectedPattern } from "../../core/policy.ts";
 import type { RevokeContext } from "../../core/ports/credential-source.ts";
 import type { FindingHistory } from "../../core/ports/store.ts";
 import { type CallCounter, errorInfo, isAwsError } from "./aws-calls.ts";
@@ -47,6 +46,7 @@ import {
   revokedBefore,
   SESSION_REVOCATION_POLICY_NAME,
 } from "./session-policy.ts";
+import { sessionRoles, type TaggedRole } from "./session-roles.ts";
 
 /** A slot id (`alice#1`) whose real key or certificate cannot be told apart any more. */
 export class CredentialNotFoundError extends Error {
@@ -88,13 +88,6 @@ export interface RevokerDeps {
 interface SessionTarget {
   readonly type: "user" | "role";
   readonly name: string;
-}
-
-/** A role carrying the session-revocation tag. */
-interface TaggedRole {
-  readonly name: string;
-  readonly tagValue: string;
-  readonly arn?: string;
 }
 
 const ACCESS_KEY_DETAIL = /^UpdateAccessKey (\S+) Inactive \(user (\S+)\)$/;
@@ -526,50 +519,39 @@ export class AwsIamRevoker {
   }
 
   /**
-   * The user, the configured roles, and the roles tagged as assumable by this person; a role that
-   * matches a protected principal (by name or ARN) is left out, with a `skipped` record, so a
-   * break-glass role never gets a deny-all policy.
+   * The user, then the roles `sessionRoles` names for this person (configured, then tagged as
+   * assumable by them); a role that matches a protected principal (by name or ARN) is left out,
+   * with a `skipped` record, so a break-glass role never gets a deny-all policy.
    */
   async #sessionTargets(
     userName: string,
     ctx: RevokeContext,
     record: (status: ActionStatus, detail: string, error?: unknown) => ActionRecord,
   ): Promise<{ targets: SessionTarget[]; problems: ActionRecord[]; skipped: ActionRecord[] }> {
-    const person = ctx.person;
-    const targets: SessionTarget[] = [{ type: "user", name: userName }];
     const problems: ActionRecord[] = [];
-    const skipped: ActionRecord[] = [];
-    const seen = new Set<string>();
-    const addRole = (name: string, arn?: string): void => {
-      if (seen.has(name)) return;
-      seen.add(name);
-      const pattern = protectedPattern([name, arn], ctx.protectedPrincipals ?? []);
-      if (pattern) {
-        skipped.push(
-          record(
-            "skipped",
-            `PutRolePolicy ${SESSION_REVOCATION_POLICY_NAME} on role ${name}: protected (${pattern})`,
-          ),
-        );
-        return;
-      }
-      targets.push({ type: "role", name });
-    };
-    for (const arn of this.deps.config.sessionRevocationRoleArns) addRole(roleNameFromArn(arn), arn);
     const tag = this.deps.config.sessionRevocationRoleTag;
+    let tagged: TaggedRole[] = [];
     if (tag) {
       try {
-        const emails = new Set((person?.emails ?? []).map((e) => e.trim().toLowerCase()));
-        for (const role of await this.#rolesTagged(tag.key)) {
-          const value = role.tagValue.trim().toLowerCase();
-          if (tag.value !== undefined ? role.tagValue === tag.value : emails.has(value))
-            addRole(role.name, role.arn);
-        }
+        tagged = await this.#rolesTagged(tag.key);
       } catch (error) {
         problems.push(record("failed", `finding roles tagged ${tag.key}`, error));
       }
     }
-    return { targets, problems, skipped };
+    const roles = sessionRoles(this.deps.config, ctx.person, tagged, ctx.protectedPrincipals ?? []);
+    return {
+      targets: [
+        { type: "user", name: userName },
+        ...roles.roles.map((r) => ({ type: "role" as const, name: r.name })),
+      ],
+      problems,
+      skipped: roles.protected.map(({ name, pattern }) =>
+        record(
+          "skipped",
+          `PutRolePolicy ${SESSION_REVOCATION_POLICY_NAME} on role ${name}: protected (${pattern})`,
+        ),
+      ),
+    };
   }
 
   /**
@@ -667,10 +649,4 @@ function statusRecord(
     `${what} is ${status}`,
     new CredentialStillActiveError(`${what} is still ${status}`),
   );
-}
-
-/** `arn:aws:iam::123456789012:role/path/name` -> `name` (role names are unique regardless of path). */
-export function roleNameFromArn(arn: string): string {
-  const resource = arn.split(":").slice(5).join(":");
-  return resource.slice(resource.lastIndexOf("/") + 1);
 }

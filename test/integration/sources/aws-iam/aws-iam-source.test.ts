@@ -292,6 +292,10 @@ describe("AwsIamSource against the sandbox", () => {
     sb.iam.users
       .get("erin.jones")!
       .inlinePolicies.set(SESSION_REVOCATION_POLICY_NAME, JSON.stringify(denyBefore("2026-05-01T00:00:00Z")));
+    // The role tagged as assumable by Dana was cut off with her user.
+    sb.iam.roles
+      .get("admin")!
+      .inlinePolicies.set(SESSION_REVOCATION_POLICY_NAME, JSON.stringify(denyBefore("2026-05-26T00:00:00Z")));
     const source = makeSource({ accountId: ACCOUNT });
 
     // Act
@@ -318,7 +322,7 @@ describe("AwsIamSource against the sandbox", () => {
     expect(found.get(id("access-key", DANA_KEY_1))?.principalType).toBe("human");
     expect(found.get(id("sts-sessions", "dana.smith"))).toMatchObject({
       active: false,
-      details: { sessionsRevokedBefore: "2026-05-26T00:00:00.000Z" },
+      details: { sessionsRevokedBefore: "2026-05-26T00:00:00.000Z", sessionRolesOpen: null },
     });
     // Erin has not left: there is no departure to compare the cut-off with, but it is known.
     expect(found.get(id("sts-sessions", "erin.jones"))).toMatchObject({
@@ -554,8 +558,9 @@ describe("AwsIamSource against the sandbox", () => {
     const records = await source.revoke(sessions, revokeCtx);
     const check = await source.verify(sessions, revokeCtx);
 
-    // Assess
-    expect(sessions.active).toBe(false);
+    // Assess: the user's own cut-off is late enough, but the admin role Dana could assume still
+    // allowed her older sessions, so discovery called them open; the revocation moved it.
+    expect(sessions).toMatchObject({ active: true, details: { sessionRolesOpen: "admin" } });
     expect(records.map((r) => r.detail)).toEqual([
       "PutUserPolicy IamHygieneRevokeOlderSessions on user dana.smith: already denies sessions issued before 2026-06-01T11:00:00Z",
       "PutRolePolicy IamHygieneRevokeOlderSessions on role admin: denies sessions issued before 2026-05-25T17:00:00Z",
@@ -568,6 +573,89 @@ describe("AwsIamSource against the sandbox", () => {
       DEPARTED_AT,
     );
     expect(check.status).toBe("verified");
+  });
+
+  it("keeps a departed user's sessions open while a role's policy write fails, and writes it on the next run", async () => {
+    // Prepare: every PutRolePolicy fails (5xx), past the SDK's retries.
+    const source = makeSource({ maxAttempts: 1 });
+    const sessionsOf = async () =>
+      (await source.discover(discoverCtx)).credentials.find(
+        (c) => c.kind === "sts-sessions" && c.principal === "dana.smith",
+      )!;
+    const first = await sessionsOf();
+    sb.faults.set("iam:PutRolePolicy", { errorRate: 1 });
+
+    // Act: revoke with the fault, discover, then revoke again without it, and discover.
+    const failed = await source.revoke(first, revokeCtx);
+    const check = await source.verify(first, revokeCtx);
+    const between = await sessionsOf();
+    sb.faults.clear();
+    const retried = await source.revoke(between, revokeCtx);
+    const after = await sessionsOf();
+
+    // Assess: the user's policy was written, the role's was not; discovery does not call the
+    // sessions revoked on the user's policy alone, and names the role still open.
+    expect(first).toMatchObject({ active: true, details: { sessionRolesOpen: "admin" } });
+    expect(failed.map((r) => [r.status, r.detail])).toEqual([
+      [
+        "done",
+        expect.stringMatching(/^PutUserPolicy IamHygieneRevokeOlderSessions on user dana.smith: denies/),
+      ],
+      ["failed", "PutRolePolicy IamHygieneRevokeOlderSessions on role admin"],
+    ]);
+    expect(check).toMatchObject({
+      status: "failed",
+      detail: expect.stringContaining("still allowed on role admin"),
+    });
+    expect(between).toMatchObject({
+      active: true,
+      details: { sessionsRevokedBefore: DEPARTED_AT.toISOString(), sessionRolesOpen: "admin" },
+    });
+    expect(retried.map((r) => [r.status, r.detail])).toEqual([
+      ["done", expect.stringMatching(/on user dana.smith: already denies/)],
+      ["done", expect.stringMatching(/^PutRolePolicy IamHygieneRevokeOlderSessions on role admin: denies/)],
+    ]);
+    expect(after).toMatchObject({ active: false, details: { sessionRolesOpen: null } });
+  });
+
+  it("judges a departed user's sessions on the roles the revoker writes: configured, tagged, not protected", async () => {
+    // Prepare: Dana's user and the admin role (tagged as hers) are cut off; "readonly" is
+    // configured and has no policy yet; "break-glass" is configured but protected.
+    const deny = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Deny",
+          Action: "*",
+          Resource: "*",
+          Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-05-26T00:00:00Z" } },
+        },
+      ],
+    });
+    sb.iam.users.get("dana.smith")!.inlinePolicies.set(SESSION_REVOCATION_POLICY_NAME, deny);
+    sb.iam.roles.get("admin")!.inlinePolicies.set(SESSION_REVOCATION_POLICY_NAME, deny);
+    const source = makeSource({
+      aws: {
+        sessionRevocationRoleArns: [
+          `arn:aws:iam::${ACCOUNT}:role/break-glass`,
+          `arn:aws:iam::${ACCOUNT}:role/teams/readonly`,
+        ],
+      },
+    });
+    const ctx = { ...discoverCtx, protectedPrincipals: ["break-glass*"] };
+    const sessions = async () =>
+      (await source.discover(ctx)).credentials.find(
+        (c) => c.kind === "sts-sessions" && c.principal === "dana.smith",
+      )!;
+
+    // Act
+    const open = await sessions();
+    sb.iam.roles.get("readonly")!.inlinePolicies.set(SESSION_REVOCATION_POLICY_NAME, deny);
+    const closed = await sessions();
+
+    // Assess: open on the configured role alone; the protected one never counts.
+    expect(open).toMatchObject({ active: true, details: { sessionRolesOpen: "readonly" } });
+    expect(closed).toMatchObject({ active: false, details: { sessionRolesOpen: null } });
   });
 
   it("never puts the session-revocation policy on a protected role, configured or tagged", async () => {

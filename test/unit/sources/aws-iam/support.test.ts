@@ -12,11 +12,8 @@ import {
   awsIamPolicyStatements,
   renderAwsIamPolicyStatements,
 } from "../../../../lambdas/sources/aws-iam/permissions.ts";
-import {
-  quarantinedKeyOf,
-  quarantinedKeysIn,
-  roleNameFromArn,
-} from "../../../../lambdas/sources/aws-iam/revoke.ts";
+import { quarantinedKeyOf, quarantinedKeysIn } from "../../../../lambdas/sources/aws-iam/revoke.ts";
+import { roleNameFromArn } from "../../../../lambdas/sources/aws-iam/session-roles.ts";
 
 describe("TokenBucket", () => {
   it("lets a burst of `rate` requests through, then spaces them 1/rate seconds apart", async () => {
