@@ -141,13 +141,13 @@ export class GoogleWorkspaceSource implements CredentialSource {
       }
       const subject = person.emails[0] ?? person.employeeId ?? "(person without email)";
       try {
-        const found = await this.findUser(person, stats);
-        if (found === undefined) {
-          stats.usersNotFound = (stats.usersNotFound ?? 0) + 1;
-        } else if (!seenUsers.has(found.user.id)) {
-          seenUsers.add(found.user.id);
+        const found = await this.findUsers(person, stats);
+        if (found.length === 0) stats.usersNotFound = (stats.usersNotFound ?? 0) + 1;
+        for (const user of found) {
+          if (seenUsers.has(user.user.id)) continue;
+          seenUsers.add(user.user.id);
           stats.usersFound = (stats.usersFound ?? 0) + 1;
-          const result = await this.credentialsOf(found, person, stats);
+          const result = await this.credentialsOf(user, person, stats);
           credentials.push(...result.credentials);
           problems.push(...result.problems);
         }
@@ -283,11 +283,17 @@ export class GoogleWorkspaceSource implements CredentialSource {
     }
   }
 
-  /** Tries each of the person's emails with users.get (aliases resolve too); 404 on all is "not here". */
-  private async findUser(person: Person, stats: Counters): Promise<FoundUser | undefined> {
+  /**
+   * Looks up each of the person's emails with users.get (aliases resolve too) and returns every
+   * distinct user found: a person can hold two accounts in one tenant (a merged domain's, a
+   * separate admin account), and the second one's grants outlive them as well. 404 on all is
+   * "not here".
+   */
+  private async findUsers(person: Person, stats: Counters): Promise<FoundUser[]> {
     const keys = [
       ...new Set(person.emails.map((email) => email.trim().toLowerCase()).filter((e) => e.includes("@"))),
     ];
+    const found: FoundUser[] = [];
     for (const userKey of keys) {
       try {
         const response = await this.call(
@@ -301,14 +307,18 @@ export class GoogleWorkspaceSource implements CredentialSource {
           stats,
         );
         const user = response.data;
-        if (typeof user.id === "string" && typeof user.primaryEmail === "string") {
-          return { user: user as FoundUser["user"], lookedUpAs: userKey };
+        if (
+          typeof user.id === "string" &&
+          typeof user.primaryEmail === "string" &&
+          !found.some((f) => f.user.id === user.id)
+        ) {
+          found.push({ user: user as FoundUser["user"], lookedUpAs: userKey });
         }
       } catch (error) {
         if (!isNotFound(this.read(error))) throw error;
       }
     }
-    return undefined;
+    return found;
   }
 
   private async credentialsOf(

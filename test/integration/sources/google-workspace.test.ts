@@ -241,6 +241,46 @@ describe("GoogleWorkspaceSource against a local Directory API fake", () => {
     expect(fake.signOuts).toEqual([]);
   });
 
+  it("finds every account a person holds in the tenant, each once, whichever email names it", async () => {
+    // Prepare: Alice also has a second, separate account on a merged domain; her list entry
+    // names both accounts, and the alias of the first.
+    await fake.close();
+    fake = await startGoogleFake({
+      users: [
+        alice(),
+        {
+          id: "333",
+          primaryEmail: "alice@merged.example",
+          customerId: "C03abc",
+          tokens: [{ clientId: "5678.apps.googleusercontent.com", scopes: ["https://mail.google.com/"] }],
+          asps: [
+            { codeId: 7, name: "Outlook", creationTime: "1700000000000", lastTimeUsed: "1740400000000" },
+          ],
+        },
+      ],
+      publicKey,
+      serviceAccountEmail: SERVICE_ACCOUNT,
+    });
+    const source = sourceFor(fake);
+
+    // Act
+    const discovery = await source.discover(
+      discoverContext([person(["alice@corp.example", "a.smith@corp.example", "alice@merged.example"])]),
+    );
+
+    // Assess
+    expect(discovery.problems).toEqual([]);
+    expect(discovery.credentials.map((c) => c.id).sort()).toEqual([
+      "google-workspace:C03abc:app-password:111:42",
+      "google-workspace:C03abc:app-password:333:7",
+      "google-workspace:C03abc:oauth-grant:111:1234.apps.googleusercontent.com",
+      "google-workspace:C03abc:oauth-grant:333:5678.apps.googleusercontent.com",
+      "google-workspace:C03abc:web-sessions:111",
+      "google-workspace:C03abc:web-sessions:333",
+    ]);
+    expect(discovery.stats).toMatchObject({ usersFound: 2, usersNotFound: 0 });
+  });
+
   it("finds no credentials for a person the tenant does not know, and notes it without a problem", async () => {
     // Prepare
     const source = sourceFor(fake);
