@@ -235,16 +235,16 @@ async function discoverPool(
     }
   }
 
-  // Last successful sign-in of each match, where advanced security records it.
+  // Last successful sign-in of each match, where advanced security records it. Auth events only
+  // go back to when it was turned on, and only the newest pages are read: no sign-in found is
+  // not "never used", so such a user's `lastUsed` stays unknown (as in the sweep below).
   const matched = [...found.values()];
-  const lastSignIns = new Map<string, LastUse | null>();
+  const lastSignIns = new Map<string, LastUse>();
   if (facts.authEvents) {
     await mapLimited(matched, config.concurrency, async ({ user }) => {
       try {
-        lastSignIns.set(
-          user.Username!,
-          await lastSuccessfulSignIn(calls, region, UserPoolId, user.Username!),
-        );
+        const signIn = await lastSuccessfulSignIn(calls, region, UserPoolId, user.Username!);
+        if (signIn) lastSignIns.set(user.Username!, signIn);
       } catch (error) {
         problem(`${UserPoolId}/${user.Username} auth events`, error);
       }

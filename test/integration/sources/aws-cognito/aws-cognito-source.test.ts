@@ -458,6 +458,41 @@ describe("AwsCognitoSource against the sandbox", () => {
     );
   }, 120_000);
 
+  it("leaves a matched user's last use unknown when advanced security recorded no sign-in", async () => {
+    // Prepare: a user from before advanced security was turned on: no auth event at all.
+    sb.seed({
+      accountId: ACCOUNT,
+      now: NOW.toISOString(),
+      cognito: {
+        pools: [
+          {
+            id: STAFF,
+            name: "staff",
+            advancedSecurityMode: "AUDIT",
+            clients: [{ id: STAFF_CLIENT, name: "intranet" }],
+            users: [
+              {
+                username: "quiet",
+                attributes: { email: "quiet@corp.example" },
+                createdAt: "2023-01-01T00:00:00Z",
+              },
+            ],
+          },
+        ],
+      },
+    });
+    const source = newSource({ sources: { "aws-cognito": { pools: [{ userPoolId: STAFF }] } } });
+
+    // Act
+    const discovery = await source.discover(discoverContext([person(["quiet@corp.example"])]));
+
+    // Assess: looked for, not found, and not claimed as "never used" (`null`).
+    expect(discovery.problems).toEqual([]);
+    const quiet = byNative(discovery.credentials, `${STAFF}/quiet`);
+    expect(quiet.lastUsed).toBeUndefined();
+    expect(sb.calls()["cognito-idp:AdminListUserAuthEvents"]).toBe(1);
+  });
+
   it("looks 50 customers up in a 1,000,000-user pool at one call per person, never walking it", async () => {
     // Prepare
     sb.seed({
