@@ -13,7 +13,7 @@ import { type AwsClientConstructors, AwsClients, type ClientSettings } from "./a
 import type { Config, SecretRef } from "./config.ts";
 import type { Clock } from "./core/clock.ts";
 import type { ActionRecord, SourceId } from "./core/model.ts";
-import { composeNotifications } from "./core/notifications.ts";
+import { composeNotifications, reopenedFindings } from "./core/notifications.ts";
 import type { CredentialSource, Discovery } from "./core/ports/credential-source.ts";
 import type { DepartureList } from "./core/ports/departure-source.ts";
 import type { Notifier } from "./core/ports/notifier.ts";
@@ -408,13 +408,17 @@ export function notificationStep(
     // People hear about what changed: findings first seen or changed in this scan, and actions
     // taken now. Tickets always carry every open finding of their person and account.
     const histories = new Map((await store.listFindings()).map((h) => [h.findingId, h]));
+    const reopened = reopenedFindings(histories.values());
     const news = plan.items.filter(
       (item) =>
         item.actions.some((a) => a.status !== "planned") ||
         (histories.get(item.finding.id)?.changes.some((c) => c.scanId === scanId) ?? true),
     );
-    const all = composeNotifications({ ...base, items: plan.items });
-    const composition = { ...all, messages: composeNotifications({ ...base, items: news }).messages };
+    const all = composeNotifications({ ...base, reopened, items: plan.items });
+    const composition = {
+      ...all,
+      messages: composeNotifications({ ...base, reopened, items: news }).messages,
+    };
     const enqueued = await enqueueForScan(store, composition, now, {
       messages: notifier !== undefined || held.has("slack"),
       tickets: ticketSink !== undefined || held.has("ticket"),

@@ -105,7 +105,10 @@ export interface TicketGroup {
   /** Who the credentials belong to, as a reader would name them. */
   readonly subject: string;
   readonly summary: string;
+  /** The most severe credentials first, at most `MAX_CREDENTIALS_PER_TICKET`. */
   readonly credentials: readonly TicketCredentialLine[];
+  /** How many more credentials the ticket is about than it lists (the report lists them all). */
+  readonly moreCredentials?: number;
   readonly findingIds: readonly string[];
   readonly reportUrl?: string;
 }
@@ -127,6 +130,12 @@ export interface CompositionInput {
   readonly reportUrl?: string;
   /** Findings the store marked resolved in this scan (with the ticket key they were tracked in). */
   readonly resolved?: readonly FindingHistory[];
+  /**
+   * How many times each finding has come back after being resolved (`reopenCount`; absent: never).
+   * A finding that comes back is news again: its messages and its ticket get new keys, so a
+   * ticket closed on its resolution is followed by a new one, not silenced by the old one's.
+   */
+  readonly reopened?: ReadonlyMap<string, number>;
   readonly brake?: BrakeState;
   /** @default true */
   readonly notifyManagers?: boolean;
@@ -158,6 +167,22 @@ const QUIET_ACTIONS: ReadonlySet<DecisionAction> = new Set<DecisionAction>([
 
 /** Most lines one message lists per section; the rest is summarised, never dropped silently. */
 export const MAX_LINES_PER_SECTION = 20;
+
+/**
+ * Most credentials one ticket lists, the most severe first; the ticket says how many more there
+ * are. Every unowned key of an account is one ticket: unbounded, hundreds of them would pass
+ * GitHub's 65,536-character issue body, Jira's 32,767-character field and DynamoDB's 400 KB
+ * item (the outbox), and the ticket would never be opened.
+ */
+export const MAX_CREDENTIALS_PER_TICKET = 25;
+
+/** The line a ticket ends its list with when it lists fewer credentials than it is about. */
+export function moreCredentialsLine(more: number): string {
+  return `…and ${count(more, "more credential")}, not listed here (of the same or lower severity): the scan report lists every one.`;
+}
+
+/** Longest "why" one ticket line carries (a caveat can be long); the report has the full text. */
+const MAX_TICKET_WHY = 1_000;
 
 /** Builds every message, ticket and ticket resolution for one scan. Deterministic for the same input. */
 export function composeNotifications(input: CompositionInput): Composition {
@@ -229,7 +254,7 @@ function composeManagerMessages(
     const findingIds = items.map((i) => i.finding.id).sort();
     const title = `${incident ? "Incident: " : ""}Credentials of ${who} in ${accountLabel(account)}`;
     messages.push({
-      key: messageKey("manager", audience, account.id, input.mode, items),
+      key: messageKey("manager", audience, account.id, input, items),
       kind: "manager",
       audience,
       severity,
@@ -292,7 +317,7 @@ function composeOwnerMessages(input: CompositionInput, ticketKeyOf: Map<string, 
     }
     const severity = maxSeverity(items);
     messages.push({
-      key: messageKey("owner", audience, account.id, input.mode, items),
+      key: messageKey("owner", audience, account.id, input, items),
       kind: "owner",
       audience,
       severity,
@@ -375,7 +400,7 @@ function composeDigest(input: CompositionInput, ticketKeyOf: Map<string, string>
   const brakeState = input.brake?.engaged === true ? ["brake:engaged"] : [];
   return [
     {
-      key: messageKey("digest", audience, "*", input.mode, items, brakeState),
+      key: messageKey("digest", audience, "*", input, items, brakeState),
       kind: "digest",
       audience,
       severity,
@@ -417,7 +442,8 @@ function composeTickets(input: CompositionInput): TicketGroup[] {
     const account = accountRef(accountOf(first.finding), input.accountNames);
     const subject = subjectName(first);
     const sorted = sortBySeverity(items);
-    const credentials: TicketCredentialLine[] = sorted.map((item) => {
+    const listed = sorted.slice(0, MAX_CREDENTIALS_PER_TICKET);
+    const credentials: TicketCredentialLine[] = listed.map((item) => {
       const c = item.finding.credential;
       return {
         findingId: item.finding.id,
@@ -433,7 +459,10 @@ function composeTickets(input: CompositionInput): TicketGroup[] {
         severity: item.finding.severity,
         ruleId: item.finding.ruleId,
         title: item.finding.title,
-        why: `${item.finding.summary} Policy: ${item.decision.why}${caveatOf(item.finding)}`,
+        why: truncate(
+          `${item.finding.summary} Policy: ${item.decision.why}${caveatOf(item.finding)}`,
+          MAX_TICKET_WHY,
+        ),
         whatToDo: whatToDo(item),
         status: statusLabel(item),
       };
@@ -443,7 +472,7 @@ function composeTickets(input: CompositionInput): TicketGroup[] {
     const findingIds = items.map((i) => i.finding.id).sort();
     tickets.push({
       key: ticketKeyFor(subjectKey(first), account.id),
-      revision: stableHash(["ticket", ...items.map((i) => itemState(i)).sort()]),
+      revision: stableHash(["ticket", ...items.map((i) => itemState(i, input.reopened)).sort()]),
       title: truncate(
         `[iam-hygiene] ${incident ? "Incident: " : ""}${subject}: ${count(items.length, "credential")} in ${accountLabel(account)}`,
         250,
@@ -454,6 +483,7 @@ function composeTickets(input: CompositionInput): TicketGroup[] {
       subject,
       summary: `${count(items.length, "credential")} of ${subject} in ${accountLabel(account)} ${items.length === 1 ? "needs" : "need"} a human (highest severity: ${severity}).`,
       credentials,
+      ...(sorted.length > listed.length ? { moreCredentials: sorted.length - listed.length } : {}),
       findingIds,
       ...(input.reportUrl !== undefined ? { reportUrl: input.reportUrl } : {}),
     });
@@ -472,9 +502,15 @@ function composeResolutions(
   );
   return [...groups.entries()].map(([key, histories]) => {
     const findingIds = histories.map((h) => h.findingId).sort();
+    // A finding resolved again after coming back closes the ticket of its new episode: another key.
+    const episodes = histories
+      .map((h) => [h.findingId, reopenCount(h)] as const)
+      .filter(([, times]) => times > 0)
+      .map(([id, times]) => `${id}|back-${times}`)
+      .sort();
     return {
       key,
-      revision: stableHash(["resolved", ...findingIds]),
+      revision: stableHash(["resolved", ...findingIds, ...episodes]),
       findingIds,
       summary: `All ${count(findingIds.length, "finding")} tracked here are resolved: the credentials are gone, revoked or no longer flagged.`,
     };
@@ -495,9 +531,32 @@ function outcomeOf(item: PlanItem): string {
 }
 
 /** The part of an item's state that changes what is said about it (never wording or day counts). */
-function itemState(item: PlanItem): string {
+function itemState(item: PlanItem, reopened: CompositionInput["reopened"]): string {
   const weak = item.finding.match?.strength === "weak" ? "weak" : "";
-  return [item.finding.id, item.finding.severity, item.decision.action, outcomeOf(item), weak].join("|");
+  const state = [item.finding.id, item.finding.severity, item.decision.action, outcomeOf(item), weak].join(
+    "|",
+  );
+  // Only a finding that came back changes its state's spelling: every other key stays as it was.
+  const times = reopened?.get(item.finding.id) ?? 0;
+  return times > 0 ? `${state}|back-${times}` : state;
+}
+
+/**
+ * How many times a finding has come back after the store resolved it: its changes out of
+ * `resolved`. Each comeback is a new episode for messages and tickets (`CompositionInput.reopened`).
+ */
+export function reopenCount(history: Pick<FindingHistory, "changes">): number {
+  return history.changes.filter((change) => change.from === "resolved").length;
+}
+
+/** `CompositionInput.reopened` from the store's findings: those that came back, and how often. */
+export function reopenedFindings(histories: Iterable<FindingHistory>): Map<string, number> {
+  const reopened = new Map<string, number>();
+  for (const history of histories) {
+    const times = reopenCount(history);
+    if (times > 0) reopened.set(history.findingId, times);
+  }
+  return reopened;
 }
 
 function describeOutcome(
@@ -665,12 +724,13 @@ function messageKey(
   kind: string,
   audience: Audience,
   accountId: string,
-  mode: string,
+  input: Pick<CompositionInput, "mode" | "reopened">,
   items: readonly PlanItem[],
   extra: readonly string[] = [],
 ): string {
   const who = audience.kind === "person" ? `person:${audience.email.toLowerCase()}` : "security-channel";
-  return `msg-${stableHash([kind, who, accountId, mode, ...items.map(itemState).sort(), ...extra])}`;
+  const states = items.map((item) => itemState(item, input.reopened)).sort();
+  return `msg-${stableHash([kind, who, accountId, input.mode, ...states, ...extra])}`;
 }
 
 function maxSeverity(items: readonly PlanItem[]): Severity {

@@ -5,7 +5,7 @@
  */
 import type { Octokit } from "@octokit/rest";
 import type { TicketCredentialLine, TicketGroup, TicketResolution } from "../core/notifications.ts";
-import { accountLabel } from "../core/notifications.ts";
+import { accountLabel, moreCredentialsLine } from "../core/notifications.ts";
 import { DeliveryError } from "../core/ports/notifier.ts";
 import type {
   TicketRef,
@@ -159,6 +159,7 @@ export function issueMarkdown(group: TicketGroup, marker: string): string {
       (c) =>
         `- **${md(credentialName(c))}**: ${md(c.whatToDo)}\n  - Why: ${md(c.why)}\n  - Finding: \`${c.findingId}\``,
     ),
+    ...(group.moreCredentials ? ["", moreCredentialsLine(group.moreCredentials)] : []),
     ...(group.reportUrl !== undefined ? ["", `[Full report](${group.reportUrl})`] : []),
     "",
     `<!-- ${marker} -->`,

@@ -6,7 +6,7 @@
  */
 import type { Version3Client, Version3Models } from "jira.js";
 import type { TicketCredentialLine, TicketGroup, TicketResolution } from "../core/notifications.ts";
-import { accountLabel } from "../core/notifications.ts";
+import { accountLabel, moreCredentialsLine } from "../core/notifications.ts";
 import { DeliveryError } from "../core/ports/notifier.ts";
 import type {
   TicketRef,
@@ -182,6 +182,7 @@ export function ticketBody(group: TicketGroup, marker: string): Adf[] {
     ]),
     heading("Credentials"),
     bullets(group.credentials.map(credentialParagraphs)),
+    ...(group.moreCredentials ? [paragraph([text(moreCredentialsLine(group.moreCredentials))])] : []),
     ...(group.reportUrl !== undefined ? [paragraph([link("Full report", group.reportUrl)])] : []),
     paragraph([text(marker, ["code"])]),
   ];

@@ -11,7 +11,7 @@ import { LogLevel } from "@slack/web-api";
 import { Version3Client } from "jira.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Composition } from "../../../lambdas/core/notifications.ts";
-import { composeNotifications } from "../../../lambdas/core/notifications.ts";
+import { composeNotifications, reopenedFindings } from "../../../lambdas/core/notifications.ts";
 import type { PlanItem } from "../../../lambdas/core/plan-types.ts";
 import type { TicketSink } from "../../../lambdas/core/ports/ticket-sink.ts";
 import { GitHubIssuesSink } from "../../../lambdas/notify/github-issues.ts";
@@ -248,7 +248,8 @@ describe.each([
       at,
     );
     const resolved = await store.resolveUnseen(scanId, new Set(items.map((i) => i.finding.id)), at);
-    const composition = composeNotifications({ items, mode: "enforce", resolved });
+    const reopened = reopenedFindings(await store.listFindings());
+    const composition = composeNotifications({ items, mode: "enforce", resolved, reopened });
     await enqueueForScan(store, composition, at, { messages: false });
     return deliver({ store, ticketSink: sink(), now: at, backoff });
   }
@@ -276,5 +277,33 @@ describe.each([
     expect(afterResolve).toEqual([{ comments: 2, open: false }]);
     expect(tickets()).toEqual(afterResolve);
     expect((await store.getFinding(a.finding.id))?.ticketKey).toMatch(/^iam-hygiene-[0-9a-f]{16}$/);
+  });
+
+  it("opens a new ticket when a resolved finding comes back, and closes that one on its own resolution", async () => {
+    // Prepare: a key is ticketed, then gone (ticket closed), then back within days (re-enabled).
+    const store = new LocalDirectoryStore(dir);
+    const a = item({ action: "ticket", credential: { nativeId: "AKIA1" } });
+    const at = (hours: number) => new Date(NOW.getTime() + hours * 3_600_000);
+
+    // Act
+    await scan(store, "s1", [a], at(0));
+    await scan(store, "s2", [], at(1));
+    const afterFirstEpisode = tickets();
+    await scan(store, "s3", [a], at(48));
+    const afterComeback = tickets();
+    await scan(store, "s4", [a], at(49));
+    await scan(store, "s5", [], at(50));
+    const afterSecondResolve = tickets();
+
+    // Assess: one closed ticket per episode; the same state again in s4 says nothing new.
+    expect(afterFirstEpisode).toEqual([{ comments: 1, open: false }]);
+    expect(afterComeback).toEqual([
+      { comments: 1, open: false },
+      { comments: 0, open: true },
+    ]);
+    expect(afterSecondResolve).toEqual([
+      { comments: 1, open: false },
+      { comments: 1, open: false },
+    ]);
   });
 });

@@ -1,7 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ComposedMessage } from "../../../lambdas/core/notifications.ts";
-import { composeNotifications, ticketKeyFor } from "../../../lambdas/core/notifications.ts";
+import {
+  composeNotifications,
+  MAX_CREDENTIALS_PER_TICKET,
+  reopenedFindings,
+  ticketKeyFor,
+} from "../../../lambdas/core/notifications.ts";
 import type { FindingHistory } from "../../../lambdas/core/ports/store.ts";
 import {
   failedRevocation,
@@ -273,6 +278,79 @@ describe("composeNotifications: tickets", () => {
       "Transfer ownership",
     );
     expect(managerMessages(messages)[0]?.ticketKeys).toEqual([ticket.key]);
+  });
+
+  it("gives a finding that came back after its resolution new message keys and a new ticket revision", () => {
+    // Prepare: the same items, once as first seen and once after the store resolved them and
+    // they came back (a departed person's key re-enabled days after its ticket was closed).
+    const items = [...threeKeysOfJane(), item({ action: "ticket", credential: { nativeId: "AKIATICKET1" } })];
+    const history = (findingId: string, comebacks: number): FindingHistory => ({
+      findingId,
+      ruleId: "departed-owner-active-credential",
+      severity: "high",
+      status: "open",
+      firstSeen: NOW,
+      lastSeen: NOW,
+      changes: [
+        { at: NOW, from: null, to: "open", scanId: "s1" },
+        ...Array.from({ length: comebacks }, (_, i) => [
+          { at: NOW, from: "open" as const, to: "resolved" as const, scanId: `r${i}` },
+          { at: NOW, from: "resolved" as const, to: "open" as const, scanId: `b${i}` },
+        ]).flat(),
+      ],
+      actions: [],
+    });
+
+    // Act
+    const first = composeNotifications({ items, mode: "enforce" });
+    const none = composeNotifications({
+      items,
+      mode: "enforce",
+      reopened: reopenedFindings(items.map((i) => history(i.finding.id, 0))),
+    });
+    const back = composeNotifications({
+      items,
+      mode: "enforce",
+      reopened: reopenedFindings([history(items[0]!.finding.id, 1), history(items[3]!.finding.id, 1)]),
+    });
+    const backAgain = composeNotifications({
+      items,
+      mode: "enforce",
+      reopened: reopenedFindings([history(items[0]!.finding.id, 2), history(items[3]!.finding.id, 2)]),
+    });
+
+    // Assess: never reopened, nothing changes; each comeback is a new episode.
+    const keys = (c: typeof first) => c.messages.map((m) => m.key);
+    expect(keys(none)).toEqual(keys(first));
+    expect(none.tickets.map((t) => t.revision)).toEqual(first.tickets.map((t) => t.revision));
+    expect(keys(back).some((k) => keys(first).includes(k))).toBe(false);
+    expect(back.tickets.map((t) => t.key)).toEqual(first.tickets.map((t) => t.key));
+    expect(back.tickets.map((t) => t.revision)).not.toEqual(first.tickets.map((t) => t.revision));
+    expect(keys(backAgain).some((k) => keys(back).includes(k))).toBe(false);
+    expect(first.tickets).toHaveLength(1);
+  });
+
+  it("lists at most MAX_CREDENTIALS_PER_TICKET credentials in a ticket, the most severe first, and counts the rest", () => {
+    // Prepare
+    const items = Array.from({ length: MAX_CREDENTIALS_PER_TICKET + 4 }, (_, i) =>
+      item({
+        action: "ticket",
+        severity: i === MAX_CREDENTIALS_PER_TICKET + 3 ? "critical" : "low",
+        credential: { nativeId: `AKIA${String(i).padStart(16, "0")}` },
+      }),
+    );
+
+    // Act
+    const [ticket] = composeNotifications({ items, mode: "enforce" }).tickets;
+
+    // Assess
+    expect(ticket!.credentials).toHaveLength(MAX_CREDENTIALS_PER_TICKET);
+    expect(ticket!.credentials[0]!.severity).toBe("critical");
+    expect(ticket!.moreCredentials).toBe(4);
+    expect(ticket!.findingIds).toHaveLength(MAX_CREDENTIALS_PER_TICKET + 4);
+    expect(composeNotifications({ items: items.slice(0, 3), mode: "enforce" }).tickets[0]).not.toHaveProperty(
+      "moreCredentials",
+    );
   });
 
   it("changes the revision, not the key, when the ticket's findings change", () => {
