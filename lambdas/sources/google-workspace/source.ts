@@ -403,7 +403,9 @@ export class GoogleWorkspaceSource implements CredentialSource {
       problems.push(this.problemFor(user.primaryEmail, "asps.list", asps.reason));
     }
 
-    credentials.push(await this.webSessions(found, person, base, suspended));
+    const sessions = await this.webSessions(found, person, base, suspended);
+    credentials.push(sessions.credential);
+    if (sessions.problem) problems.push(sessions.problem);
     return { credentials, problems };
   }
 
@@ -417,9 +419,24 @@ export class GoogleWorkspaceSource implements CredentialSource {
     person: Person,
     base: Omit<Credential, "id" | "kind" | "nativeId" | "active">,
     suspended: boolean,
-  ): Promise<Credential> {
+  ): Promise<{ credential: Credential; problem?: SourceProblem }> {
     const { user } = found;
-    const signedOutAt = await this.ledger.lastSignOut(user.id);
+    let signedOutAt: Date | undefined;
+    let problem: SourceProblem | undefined;
+    try {
+      signedOutAt = await this.ledger.lastSignOut(user.id);
+    } catch (error) {
+      // The ledger is the scanner's own store, not Google: a failure there is this person's
+      // problem, not an outage that halts the source. The sign-out is then unknown, and the
+      // sessions count as pending (the safe side: a sign-out again ends nothing that should stay).
+      const { name, message } = error instanceof Error ? error : { name: "Error", message: String(error) };
+      problem = {
+        source: SOURCE,
+        subject: user.primaryEmail,
+        message: `sign-out ledger unreadable, sessions counted as pending: ${message}`,
+        errorName: name,
+      };
+    }
     const lastLogin =
       user.lastLoginTime && user.lastLoginTime !== NEVER ? new Date(user.lastLoginTime) : undefined;
     const signedOutSinceDeparture =
@@ -427,7 +444,7 @@ export class GoogleWorkspaceSource implements CredentialSource {
       signedOutAt.getTime() >= person.departedAt.getTime() &&
       (lastLogin === undefined || lastLogin.getTime() <= signedOutAt.getTime());
     const active = !suspended && !signedOutSinceDeparture;
-    return {
+    const credential: Credential = {
       ...base,
       id: `${SOURCE}:${base.account}:web-sessions:${user.id}`,
       kind: "web-sessions",
@@ -445,6 +462,7 @@ export class GoogleWorkspaceSource implements CredentialSource {
         ...(this.signOutEnabled ? {} : { revocationOff: "sources.google-workspace.signOut is false" }),
       },
     };
+    return problem ? { credential, problem } : { credential };
   }
 
   /** Lists tokens or ASPs; a user deleted since (404) holds none. */

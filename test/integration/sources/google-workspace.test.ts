@@ -281,6 +281,36 @@ describe("GoogleWorkspaceSource against a local Directory API fake", () => {
     expect(discovery.stats).toMatchObject({ usersFound: 2, usersNotFound: 0 });
   });
 
+  it("keeps scanning when its sign-out ledger cannot be read: that person's sessions count as pending", async () => {
+    // Prepare: the ledger (the scanner's own store) fails; Google answers normally.
+    const source = sourceFor(fake, {
+      signOutLedger: {
+        lastSignOut: async () => {
+          throw Object.assign(new Error("store read timed out"), { name: "TimeoutError" });
+        },
+        recordSignOut: async () => {},
+      },
+    });
+
+    // Act
+    const discovery = await source.discover(
+      discoverContext([person(["alice@corp.example"]), person(["bob@corp.example"])]),
+    );
+
+    // Assess: every person looked up, every credential kept, one problem per person naming the
+    // ledger, none blaming Google.
+    expect(discovery.credentials.filter((c) => c.kind === "web-sessions").map((c) => c.active)).toEqual([
+      true,
+      true,
+    ]);
+    expect(discovery.credentials.some((c) => c.kind === "oauth-grant")).toBe(true);
+    expect(discovery.problems.map((p) => [p.subject, p.errorName]).sort()).toEqual([
+      ["alice@corp.example", "TimeoutError"],
+      ["bob@corp.example", "TimeoutError"],
+    ]);
+    expect(discovery.problems[0]!.message).toContain("sign-out ledger unreadable");
+  });
+
   it("finds no credentials for a person the tenant does not know, and notes it without a problem", async () => {
     // Prepare
     const source = sourceFor(fake);
