@@ -4,6 +4,12 @@
  */
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SecretRef } from "./config.ts";
+import type { Clock } from "./core/clock.ts";
+
+/** How long a secret read is used before it is read again: 5 minutes. */
+export const DEFAULT_SECRET_MAX_AGE_MS = 5 * 60_000;
+/** The least time between two reads `SecretResolver.refresh` makes of one secret: 30 seconds. */
+export const DEFAULT_SECRET_REFRESH_INTERVAL_MS = 30_000;
 
 /** A secret that could not be read. Names the reference, never the value. */
 export class SecretUnavailableError extends Error {
@@ -13,29 +19,99 @@ export class SecretUnavailableError extends Error {
   }
 }
 
-/** Resolves secret references to values, caching each for the life of the process (one cold start). */
+/** Options of `SecretResolver`. */
+export interface SecretResolverOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The Secrets Manager client, built (and its package loaded) on the first secret read. */
+  readonly secretsManager?: () => SecretsManagerClient | Promise<SecretsManagerClient>;
+  /**
+   * How long a value read is used before `resolve` reads it again, so a rotated secret
+   * (`put-secret-value`) replaces the old one in a warm container within this time.
+   * @default 300_000 (5 minutes)
+   */
+  readonly maxAgeMs?: number;
+  /**
+   * The least time between two reads of one secret by `refresh`, so that many calls asking for
+   * a re-read (forged webhook signatures, say) cost at most one read per interval.
+   * @default 30_000 (30 seconds)
+   */
+  readonly refreshIntervalMs?: number;
+  /** Where the time comes from. @default the system clock */
+  readonly clock?: Clock;
+}
+
+interface CachedSecret {
+  readonly value: Promise<string>;
+  /** When the read began (ms since the epoch). */
+  readonly readAt: number;
+  /** Set once the read has succeeded. */
+  fulfilled?: boolean;
+}
+
+/**
+ * Resolves secret references to values. Each value is cached for `maxAgeMs` (5 minutes by
+ * default) and then read again; a failed read is not cached.
+ */
 export class SecretResolver {
-  readonly #cache = new Map<string, Promise<string>>();
+  readonly #cache = new Map<string, CachedSecret>();
+  /** When each secret was last asked of its store, successfully or not (ms since the epoch). */
+  readonly #lastRead = new Map<string, number>();
+  readonly #maxAgeMs: number;
+  readonly #refreshIntervalMs: number;
+  readonly #clock: Clock;
 
-  constructor(
-    private readonly options: {
-      readonly env: Readonly<Record<string, string | undefined>>;
-      /** The Secrets Manager client, built (and its package loaded) on the first secret read. */
-      readonly secretsManager?: () => SecretsManagerClient | Promise<SecretsManagerClient>;
-    },
-  ) {}
+  constructor(private readonly options: SecretResolverOptions) {
+    this.#maxAgeMs = options.maxAgeMs ?? DEFAULT_SECRET_MAX_AGE_MS;
+    this.#refreshIntervalMs = options.refreshIntervalMs ?? DEFAULT_SECRET_REFRESH_INTERVAL_MS;
+    this.#clock = options.clock ?? { now: () => new Date() };
+  }
 
-  /** The value of `ref`: Secrets Manager first when an ARN is given and a client is available, else the env var. */
+  /**
+   * The value of `ref`: Secrets Manager first when an ARN is given and a client is available, else
+   * the env var. A value read less than `maxAgeMs` ago is answered from the cache.
+   */
   resolve(ref: SecretRef): Promise<string> {
-    const key = `${ref.secretArn ?? ""}|${ref.env ?? ""}`;
-    let value = this.#cache.get(key);
-    if (!value) {
-      value = this.#read(ref);
-      // A failed read is not cached, so a later call can retry.
-      value.catch(() => this.#cache.delete(key));
-      this.#cache.set(key, value);
-    }
-    return value;
+    const key = cacheKey(ref);
+    const cached = this.#cache.get(key);
+    if (cached && this.#now() - cached.readAt < this.#maxAgeMs) return cached.value;
+    return this.#load(key, ref);
+  }
+
+  /**
+   * Reads `ref` again, now, unless it was read less than `refreshIntervalMs` ago (then the
+   * cached value, as `resolve` would answer). For a caller that has a reason to think the secret
+   * changed: the webhook, when a signature does not match the secret it holds.
+   */
+  refresh(ref: SecretRef): Promise<string> {
+    const key = cacheKey(ref);
+    const last = this.#lastRead.get(key);
+    if (last !== undefined && this.#now() - last < this.#refreshIntervalMs) return this.resolve(ref);
+    return this.#load(key, ref);
+  }
+
+  #load(key: string, ref: SecretRef): Promise<string> {
+    const previous = this.#cache.get(key);
+    const now = this.#now();
+    const entry: CachedSecret = { value: this.#read(ref), readAt: now };
+    this.#lastRead.set(key, now);
+    this.#cache.set(key, entry);
+    entry.value.then(
+      () => {
+        entry.fulfilled = true;
+      },
+      () => {
+        if (this.#cache.get(key) !== entry) return; // a newer read has taken its place
+        // A failed read is not cached, so a later call reads again. The value read before (a
+        // failed refresh) stays, until its own maximum age.
+        if (previous?.fulfilled) this.#cache.set(key, previous);
+        else this.#cache.delete(key);
+      },
+    );
+    return entry.value;
+  }
+
+  #now(): number {
+    return this.#clock.now().getTime();
   }
 
   async #read(ref: SecretRef): Promise<string> {
@@ -58,6 +134,10 @@ export class SecretResolver {
     if (fromEnv) return fromEnv;
     throw new SecretUnavailableError(ref.env ? `env ${ref.env}` : (ref.secretArn ?? "(unnamed)"));
   }
+}
+
+function cacheKey(ref: SecretRef): string {
+  return `${ref.secretArn ?? ""}|${ref.env ?? ""}`;
 }
 
 function safeCause(error: unknown): { name: string; message: string } {

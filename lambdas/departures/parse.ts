@@ -6,7 +6,7 @@
 import type { DepartureList, DepartureRowError } from "../core/ports/departure-source.ts";
 import { readCsv } from "./csv.ts";
 import { type MergeEntry, mergePeople } from "./merge.ts";
-import { DEPARTURE_FIELDS, type DepartureField, validateRow } from "./row.ts";
+import { type DepartureField, departureFields, isDepartureField, validateRow } from "./row.ts";
 
 /** The formats a departure list may come in. */
 export type DepartureFormat = "csv" | "json" | "jsonl";
@@ -119,26 +119,55 @@ function fileRejected(origin: string, error: DepartureRowError): DepartureList {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Decodes UTF-8 (a BOM is dropped); invalid bytes are a file problem naming their line. */
+/**
+ * Decodes UTF-8 (a BOM is dropped). Invalid bytes are a file problem naming their line, lines
+ * ending at CRLF, LF or a lone CR as in the CSV reader; UTF-16 gets a message of its own.
+ */
 function decodeUtf8(bytes: Uint8Array): { text: string } | { error: DepartureRowError } {
+  if (looksLikeUtf16(bytes)) {
+    return { error: { line: 1, message: "looks like UTF-16, not UTF-8 (save the list as UTF-8)" } };
+  }
   try {
     return { text: utf8.decode(bytes) };
   } catch {
     let line = 1;
     let start = 0;
     for (let i = 0; i <= bytes.length; i += 1) {
-      if (i === bytes.length || bytes[i] === 0x0a) {
+      const byte = bytes[i];
+      if (i === bytes.length || byte === LF || byte === CR) {
         try {
           utf8.decode(bytes.subarray(start, i));
         } catch {
           break;
         }
+        if (byte === CR && bytes[i + 1] === LF) i += 1;
         line += 1;
         start = i + 1;
       }
     }
     return { error: { line, message: "not valid UTF-8 (save the list as UTF-8)" } };
   }
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+/**
+ * A UTF-16 byte-order mark, or NUL bytes in half the even or half the odd places of the start:
+ * text in UTF-16 without a BOM (each ASCII character is a byte and a NUL). A NUL here and there
+ * is left to the rows' own checks.
+ */
+function looksLikeUtf16(bytes: Uint8Array): boolean {
+  if (bytes.length < 2) return false;
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) return true;
+  const sample = Math.min(bytes.length, 1024) & ~1;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < sample; i += 2) {
+    if (bytes[i] === 0) even += 1;
+    if (bytes[i + 1] === 0) odd += 1;
+  }
+  return Math.max(even, odd) >= sample / 4;
 }
 
 function csvRows(text: string): RawRow[] | FileProblem {
@@ -152,7 +181,7 @@ function csvRows(text: string): RawRow[] | FileProblem {
   const names = header.fields.map((f) => f.trim().toLowerCase());
   const columns = new Map<DepartureField, number>();
   for (const [index, name] of names.entries()) {
-    if (!isField(name)) continue;
+    if (!isDepartureField(name)) continue;
     if (columns.has(name)) {
       return new FileProblem({
         line: header.line,
@@ -198,10 +227,6 @@ function csvRows(text: string): RawRow[] | FileProblem {
   });
 }
 
-function isField(name: string): name is DepartureField {
-  return (DEPARTURE_FIELDS as readonly string[]).includes(name);
-}
-
 function jsonArrayRows(text: string): RawRow[] | FileProblem {
   let value: unknown;
   try {
@@ -241,14 +266,8 @@ function objectRow(line: number, value: unknown): RawRow {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return { line, problem: { message: "expected a JSON object" } };
   }
-  const values: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    const name = key.trim().toLowerCase();
-    if (!isField(name)) continue;
-    if (name in values) return { line, problem: { field: name, message: `field ${name} given twice` } };
-    values[name] = v;
-  }
-  return { line, values };
+  const fields = departureFields(value as Record<string, unknown>);
+  return "problem" in fields ? { line, problem: fields.problem } : { line, values: fields.values };
 }
 
 /** V8's syntax message without the quoted excerpt of the input, which may hold personal data. */
@@ -257,12 +276,148 @@ function jsonSyntaxMessage(error: unknown): string {
   return `not valid JSON: ${message}`;
 }
 
-/** The line of a JSON syntax error, from the position V8 reports. */
+/**
+ * The line of a JSON syntax error. V8 leaves the position out of some messages (`Unexpected
+ * token 'x'`, `Unexpected end of JSON input`), so the text is scanned for the first place it
+ * stops being JSON; V8's position is the fallback should the two disagree. The end of the input
+ * is reported on the last line that has something on it. Lines end at CRLF, LF or a lone CR.
+ */
 function jsonErrorLine(text: string, error: unknown): number {
-  const match = /position (\d+)/.exec(String((error as Error)?.message));
-  if (!match) return 1;
-  const position = Math.min(Number(match[1]), text.length);
+  let offset = jsonSyntaxErrorOffset(text);
+  if (offset === undefined) {
+    const match = /position (\d+)/.exec(String((error as Error)?.message));
+    if (!match) return 1;
+    offset = Math.min(Number(match[1]), text.length);
+  }
+  if (offset >= text.length) {
+    offset = text.length - 1;
+    while (offset > 0 && isJsonSpace(text.charCodeAt(offset))) offset -= 1;
+  }
   let line = 1;
-  for (let i = 0; i < position; i += 1) if (text.charCodeAt(i) === 10) line += 1;
+  for (let i = 0; i < offset; i += 1) {
+    const ch = text.charCodeAt(i);
+    if (ch === 10 || (ch === 13 && text.charCodeAt(i + 1) !== 10)) line += 1;
+  }
   return line;
+}
+
+function isJsonSpace(ch: number): boolean {
+  return ch === 0x20 || ch === 0x09 || ch === 0x0a || ch === 0x0d;
+}
+
+/**
+ * Where `text` stops being JSON (RFC 8259): the offset of the first character that cannot
+ * continue it, `text.length` when it ends too early, `undefined` when it is valid. One pass,
+ * no recursion (a list nested a million deep must not overflow the stack).
+ */
+function jsonSyntaxErrorOffset(text: string): number | undefined {
+  const n = text.length;
+  const open: number[] = []; // the brackets ([ or {) enclosing the position
+  let i = 0;
+  const skipSpace = () => {
+    while (i < n && isJsonSpace(text.charCodeAt(i))) i += 1;
+  };
+  /** Moves past a string starting at `i`; false when it is not one. */
+  const string = (): boolean => {
+    if (text.charCodeAt(i) !== 0x22) return false;
+    i += 1;
+    while (i < n) {
+      const ch = text.charCodeAt(i);
+      if (ch === 0x22) {
+        i += 1;
+        return true;
+      }
+      if (ch < 0x20) return false;
+      if (ch === 0x5c) {
+        if (text.charCodeAt(i + 1) === 0x75) {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) {
+            i += 2;
+            return false;
+          }
+          i += 6;
+        } else if (i + 1 < n && '"\\/bfnrt'.includes(text.charAt(i + 1))) {
+          i += 2;
+        } else {
+          i += 1;
+          return false;
+        }
+      } else {
+        i += 1;
+      }
+    }
+    return false;
+  };
+  const digits = (): boolean => {
+    const start = i;
+    while (i < n && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) i += 1;
+    return i > start;
+  };
+  /** Moves past a number, `true`, `false` or `null` at `i`; false when there is none. */
+  const scalar = (): boolean => {
+    const ch = text.charAt(i);
+    for (const word of ["true", "false", "null"]) {
+      if (ch !== word.charAt(0)) continue;
+      for (const expected of word) {
+        if (text.charAt(i) !== expected) return false;
+        i += 1;
+      }
+      return true;
+    }
+    if (ch === "-") i += 1;
+    if (text.charAt(i) === "0") i += 1;
+    else if (!digits()) return false;
+    if (text.charAt(i) === ".") {
+      i += 1;
+      if (!digits()) return false;
+    }
+    if (text.charAt(i) === "e" || text.charAt(i) === "E") {
+      i += 1;
+      if (text.charAt(i) === "+" || text.charAt(i) === "-") i += 1;
+      if (!digits()) return false;
+    }
+    return true;
+  };
+  /** Moves past `"key" :` before an object member's value; false when that is not there. */
+  const member = (): boolean => {
+    skipSpace();
+    if (!string()) return false;
+    skipSpace();
+    if (text.charCodeAt(i) !== 0x3a) return false;
+    i += 1;
+    return true;
+  };
+
+  // Each turn reads one value, then the separators and closing brackets after it.
+  for (;;) {
+    skipSpace();
+    const ch = text.charCodeAt(i);
+    if (ch === 0x5b || ch === 0x7b) {
+      i += 1;
+      skipSpace();
+      if (text.charCodeAt(i) === (ch === 0x5b ? 0x5d : 0x7d)) {
+        i += 1;
+      } else {
+        open.push(ch);
+        if (ch === 0x7b && !member()) return Math.min(i, n);
+        continue;
+      }
+    } else if (!(ch === 0x22 ? string() : scalar())) {
+      return Math.min(i, n);
+    }
+    // After a value: a comma and the next one, or closing brackets.
+    for (;;) {
+      skipSpace();
+      const top = open.at(-1);
+      if (top === undefined) return i < n ? i : undefined;
+      const next = text.charCodeAt(i);
+      if (next === 0x2c) {
+        i += 1;
+        if (top === 0x7b && !member()) return Math.min(i, n);
+        break;
+      }
+      if (next !== (top === 0x5b ? 0x5d : 0x7d)) return Math.min(i, n);
+      open.pop();
+      i += 1;
+    }
+  }
 }

@@ -33,7 +33,24 @@ export type RowResult =
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
-const DATE_MESSAGE = "not a date with a zone or a date (e.g. 2024-05-01T17:30:00Z or 2024-05-01)";
+const DATE_EXAMPLES = "a date with a zone or a date (e.g. 2024-05-01T17:30:00Z or 2024-05-01)";
+const DATE_MESSAGE = `not ${DATE_EXAMPLES}`;
+
+/** What kind of JSON value was given where text was expected (never the value itself). */
+function kindOf(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "number":
+      return "a number";
+    case "boolean":
+      return value ? "true" : "false";
+    case "object":
+      return "an object";
+    default:
+      return `a ${typeof value}`;
+  }
+}
 
 function text(max: number) {
   return z
@@ -52,7 +69,10 @@ function rowSchema(timeZone: string) {
       name: text(256).optional(),
       departed_at: z
         .string({
-          error: "missing: give a date with a zone or a date (e.g. 2024-05-01T17:30:00Z or 2024-05-01)",
+          error: (issue) =>
+            issue.input === undefined
+              ? `missing: give ${DATE_EXAMPLES}`
+              : `expected text: ${DATE_EXAMPLES}, not ${kindOf(issue.input)}`,
         })
         .transform((value, ctx) => {
           const at = parseDepartedAt(value, timeZone);
@@ -111,6 +131,39 @@ function splitAliases(value: string): string[] | undefined {
     .map((a) => a.trim())
     .filter((a) => a !== "");
   return aliases.length === 0 ? undefined : aliases;
+}
+
+/**
+ * The departure fields of a JSON object (a JSON list row or a webhook person), keys trimmed and
+ * lower-cased like CSV headers; other keys are ignored. A field given twice, in whatever case
+ * (`email` and `EMAIL`), is a problem naming it: which one to believe is not ours to guess.
+ */
+export function departureFields(
+  record: Readonly<Record<string, unknown>>,
+): { readonly values: Record<string, unknown> } | { readonly problem: Required<FieldProblem> } {
+  const values: Record<string, unknown> = {};
+  const keys = new Map<string, string>();
+  for (const [key, value] of Object.entries(record)) {
+    const name = key.trim().toLowerCase();
+    if (!isDepartureField(name)) continue;
+    const earlier = keys.get(name);
+    if (earlier !== undefined) {
+      return {
+        problem: {
+          field: name,
+          message: `field ${name} given twice (${JSON.stringify(earlier)} and ${JSON.stringify(key)})`,
+        },
+      };
+    }
+    keys.set(name, key);
+    values[name] = value;
+  }
+  return { values };
+}
+
+/** Whether `name` (lower-cased) is one of `DEPARTURE_FIELDS`. */
+export function isDepartureField(name: string): name is DepartureField {
+  return (DEPARTURE_FIELDS as readonly string[]).includes(name);
 }
 
 /**

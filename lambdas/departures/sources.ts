@@ -6,12 +6,12 @@
 import { readFile, stat } from "node:fs/promises";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Config } from "../config.ts";
-import type { DepartureList, DepartureSource } from "../core/ports/departure-source.ts";
+import type { DepartureList, DepartureRowError, DepartureSource } from "../core/ports/departure-source.ts";
 import type { Store } from "../core/ports/store.ts";
 import { DepartureSourceError } from "./errors.ts";
 import { isDepartureMarker } from "./events.ts";
 import { type MergeEntry, mergePeople } from "./merge.ts";
-import { type DepartureFormat, formatDepartureError, parseDepartureList } from "./parse.ts";
+import { type DepartureFormat, parseDepartureList } from "./parse.ts";
 
 /** How a source reads its list. */
 export interface DepartureSourceOptions {
@@ -135,14 +135,25 @@ export class StoreDepartureSource implements DepartureSource {
       throw new DepartureSourceError(origin, `cannot be read (${describe(error)})`, { cause: error });
     }
     const entries: MergeEntry[] = [];
+    /** The event and position (index + 1) of each entry, by the entry's ordinal `line`. */
+    const from = new Map<number, { eventId: string; position: number }>();
     for (const event of events) {
       // Receipts and supersessions are markers, not departures (see `events.ts`).
       if (isDepartureMarker(event)) continue;
-      for (const person of event.people) {
-        entries.push({ person, line: entries.length + 1, where: `event ${event.eventId}` });
+      for (const [index, person] of event.people.entries()) {
+        const line = entries.length + 1;
+        from.set(line, { eventId: event.eventId, position: index + 1 });
+        entries.push({ person, line, where: `event ${event.eventId}` });
       }
     }
-    const { people, conflicts } = mergePeople(entries);
+    const merged = mergePeople(entries);
+    const { people } = merged;
+    // A line across all events means nothing to a reader: name the event the conflicting person
+    // came from, and their place in it (index + 1, as for a JSON array).
+    const conflicts: DepartureRowError[] = merged.conflicts.map((c) => {
+      const event = from.get(c.line);
+      return event ? { ...c, line: event.position, message: `event ${event.eventId}: ${c.message}` } : c;
+    });
     const first = conflicts[0];
     if (first && !this.options.lenient) {
       return {
@@ -150,7 +161,7 @@ export class StoreDepartureSource implements DepartureSource {
         people: [],
         errors: conflicts,
         rejected: true,
-        rejectionReason: `${conflicts.length} conflicting departure${conflicts.length === 1 ? "" : "s"} (first: ${formatDepartureError(first)}); strict mode rejects the whole list`,
+        rejectionReason: `${conflicts.length} conflicting departure${conflicts.length === 1 ? "" : "s"} (first: ${first.message}); strict mode rejects the whole list`,
         rowCount: entries.length,
       };
     }

@@ -7,7 +7,8 @@
  * Store, then trigger. A retry of an event whose trigger failed must trigger again, and a
  * retry of one that was triggered must not: after a successful trigger a receipt is
  * stored (see `events.ts`), so a duplicate event id is answered `200 duplicate` only when
- * its receipt exists; otherwise the stored event is triggered again.
+ * its receipt exists; otherwise the stored event is triggered again. The receipt is looked for
+ * before storing, so an event deleted to cancel it is not stored again by a late delivery.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import * as z from "zod";
@@ -16,7 +17,7 @@ import type { Person } from "../core/model.ts";
 import type { DepartureEvent, Store } from "../core/ports/store.ts";
 import { EVENT_ID_PATTERN, isTriggerReceipt, triggerReceiptId } from "./events.ts";
 import { mergePeople } from "./merge.ts";
-import { validateRow } from "./row.ts";
+import { departureFields, validateRow } from "./row.ts";
 
 /** Largest accepted body, in bytes after base64 decoding. */
 export const MAX_WEBHOOK_BODY_BYTES = 64 * 1024;
@@ -52,8 +53,14 @@ export interface ScanTriggerRequest {
 /** Everything the webhook talks to. */
 export interface WebhookDeps {
   readonly store: Store;
-  /** The shared HMAC secret (cached by the caller). */
+  /** The shared HMAC secret (cached by the caller, for a few minutes at most). */
   readonly secret: () => Promise<string>;
+  /**
+   * Reads the secret again, bypassing the caller's cache, when a signature does not match the
+   * secret `secret` gave: it may have been rotated since. The caller limits how often this
+   * really reads (a forged request must not cost a Secrets Manager call each). Absent: no re-read.
+   */
+  readonly refreshSecret?: () => Promise<string>;
   /** Starts a scan for these people (an async Lambda invoke in AWS). */
   readonly triggerScan: (request: ScanTriggerRequest) => Promise<void>;
   readonly clock: Clock;
@@ -150,7 +157,20 @@ export async function handleDepartureWebhook(
     deps.logger?.warn("HR webhook secret unavailable", cause);
     return error(500, "internal", "the webhook cannot verify requests right now; retry later");
   }
-  if (!signatureMatches(signature, digest(secret, timestamp, body))) {
+  let verified = signatureMatches(signature, digest(secret, timestamp, body));
+  if (!verified && deps.refreshSecret) {
+    // The secret may have been rotated since it was cached: a request signed with the new one
+    // must not wait for the cache to expire (HR does not retry a 401).
+    let current: string;
+    try {
+      current = await deps.refreshSecret();
+    } catch (cause) {
+      deps.logger?.warn("HR webhook secret unavailable", cause);
+      return error(500, "internal", "the webhook cannot verify requests right now; retry later");
+    }
+    if (current !== secret) verified = signatureMatches(signature, digest(current, timestamp, body));
+  }
+  if (!verified) {
     return error(401, "bad_signature", "the signature does not match the body and timestamp");
   }
 
@@ -161,11 +181,15 @@ export async function handleDepartureWebhook(
   const event: DepartureEvent = { eventId, receivedAt: deps.clock.now(), people };
   let stored: DepartureEvent | undefined = event;
   try {
+    // The receipt is looked for before storing, not only when the event is already stored: a
+    // departure cancelled by deleting its event keeps its receipt, and a late delivery of that
+    // id must not store the departure again.
+    if (hasReceipt(await deps.store.listDepartureEvents(), eventId)) {
+      return json(200, { status: "duplicate", eventId });
+    }
     if (!(await deps.store.putDepartureEvent(event))) {
       const existing = await deps.store.listDepartureEvents();
-      if (existing.some((e) => e.eventId === triggerReceiptId(eventId))) {
-        return json(200, { status: "duplicate", eventId });
-      }
+      if (hasReceipt(existing, eventId)) return json(200, { status: "duplicate", eventId });
       // Stored before, but its scan was never confirmed started: trigger it again, with
       // the people first stored (the first delivery of an event id is authoritative).
       stored = existing.find((e) => e.eventId === eventId && !isTriggerReceipt(e));
@@ -204,6 +228,11 @@ export async function handleDepartureWebhook(
   });
 }
 
+function hasReceipt(events: readonly DepartureEvent[], eventId: string): boolean {
+  const receipt = triggerReceiptId(eventId);
+  return events.some((e) => e.eventId === receipt);
+}
+
 function parseEvent(
   body: Buffer,
   timeZone: string,
@@ -233,7 +262,12 @@ function parseEvent(
   const entries = [];
   for (const [index, row] of rows.entries()) {
     const prefix = base === "departures" ? `departures[${index}]` : "person";
-    const result = validateRow(lowerCaseKeys(row), timeZone);
+    const fields = departureFields(row);
+    if ("problem" in fields) {
+      problems.push({ field: `${prefix}.${fields.problem.field}`, message: fields.problem.message });
+      continue;
+    }
+    const result = validateRow(fields.values, timeZone);
     if (result.ok) entries.push({ person: result.person, line: index + 1, where: prefix });
     else
       for (const p of result.problems)

@@ -85,19 +85,18 @@ function webhookRuntime(): WebhookRuntime {
 }
 
 /**
- * The deployed handler. The HMAC secret comes from `WEBHOOK_SECRET_ARN`; accepted departures
- * start a targeted scan by an asynchronous invoke of `SCAN_FUNCTION_NAME`, so HR's click
- * reaches revocation in seconds.
+ * The deployed handler. The HMAC secret comes from `WEBHOOK_SECRET_ARN`, held at most 5 minutes
+ * (`SecretResolver`'s default maximum age) and read again at once, at most every 30 seconds,
+ * when a signature does not match it: after a `put-secret-value` the new secret works at once
+ * and the old one stops working within 5 minutes. Accepted departures start a targeted scan by
+ * an asynchronous invoke of `SCAN_FUNCTION_NAME`, so HR's click reaches revocation in seconds.
  */
 export const handler = makeHandler({
   get store() {
     return webhookRuntime().store;
   },
-  secret: () => {
-    const arn = process.env.WEBHOOK_SECRET_ARN;
-    if (!arn) return Promise.reject(new Error("WEBHOOK_SECRET_ARN is not set"));
-    return webhookRuntime().secrets.resolve({ secretArn: arn });
-  },
+  secret: () => webhookSecret((secrets, ref) => secrets.resolve(ref)),
+  refreshSecret: () => webhookSecret((secrets, ref) => secrets.refresh(ref)),
   triggerScan: async ({ people, eventId }) => {
     const functionName = process.env.SCAN_FUNCTION_NAME;
     if (!functionName) throw new Error("SCAN_FUNCTION_NAME is not set");
@@ -117,3 +116,11 @@ export const handler = makeHandler({
   },
   logger: { warn: (message: string, ...extra: unknown[]) => logger.warn(message, { extra }) },
 });
+
+function webhookSecret(
+  read: (secrets: SecretResolver, ref: { secretArn: string }) => Promise<string>,
+): Promise<string> {
+  const arn = process.env.WEBHOOK_SECRET_ARN;
+  if (!arn) return Promise.reject(new Error("WEBHOOK_SECRET_ARN is not set"));
+  return read(webhookRuntime().secrets, { secretArn: arn });
+}

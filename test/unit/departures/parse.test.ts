@@ -131,6 +131,56 @@ describe("CSV", () => {
     expect(list.rejected).toBe(true);
     expect(list.errors).toEqual([{ line: 2, message: expect.stringContaining("not valid UTF-8") }]);
   });
+
+  it.each([
+    ["a lone CR", "\r"],
+    ["CRLF", "\r\n"],
+    ["LF", "\n"],
+  ])(
+    "names the line of bytes that are not UTF-8 when lines end in %s, as the CSV reader counts",
+    (_, eol) => {
+      // Prepare: the bad byte is on line 3.
+      const encode = (text: string) => new TextEncoder().encode(text);
+      const bytes = Uint8Array.from([
+        ...encode(`email,departed_at${eol}ada@example.com,2024-05-01${eol}`),
+        0xc3,
+        0x28,
+        ...encode(`,2024-05-01${eol}bob@example.com,2024-05-01${eol}`),
+      ]);
+
+      // Act
+      const list = parse(bytes);
+
+      // Assess
+      expect(list.rejected).toBe(true);
+      expect(list.errors).toEqual([{ line: 3, message: "not valid UTF-8 (save the list as UTF-8)" }]);
+    },
+  );
+
+  it("rejects a UTF-16 list, with or without a byte-order mark, saying to save it as UTF-8", () => {
+    // Prepare
+    const csv = "email,departed_at\r\nada@example.com,2024-05-01\r\n";
+    const withoutBom = Uint8Array.from(Buffer.from(csv, "utf16le"));
+    const withBom = Uint8Array.from([0xff, 0xfe, ...withoutBom]);
+    const bigEndian = Uint8Array.from([0xfe, 0xff, ...Buffer.from(csv, "utf16le").swap16()]);
+
+    // Act
+    const lists = [withoutBom, withBom, bigEndian].map((bytes) => parse(bytes));
+
+    // Assess
+    for (const list of lists) {
+      expect(list.rejected).toBe(true);
+      expect(list.people).toEqual([]);
+      expect(list.errors).toEqual([
+        { line: 1, message: "looks like UTF-16, not UTF-8 (save the list as UTF-8)" },
+      ]);
+    }
+  });
+
+  it("leaves a stray NUL in a UTF-8 list to the row's own checks", () => {
+    const list = parse("email,name,departed_at\nada@example.com,Ada\u0000,2024-05-01\n");
+    expect(list.errors).toEqual([{ line: 2, field: "name", message: "contains control characters" }]);
+  });
 });
 
 describe("departed_at", () => {
@@ -200,6 +250,75 @@ describe("JSON and JSON Lines", () => {
       [undefined, ["ada@example.com"], ["ada", "al"]],
       ["42", [], []],
     ]);
+  });
+
+  it.each([
+    ["a bare word", '{"email": x}', 4],
+    ["NaN", '{"email": "c@example.com", "departed_at": NaN}', 4],
+    ["undefined", '{"email": "c@example.com", "departed_at": undefined}', 4],
+    ["a single-quoted key", "{'email': 'c@example.com'}", 4],
+  ])("names the line of a JSON array syntax error V8 gives no position for: %s", (_, bad, line) => {
+    // Prepare
+    const text = [
+      "[",
+      '  {"email": "ada@example.com", "departed_at": "2024-05-01"},',
+      '  {"email": "bob@example.com", "departed_at": "2024-05-01"},',
+      `  ${bad}`,
+      "]",
+    ].join("\n");
+
+    // Act
+    const list = parse(text, { fileName: "departures.json" });
+
+    // Assess
+    expect(list.rejected).toBe(true);
+    expect(list.errors).toEqual([{ line, message: expect.stringMatching(/^not valid JSON: /) }]);
+  });
+
+  it("names the last line when a JSON array ends too early, whatever the line ends", () => {
+    for (const eol of ["\n", "\r\n", "\r"]) {
+      // Prepare: cut after the second entry, then blank lines.
+      const text = `[${eol}{"email": "ada@example.com", "departed_at": "2024-05-01"},${eol}{"email": "bob@example.com", "departed_at": "2024-05-01"}${eol}${eol}`;
+
+      // Act
+      const list = parse(text, { fileName: "departures.json" });
+
+      // Assess
+      expect(list.errors).toEqual([{ line: 3, message: expect.stringMatching(/^not valid JSON: /) }]);
+    }
+    expect(parse("[", { fileName: "departures.json" }).errors[0]?.line).toBe(1);
+  });
+
+  it("names the line of a syntax error at the end of a 50 000-line JSON array", () => {
+    // Prepare
+    const rows = Array.from(
+      { length: 50_000 },
+      (_, i) => `  {"email": "p${i}@example.com", "employee_id": "E${i}", "departed_at": "2024-05-01"},`,
+    );
+    const text = `[\n${rows.join("\n")}\n  {"email": undefined}\n]\n`;
+
+    // Act
+    const list = parse(text, { fileName: "departures.json" });
+
+    // Assess
+    expect(list.errors).toEqual([{ line: 50_002, message: expect.stringMatching(/^not valid JSON: /) }]);
+  });
+
+  it("rejects a JSON row that gives a field twice in different case, naming the field", () => {
+    // Prepare
+    const text = JSON.stringify([
+      { email: "ada@example.com", departed_at: "2024-05-01" },
+      { email: "bob@example.com", EMAIL: "eve@example.com", departed_at: "2024-05-01" },
+    ]);
+
+    // Act
+    const list = parse(text, { fileName: "departures.json", lenient: true });
+
+    // Assess
+    expect(list.errors).toEqual([
+      { line: 2, field: "email", message: 'field email given twice ("email" and "EMAIL")' },
+    ]);
+    expect(list.people.map((p) => p.emails[0])).toEqual(["ada@example.com"]);
   });
 
   it("names the array entry (index + 1) of an invalid element", () => {
@@ -292,6 +411,39 @@ describe("validation: strict and lenient", () => {
     expect(list.rejected).toBe(false);
     expect(list.people.map((p) => p.employeeId)).toEqual(["E1", "E5"]);
     expect(list.errors).toHaveLength(4);
+  });
+
+  it.each([
+    [1714521600, "a number"],
+    [true, "true"],
+    [{ date: "2024-05-01" }, "an object"],
+    [["2024-05-01"], "a list"],
+  ])("says departed_at must be text when it is %j, naming what was given", (value, given) => {
+    // Prepare
+    const text = `${JSON.stringify({ email: "ada@example.com", departed_at: value })}\n`;
+
+    // Act
+    const list = parse(text, { fileName: "departures.jsonl" });
+
+    // Assess
+    expect(list.rejected).toBe(true);
+    expect(list.errors).toEqual([
+      {
+        line: 1,
+        field: "departed_at",
+        message: `expected text: a date with a zone or a date (e.g. 2024-05-01T17:30:00Z or 2024-05-01), not ${given}`,
+      },
+    ]);
+  });
+
+  it("still says missing for a departed_at that is absent or null", () => {
+    const list = parse('{"email":"ada@example.com"}\n{"email":"bob@example.com","departed_at":null}\n', {
+      fileName: "departures.jsonl",
+    });
+    expect(list.errors.map((e) => [e.line, e.field, e.message.split(":")[0]])).toEqual([
+      [1, "departed_at", "missing"],
+      [2, "departed_at", "missing"],
+    ]);
   });
 
   it("refuses control characters in names and ids", () => {

@@ -131,6 +131,36 @@ describe("StoreDepartureSource", () => {
     expect(list.people).toEqual([]);
     expect(list.errors[0]?.message).toContain("employee_id E1 (event a)");
   });
+
+  it("names the event the conflicting person came from, and their place in it, not a line across events", async () => {
+    // Prepare: hr-A names two people; hr-B's only person gives x@ for another employee id.
+    const store = new LocalDirectoryStore(join(dir, "store"));
+    const at = new Date("2024-05-01T00:00:00Z");
+    await store.putDepartureEvent({
+      eventId: "hr-A",
+      receivedAt: at,
+      people: [
+        person({ employeeId: "1", emails: ["x@example.com"], departedAt: at }),
+        person({ employeeId: "9", emails: ["y@example.com"], departedAt: at }),
+      ],
+    });
+    await store.putDepartureEvent({
+      eventId: "hr-B",
+      receivedAt: new Date(at.getTime() + 1),
+      people: [person({ employeeId: "2", emails: ["x@example.com"], departedAt: at })],
+    });
+
+    // Act
+    const list = await new StoreDepartureSource(store).load();
+
+    // Assess
+    const message =
+      "event hr-B: x@example.com is already given for employee_id 1 (event hr-A); one email cannot belong to two employee ids";
+    expect(list.errors).toEqual([{ line: 1, field: "email", message }]);
+    expect(list.rejectionReason).toBe(
+      `1 conflicting departure (first: ${message}); strict mode rejects the whole list`,
+    );
+  });
 });
 
 describe("departureSourceFromConfig", () => {

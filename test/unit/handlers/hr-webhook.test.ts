@@ -302,6 +302,46 @@ describe("HR webhook: refused requests store and trigger nothing", () => {
     expect(triggered).toEqual([]);
   });
 
+  it("refuses a person field given twice in different case, naming it", async () => {
+    // Prepare
+    const body = JSON.stringify({
+      eventId: "hr-4",
+      person: { email: "ada@example.com", EMAIL: "eve@example.com", departed_at: "2024-05-01" },
+    });
+
+    // Act
+    const response = await call(request(body));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.json.error).toEqual({
+      code: "invalid_event",
+      message: 'field person.email: field email given twice ("email" and "EMAIL")',
+      problems: [{ field: "person.email", message: 'field email given twice ("email" and "EMAIL")' }],
+    });
+    expect(await departureEventIds()).toEqual([]);
+    expect(triggered).toEqual([]);
+  });
+
+  it("says departed_at must be text when it is a number", async () => {
+    // Prepare
+    const body = JSON.stringify({
+      eventId: "hr-5",
+      departures: [ada, { email: "eve@example.com", departed_at: 1714521600 }],
+    });
+
+    // Act
+    const response = await call(request(body));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.json.error.message).toBe(
+      "field departures[1].departed_at: expected text: a date with a zone or a date (e.g. 2024-05-01T17:30:00Z or 2024-05-01), not a number",
+    );
+    expect(await departureEventIds()).toEqual([]);
+    expect(triggered).toEqual([]);
+  });
+
   it("sends Allow: POST with a 405", async () => {
     const response = await call(request(validBody, { method: "PUT" }));
     expect(response.headers?.Allow).toBe("POST");
@@ -314,6 +354,61 @@ describe("HR webhook: refused requests store and trigger nothing", () => {
     );
     expect(response.statusCode).toBe(500);
     expect(response.json.error.code).toBe("internal");
+    expect(triggered).toEqual([]);
+  });
+});
+
+describe("HR webhook: a signature that does not match the cached secret", () => {
+  function rotatingHandler(cached: string, current: () => Promise<string>) {
+    return makeHandler({
+      store,
+      secret: async () => cached,
+      refreshSecret: current,
+      triggerScan: async (request) => {
+        triggered.push(request);
+      },
+      clock: fixedClock(NOW),
+      timeZone: "America/New_York",
+    });
+  }
+
+  it("re-reads the secret once and accepts a call signed with the rotated one", async () => {
+    // Prepare
+    let rereads = 0;
+    const h = rotatingHandler("whsec-before-rotation", async () => {
+      rereads += 1;
+      return SECRET;
+    });
+
+    // Act
+    const response = await call(request(validBody), h);
+
+    // Assess
+    expect(response.statusCode).toBe(202);
+    expect(rereads).toBe(1);
+    expect(triggered).toHaveLength(1);
+  });
+
+  it("answers 401 when the re-read secret does not match either, and 500 when it cannot be read", async () => {
+    // Prepare
+    const forged = () => request(validBody, { signature: signWebhookBody("guess", NOW_S, validBody) });
+
+    // Act
+    const unchanged = await call(
+      forged(),
+      rotatingHandler(SECRET, async () => SECRET),
+    );
+    const unreadable = await call(
+      forged(),
+      rotatingHandler(SECRET, async () => Promise.reject(new Error("ThrottlingException"))),
+    );
+
+    // Assess
+    expect(unchanged.statusCode).toBe(401);
+    expect(unchanged.json.error.code).toBe("bad_signature");
+    expect(unreadable.statusCode).toBe(500);
+    expect(unreadable.json.error.code).toBe("internal");
+    expect(await departureEventIds()).toEqual([]);
     expect(triggered).toEqual([]);
   });
 });
