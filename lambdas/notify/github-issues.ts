@@ -140,12 +140,16 @@ export class GitHubIssuesSink implements TicketSink {
   }
 }
 
-/** The Markdown body of an issue: summary, a table of credentials, what to do, and the marker. */
+/**
+ * The Markdown body of an issue: summary, a table of credentials, what to do, and the marker. Text
+ * from outside (the summary names the person as HR or the IdP spells them, the account name comes
+ * from the config) goes through `md`, so it cannot mention a user or team.
+ */
 export function issueMarkdown(group: TicketGroup, marker: string): string {
   const lines = [
-    group.summary,
+    md(group.summary),
     "",
-    `**Account:** ${accountLabel(group.account)} · **Severity:** ${group.severity}${group.incident ? " · **INCIDENT:** a credential was used after its owner left." : ""}`,
+    `**Account:** ${md(accountLabel(group.account))} · **Severity:** ${group.severity}${group.incident ? " · **INCIDENT:** a credential was used after its owner left." : ""}`,
     "",
     "| Credential | Severity | Finding | Status |",
     "| --- | --- | --- | --- |",

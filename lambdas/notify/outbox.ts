@@ -31,6 +31,11 @@ export function resolutionOutboxKey(resolution: TicketResolution): string {
   return `ticket-resolved:${resolution.key}:${resolution.revision}`;
 }
 
+/** The key prefixes of every outbox item about one ticket: its revisions and its resolutions. */
+export function ticketOutboxPrefixes(ticketKey: string): readonly string[] {
+  return [`ticket:${ticketKey}:`, `ticket-resolved:${ticketKey}:`];
+}
+
 /** Which channels to enqueue for: only those with a configured adapter, so nothing waits forever. */
 export interface EnqueueChannels {
   /** @default true */
@@ -162,6 +167,12 @@ export interface DeliveryReport {
   readonly sent: DeliveryOutcome[];
   /** Found already delivered at the provider (a run died after sending), marked sent without re-sending. */
   readonly recovered: DeliveryOutcome[];
+  /**
+   * Ticket items not delivered because an item for the same ticket was queued after them (a later
+   * revision, or a resolution): out of date, so marked sent without contacting the tracker, with
+   * the receipt `superseded by <newer key>`.
+   */
+  readonly superseded: DeliveryOutcome[];
   /** Failed; pending again at `nextAttemptAt`. */
   readonly failed: DeliveryOutcome[];
   /** Failed for the last time: a human must look (the store keeps them as `dead`). */
@@ -188,6 +199,7 @@ export async function deliver(options: DeliverOptions): Promise<DeliveryReport> 
   const report: DeliveryReport = {
     sent: [],
     recovered: [],
+    superseded: [],
     failed: [],
     dead: [],
     skipped: [],
@@ -225,6 +237,16 @@ export async function deliver(options: DeliverOptions): Promise<DeliveryReport> 
       (entry.attempts > 0 && !(entry.lastError ?? "").startsWith(`${NOT_DELIVERED}:`));
     try {
       const payload = readPayload(entry);
+      const newer = await newerTicketItem(store, entry, payload);
+      if (newer !== undefined) {
+        // Delivering it now would bring back what a later item replaced: an old revision would
+        // reopen a ticket its resolution closed, an old resolution would close a ticket whose
+        // findings came back. The newer item says (or said) what holds.
+        const receipt = `superseded by ${newer.key}`;
+        await store.markSent(entry.key, receipt, now);
+        report.superseded.push({ key: entry.key, channel: entry.channel, attempts, receipt });
+        continue;
+      }
       let receipt: string;
       let recovered = false;
       if (payload.type === "message") {
@@ -307,6 +329,29 @@ function readPayload(entry: OutboxEntry): OutboxPayload {
         typeof (payload.resolution as TicketResolution | undefined)?.key === "string"));
   if (!ok) throw new OutboxPayloadError(entry.key);
   return payload as unknown as OutboxPayload;
+}
+
+/**
+ * For a ticket item, the last item about the same ticket queued after it, if any. Queue order is
+ * the order the scans saw things in; delivery order is not (backoffs differ), so a ticket item is
+ * only delivered while it is the latest word on its ticket. A finding that comes back after its
+ * ticket was closed is queued after the resolution, so it still opens a new ticket.
+ */
+async function newerTicketItem(
+  store: Store,
+  entry: OutboxEntry,
+  payload: OutboxPayload,
+): Promise<OutboxEntry | undefined> {
+  if (payload.type === "message") return undefined;
+  const ticketKey = payload.type === "ticket-upsert" ? payload.group.key : payload.resolution.key;
+  let newest: OutboxEntry | undefined;
+  for (const prefix of ticketOutboxPrefixes(ticketKey)) {
+    for (const other of await store.listOutbox(prefix)) {
+      if (other.createdAt.getTime() <= (newest ?? entry).createdAt.getTime()) continue;
+      newest = other;
+    }
+  }
+  return newest;
 }
 
 function required<T>(adapter: T | undefined, why: string): T {

@@ -13,8 +13,16 @@ import { DeliveryError } from "../core/ports/notifier.ts";
 export type CallOutcome =
   /** Slack answered `ok: false` with an error that means it did nothing (`channel_not_found`, `invalid_auth`). */
   | { readonly kind: "refused"; readonly code: string }
-  /** HTTP 429: Slack did nothing; come back after `retryAfterMs`. */
-  | { readonly kind: "rate-limited"; readonly code: string; readonly retryAfterMs: number }
+  /**
+   * HTTP 429: Slack did nothing; come back after `retryAfterMs`. `guessed` when the answer gave no
+   * usable Retry-After and the wait is `DEFAULT_RATE_LIMIT_WAIT_MS`: not worth waiting out in a call.
+   */
+  | {
+      readonly kind: "rate-limited";
+      readonly code: string;
+      readonly retryAfterMs: number;
+      readonly guessed?: true;
+    }
   /** The request never reached Slack (connection refused, no DNS answer). */
   | { readonly kind: "unreached"; readonly code: string }
   /** Slack may have done the work and the caller cannot tell. */
@@ -34,8 +42,24 @@ const AMBIGUOUS_PLATFORM_ERRORS: ReadonlySet<string> = new Set([
 /** Socket errors raised before a byte of the request left: nothing reached Slack. */
 const UNREACHED_CODES: ReadonlySet<string> = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 
-/** Sorts a `@slack/web-api` error (or anything a call threw) by what it says about the work. */
-export function classifySlackError(error: unknown): CallOutcome {
+/** How long to stay away after a 429 that says nothing usable about when to come back. */
+export const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
+
+/**
+ * How `@slack/web-api` (7.x, `WebClient.makeRequest`) rejects a 429 whose Retry-After is not a
+ * number of seconds (an HTTP date, which RFC 9110 allows, or no header at all): a plain `Error`
+ * with no `code`, whose message is the only trace of the header.
+ */
+const UNPARSED_RATE_LIMIT =
+  /^Retry header did not contain a valid timeout \(url: .*, retry-after header: (.*)\)$/s;
+
+/**
+ * Sorts a `@slack/web-api` error (or anything a call threw) by what it says about the work. `now`
+ * turns a Retry-After date into a wait.
+ */
+export function classifySlackError(error: unknown, now: Date = new Date()): CallOutcome {
+  const unparsed = error instanceof Error ? UNPARSED_RATE_LIMIT.exec(error.message) : null;
+  if (unparsed !== null) return rateLimitedUntil(unparsed[1] ?? "", now);
   const e = error as {
     code?: string;
     statusCode?: number;
@@ -64,6 +88,31 @@ export function classifySlackError(error: unknown): CallOutcome {
     default:
       return { kind: "ambiguous", code: e.code ?? "unknown_error" };
   }
+}
+
+/** A 429 whose Retry-After the client could not read: a date is waited for, anything else a default minute. */
+function rateLimitedUntil(retryAfter: string, now: Date): CallOutcome {
+  const date = Date.parse(retryAfter);
+  if (Number.isFinite(date))
+    return { kind: "rate-limited", code: "ratelimited", retryAfterMs: Math.max(0, date - now.getTime()) };
+  return {
+    kind: "rate-limited",
+    code: "ratelimited",
+    retryAfterMs: DEFAULT_RATE_LIMIT_WAIT_MS,
+    guessed: true,
+  };
+}
+
+/**
+ * Whether a failed call ends here instead of being retried: a refusal, the last retry, or a 429
+ * whose wait is too long (or only guessed) to spend inside the call.
+ */
+export function givesUp(outcome: CallOutcome, retry: number, wait: number, context: RetryContext): boolean {
+  return (
+    outcome.kind === "refused" ||
+    retry > retriesOf(context.policy) ||
+    (outcome.kind === "rate-limited" && (outcome.guessed === true || wait > context.maxRateLimitWaitMs))
+  );
 }
 
 /** The delay before retry number `retry` (1-based), as p-retry computes it from the same options. */
@@ -102,16 +151,11 @@ export async function callWithRetries<T>(
     try {
       return await fn();
     } catch (error) {
-      const outcome = classifySlackError(error);
+      const failedAt = context.now();
+      const outcome = classifySlackError(error, failedAt);
       const wait =
         outcome.kind === "rate-limited" ? outcome.retryAfterMs : retryDelayMs(context.policy, retry);
-      if (
-        outcome.kind === "refused" ||
-        retry > retriesOf(context.policy) ||
-        (outcome.kind === "rate-limited" && wait > context.maxRateLimitWaitMs)
-      ) {
-        throw slackDeliveryError(method, error, outcome, context.now());
-      }
+      if (givesUp(outcome, retry, wait, context)) throw slackDeliveryError(method, error, outcome, failedAt);
       await sleep(wait);
     }
   }
@@ -139,6 +183,9 @@ export function describeSlackError(error: unknown, outcome: CallOutcome = classi
   const data = (error as { data?: { needed?: string; provided?: string } }).data;
   if (outcome.code === "missing_scope" && data?.needed !== undefined)
     return `missing_scope (needed: ${data.needed}; the token has: ${data.provided ?? "?"})`;
-  if (outcome.kind === "rate-limited") return `ratelimited (Retry-After ${outcome.retryAfterMs / 1000} s)`;
+  if (outcome.kind === "rate-limited")
+    return outcome.guessed
+      ? `ratelimited (no Retry-After in seconds or as a date; back in ${outcome.retryAfterMs / 1000} s)`
+      : `ratelimited (Retry-After ${outcome.retryAfterMs / 1000} s)`;
   return outcome.code;
 }

@@ -24,8 +24,8 @@ import {
   callWithRetries,
   classifySlackError,
   describeSlackError,
+  givesUp,
   type RetryContext,
-  retriesOf,
   retryDelayMs,
   slackDeliveryError,
 } from "./slack-calls.ts";
@@ -194,10 +194,12 @@ export class SlackNotifier implements Notifier {
     for (let retry = 1; ; retry++) {
       let outcome: CallOutcome;
       let failure: unknown;
+      let failedAt: Date;
       try {
         const result = await this.#client.chat.postMessage({
           channel: target.channel,
-          text: `${message.title}: ${message.summary}`,
+          // What notifications show; Slack parses it as mrkdwn too, so it is escaped like the blocks.
+          text: escapeMrkdwn(`${message.title}: ${message.summary}`),
           blocks,
           metadata: { event_type: SLACK_EVENT_TYPE, event_payload: { key: message.key, kind: message.kind } },
           unfurl_links: false,
@@ -212,22 +214,18 @@ export class SlackNotifier implements Notifier {
         // ok without a ts: posted, but we cannot name it; the history can.
         outcome = { kind: "ambiguous", code: "no_ts" };
         failure = new Error("chat.postMessage answered ok without a ts");
+        failedAt = this.#calls.now();
       } catch (error) {
-        outcome = classifySlackError(error);
+        failedAt = this.#calls.now();
+        outcome = classifySlackError(error, failedAt);
         failure = error;
       }
       if (outcome.kind === "ambiguous")
         return this.#settle(message, target, firstAttemptAt, failure, outcome);
       const wait =
         outcome.kind === "rate-limited" ? outcome.retryAfterMs : retryDelayMs(this.#calls.policy, retry);
-      if (
-        outcome.kind === "refused" ||
-        retry > retriesOf(this.#calls.policy) ||
-        (outcome.kind === "rate-limited" && wait > this.#calls.maxRateLimitWaitMs)
-      ) {
-        throw NotDeliveredError.from(
-          slackDeliveryError("chat.postMessage", failure, outcome, this.#calls.now()),
-        );
+      if (givesUp(outcome, retry, wait, this.#calls)) {
+        throw NotDeliveredError.from(slackDeliveryError("chat.postMessage", failure, outcome, failedAt));
       }
       // A 429 or a request that never reached Slack: nothing was posted, so posting again is safe.
       await sleep(wait);
@@ -450,11 +448,51 @@ export function renderSlackBlocks(message: ComposedMessage, options: RenderOptio
   return blocks;
 }
 
+/** Most characters of a section's text (Block Kit). */
+const MAX_SECTION_TEXT = 3000;
+
+/** The "…and N more" line the composer ends a capped list with (`cap` in core/notifications.ts). */
+const MORE_LINE = /^…and (\d+) more\b/;
+
+function moreLine(n: number): string {
+  return `…and ${n} more (see the report or ticket).`;
+}
+
+/**
+ * One list as a section: as many whole lines as fit in Block Kit's 3,000 characters, then one
+ * "…and N more" line counting every line not shown (those cut here and those the composer already
+ * left out), so nothing is dropped silently. A first line too long for the section on its own is
+ * shown cut short rather than not at all.
+ */
 function pushList(blocks: SlackBlock[], title: string, lines: readonly string[]): void {
   if (lines.length === 0) return;
+  const omitted = MORE_LINE.exec(lines.at(-1) ?? "");
+  const listed = omitted ? lines.slice(0, -1) : lines;
+  const alreadyLeftOut = omitted ? Number(omitted[1]) : 0;
+  const bullets = listed.map((l) => `• ${escapeMrkdwn(l)}`);
+  const tail = (shown: number) => {
+    const rest = bullets.length - shown + alreadyLeftOut;
+    return rest > 0 ? `\n${moreLine(rest)}` : "";
+  };
+  let text = `*${escapeMrkdwn(title)}*`;
+  let shown = 0;
+  // Room is checked for the count line as it would read after each bullet, so the last check holds.
+  while (shown < bullets.length) {
+    const next = `${text}\n${bullets[shown]}`;
+    if (next.length + tail(shown + 1).length > MAX_SECTION_TEXT) break;
+    text = next;
+    shown += 1;
+  }
+  if (shown === 0 && bullets.length > 0) {
+    const room = MAX_SECTION_TEXT - text.length - 1 - tail(1).length;
+    text = `${text}\n${limit(bullets[0]!, Math.max(room, 2))}`;
+    shown = 1;
+  }
   blocks.push({ type: "divider" });
-  const text = `*${escapeMrkdwn(title)}*\n${lines.map((l) => `• ${escapeMrkdwn(l)}`).join("\n")}`;
-  blocks.push({ type: "section", text: { type: "mrkdwn", text: limit(text, 3000) } });
+  blocks.push({
+    type: "section",
+    text: { type: "mrkdwn", text: limit(`${text}${tail(shown)}`, MAX_SECTION_TEXT) },
+  });
 }
 
 /** Slack mrkdwn needs only these three escaped. */

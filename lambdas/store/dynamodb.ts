@@ -38,6 +38,7 @@ import {
   actionToStored,
   CorruptRecordError,
   compareDue,
+  compareQueued,
   departureFromStored,
   departureToStored,
   FindingNotFoundError,
@@ -476,6 +477,13 @@ export class DynamoDbStore implements Store {
     return result.Item ? outboxFromStored(outboxFromItem(result.Item)) : undefined;
   }
 
+  async listOutbox(keyPrefix: string): Promise<OutboxEntry[]> {
+    // The key is the sort key: a key-condition Query reads only the matching items (DynamoDB
+    // refuses an empty string in a key condition, and an empty prefix matches every item anyway).
+    const items = await this.queryPartition(STORE_PARTITIONS.outbox, {}, keyPrefix || undefined);
+    return items.map(outboxFromItem).sort(compareQueued).map(outboxFromStored);
+  }
+
   // -- departures -------------------------------------------------------------------------------
 
   async putDepartureEvent(event: DepartureEvent): Promise<boolean> {
@@ -542,16 +550,22 @@ export class DynamoDbStore implements Store {
       ExpressionAttributeNames?: Record<string, string>;
       ExpressionAttributeValues?: Record<string, NativeAttributeValue>;
     } = {},
+    skPrefix?: string,
   ): Promise<Record<string, NativeAttributeValue>[]> {
     const items: Record<string, NativeAttributeValue>[] = [];
     const pages = paginateQuery(
       { client: this.doc },
       {
         TableName: this.tableName,
-        KeyConditionExpression: "pk = :pk",
+        KeyConditionExpression:
+          skPrefix === undefined ? "pk = :pk" : "pk = :pk AND begins_with(sk, :skPrefix)",
         ConsistentRead: true,
         ...filter,
-        ExpressionAttributeValues: { ...filter.ExpressionAttributeValues, ":pk": pk },
+        ExpressionAttributeValues: {
+          ...filter.ExpressionAttributeValues,
+          ":pk": pk,
+          ...(skPrefix !== undefined ? { ":skPrefix": skPrefix } : {}),
+        },
       },
     );
     for await (const page of pages) items.push(...(page.Items ?? []));

@@ -27,6 +27,7 @@ import {
   acceptedMetaToStored,
   actionToStored,
   compareDue,
+  compareQueued,
   departureFromStored,
   departureToStored,
   FindingNotFoundError,
@@ -249,6 +250,14 @@ export class LocalDirectoryStore implements Store {
   async getOutbox(key: string): Promise<OutboxEntry | undefined> {
     const stored = await this.files.read<StoredOutbox>(this.outboxPath(key));
     return stored ? outboxFromStored(stored) : undefined;
+  }
+
+  async listOutbox(keyPrefix: string): Promise<OutboxEntry[]> {
+    const all = await this.readAll<StoredOutbox>(this.outboxDir);
+    return all
+      .filter((stored) => stored.key.startsWith(keyPrefix))
+      .sort(compareQueued)
+      .map(outboxFromStored);
   }
 
   /** The local twin of DynamoDB's TTL: sent items past their retention go. */

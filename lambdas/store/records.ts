@@ -404,6 +404,12 @@ export function compareDue(a: StoredOutbox, b: StoredOutbox): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
+/** Orders outbox entries as `listOutbox` gives them: the first queued first, then by key. */
+export function compareQueued(a: StoredOutbox, b: StoredOutbox): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt < b.createdAt ? -1 : 1;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
 /** Drops `undefined` properties so records compare and serialise the same in both adapters. */
 export function definedOnly<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

@@ -90,7 +90,7 @@ export class FakeSlack {
   readonly #scopes: Set<string>;
   readonly #historyMaxLimit: number;
   readonly #clock: () => number;
-  #rateLimits: { method: string | undefined; remaining: number; retryAfter: number }[] = [];
+  #rateLimits: { method: string | undefined; remaining: number; retryAfter: number | string | null }[] = [];
   #injected: Injected[] = [];
   /** Microseconds of the last ts handed out: ts values are unique and increasing. */
   #lastMicros = 0;
@@ -116,8 +116,12 @@ export class FakeSlack {
     return `${this.#server.url}/api/`;
   }
 
-  /** The next `times` calls (of `method`, or any) answer 429 with `Retry-After: retryAfter`. */
-  rateLimit(times: number, retryAfter = 1, method?: string): void {
+  /**
+   * The next `times` calls (of `method`, or any) answer 429 with `Retry-After: retryAfter`: seconds,
+   * as Slack documents, or any text (RFC 9110 also allows an HTTP date); `null` sends no Retry-After,
+   * as a proxy in front of Slack may.
+   */
+  rateLimit(times: number, retryAfter: number | string | null = 1, method?: string): void {
     this.#rateLimits.push({ method, remaining: times, retryAfter });
   }
 
@@ -183,7 +187,11 @@ export class FakeSlack {
     );
     if (limit !== undefined) {
       limit.remaining -= 1;
-      return reply(429, { ok: false, error: "ratelimited" }, { "retry-after": String(limit.retryAfter) });
+      return reply(
+        429,
+        { ok: false, error: "ratelimited" },
+        limit.retryAfter === null ? {} : { "retry-after": String(limit.retryAfter) },
+      );
     }
     const injected = this.#injected.find(
       (f) => f.remaining > 0 && (f.method === undefined || f.method === method),

@@ -114,6 +114,11 @@ export interface Store {
   /** Ends a claim that failed: `pending` again at `nextAttemptAt`, or `dead` after the last attempt. */
   markFailed(key: string, error: string, nextAttemptAt: Date, now: Date): Promise<void>;
   getOutbox(key: string): Promise<OutboxEntry | undefined>;
+  /**
+   * Every item whose key starts with `keyPrefix`, in any state (a sent one until its retention
+   * ends), oldest `createdAt` first, then by key. The outbox asks it for the items of one ticket.
+   */
+  listOutbox(keyPrefix: string): Promise<OutboxEntry[]>;
 
   /** Stores a webhook departure once; false when the event id was seen before. */
   putDepartureEvent(event: DepartureEvent): Promise<boolean>;

@@ -279,6 +279,73 @@ describe.each([
     expect((await store.getFinding(a.finding.id))?.ticketKey).toMatch(/^iam-hygiene-[0-9a-f]{16}$/);
   });
 
+  const outage = (on: boolean) => {
+    jira.outage = on;
+    github.outage = on;
+  };
+
+  it("does not open a stray ticket when an old revision comes due after the resolution closed the ticket", async () => {
+    // Prepare: a ticket for one key; a second key joins during an outage, so that revision waits
+    // out its backoff (due 5 minutes later); meanwhile both keys go and the resolution is delivered.
+    const store = new LocalDirectoryStore(dir);
+    const a = item({ action: "ticket", credential: { nativeId: "AKIA1" } });
+    const b = item({ action: "ticket", credential: { nativeId: "AKIA2" } });
+    const at = (minutes: number) => new Date(NOW.getTime() + minutes * MINUTE);
+    await scan(store, "s1", [a], at(0));
+    outage(true);
+    const duringOutage = await scan(store, "s2", [a, b], at(60));
+    outage(false);
+    const resolving = await scan(store, "s3", [], at(62));
+    const afterResolve = tickets();
+
+    // Act: the old revision comes due.
+    const late = await scan(store, "s4", [], at(70));
+
+    // Assess: still one ticket, closed; the old revision is reported as superseded, not sent.
+    const [stale] = duringOutage.failed;
+    expect(stale?.key).toMatch(/^ticket:/);
+    expect(resolving.sent.map((o) => o.receipt)).toEqual([expect.stringMatching(/^closed /)]);
+    expect(afterResolve).toEqual([{ comments: 1, open: false }]);
+    expect(tickets()).toEqual(afterResolve);
+    expect(late.sent).toEqual([]);
+    expect(late.superseded).toEqual([
+      {
+        key: stale?.key,
+        channel: "ticket",
+        attempts: 2,
+        receipt: `superseded by ${resolving.sent[0]?.key}`,
+      },
+    ]);
+    expect(await store.getOutbox(stale!.key)).toMatchObject({
+      state: "sent",
+      receipt: `superseded by ${resolving.sent[0]?.key}`,
+    });
+  });
+
+  it("does not close the ticket of findings that came back before their old resolution was delivered", async () => {
+    // Prepare: the key goes during an outage (its resolution waits out its backoff), then comes
+    // back and the new revision is delivered to the ticket, still open.
+    const store = new LocalDirectoryStore(dir);
+    const a = item({ action: "ticket", credential: { nativeId: "AKIA1" } });
+    const at = (minutes: number) => new Date(NOW.getTime() + minutes * MINUTE);
+    await scan(store, "s1", [a], at(0));
+    outage(true);
+    const duringOutage = await scan(store, "s2", [], at(60));
+    outage(false);
+    await scan(store, "s3", [a], at(62));
+    const afterComeback = tickets();
+
+    // Act: the old resolution comes due.
+    const late = await scan(store, "s4", [a], at(70));
+
+    // Assess: the ticket stays open for the finding that is back.
+    const [stale] = duringOutage.failed;
+    expect(stale?.key).toMatch(/^ticket-resolved:/);
+    expect(afterComeback).toEqual([{ comments: 1, open: true }]);
+    expect(tickets()).toEqual(afterComeback);
+    expect(late.superseded.map((o) => o.key)).toEqual([stale?.key]);
+  });
+
   it("opens a new ticket when a resolved finding comes back, and closes that one on its own resolution", async () => {
     // Prepare: a key is ticketed, then gone (ticket closed), then back within days (re-enabled).
     const store = new LocalDirectoryStore(dir);

@@ -510,6 +510,42 @@ export function describeStoreContract(name: string, start: () => Promise<StoreHa
         );
       });
 
+      it("lists the items whose key starts with a prefix, in any state, first queued first", async () => {
+        // Prepare
+        const store = (await harness.fresh())();
+        await store.enqueue([
+          { ...item("ticket:K1:r2"), channel: "ticket", createdAt: at(60) },
+          { ...item("ticket:K1:r1"), channel: "ticket", createdAt: at(0) },
+          { ...item("ticket:K10:r1"), channel: "ticket", createdAt: at(0) },
+          { ...item("ticket-resolved:K1:x"), channel: "ticket", createdAt: at(30) },
+          item("slack:msg-1"),
+        ]);
+        await store.claimOutbox("ticket:K1:r1", at(1));
+        await store.markSent("ticket:K1:r1", "created #1", at(2));
+
+        // Act
+        const ticketK1 = await store.listOutbox("ticket:K1:");
+        const resolutionsK1 = await store.listOutbox("ticket-resolved:K1:");
+        const everything = await store.listOutbox("");
+        const none = await store.listOutbox("ticket:K2:");
+
+        // Assess
+        expect(ticketK1.map((e) => [e.key, e.state, e.createdAt])).toEqual([
+          ["ticket:K1:r1", "sent", at(0)],
+          ["ticket:K1:r2", "pending", at(60)],
+        ]);
+        expect(ticketK1[0]).toMatchObject({ receipt: "created #1", attempts: 1, channel: "ticket" });
+        expect(resolutionsK1.map((e) => e.key)).toEqual(["ticket-resolved:K1:x"]);
+        expect(everything.map((e) => e.key)).toEqual([
+          "slack:msg-1",
+          "ticket:K10:r1",
+          "ticket:K1:r1",
+          "ticket-resolved:K1:x",
+          "ticket:K1:r2",
+        ]);
+        expect(none).toEqual([]);
+      });
+
       it("offers a stale `sending` item again, and a late failure does not undo a send", async () => {
         // Prepare
         const store = (await harness.fresh())({ staleSendingMs: 15 * MINUTE });

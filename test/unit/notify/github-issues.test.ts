@@ -6,7 +6,7 @@ import { DeliveryError } from "../../../lambdas/core/ports/notifier.ts";
 import { revisionMarker } from "../../../lambdas/core/ports/ticket-sink.ts";
 import { GitHubIssuesSink } from "../../../lambdas/notify/github-issues.ts";
 import { FakeGitHubIssues } from "../../../sandbox/providers/github-issues.ts";
-import { item } from "./plan-items.ts";
+import { item, person } from "./plan-items.ts";
 
 function ticketFor(nativeIds: string[]): TicketGroup {
   const items = nativeIds.map((nativeId) => item({ action: "ticket", credential: { nativeId } }));
@@ -118,6 +118,32 @@ describe("GitHubIssuesSink", () => {
     expect(issue?.state).toBe("closed");
     expect(issue?.stateReason).toBe("completed");
     expect(issue?.comments).toHaveLength(1);
+  });
+
+  it("keeps a display name and an account name from mentioning anyone, in the issue and in a changed comment", async () => {
+    // Prepare: names come from the HR list and the config, not from us.
+    const eve = person({ displayName: "Eve <!channel> @acme/security-team" });
+    const compose = (nativeIds: string[]) =>
+      composeNotifications({
+        items: nativeIds.map((nativeId) => item({ action: "ticket", person: eve, credential: { nativeId } })),
+        mode: "enforce",
+        accountNames: { "123456789012": "prod @acme/prod-owners" },
+      }).tickets[0]!;
+    await sink().upsert(compose(["AKIA1"]));
+
+    // Act
+    const changed = await sink().upsert(compose(["AKIA1", "AKIA2"]));
+
+    // Assess
+    expect(changed.outcome).toBe("commented");
+    const [issue] = github.issues;
+    for (const text of [issue!.body, issue!.comments[0]!.body]) {
+      // Every @ is broken by a zero-width space, so GitHub links and notifies nobody.
+      expect(text).not.toMatch(/@(?!\u200b)/);
+      expect(text).not.toContain("<!channel>");
+      expect(text).toContain("Eve &lt;!channel&gt; @\u200bacme/security-team");
+      expect(text).toContain("prod @\u200bacme/prod-owners (123456789012)");
+    }
   });
 
   it("turns the primary rate limit into a DeliveryError that says when to retry", async () => {

@@ -6,13 +6,14 @@ import { DeliveryError } from "../../../lambdas/core/ports/notifier.ts";
 import { NotDeliveredError } from "../../../lambdas/notify/outbox.ts";
 import {
   createSlackWebClient,
+  renderSlackBlocks,
   SLACK_EVENT_TYPE,
   SlackNotifier,
   ticketLabel,
   UnsafeSlackClientError,
 } from "../../../lambdas/notify/slack.ts";
 import { FakeSlack } from "../../../sandbox/providers/slack.ts";
-import { person, threeKeysOfJane } from "./plan-items.ts";
+import { item, person, threeKeysOfJane } from "./plan-items.ts";
 
 const SECURITY = "CSECURITY";
 const FAST = { retries: 2, minTimeout: 0, maxTimeout: 1 };
@@ -127,6 +128,25 @@ describe("SlackNotifier", () => {
     expect(slack.calls("users.lookupByEmail")).toHaveLength(0);
   });
 
+  it("escapes the notification text as it escapes the blocks, so a name cannot ping a channel", async () => {
+    // Prepare: the display name comes from the HR list.
+    const eve = person({ displayName: "Eve <!channel> <@UBOSS> <https://evil.example|login>" });
+    const message = managerMessage(
+      threeKeysOfJane().map((i) => ({
+        ...i,
+        finding: { ...i.finding, match: { ...i.finding.match!, person: eve } },
+      })),
+    );
+
+    // Act
+    await notifier().send(message);
+
+    // Assess
+    const text = String(slack.calls("chat.postMessage")[0]?.params.text);
+    expect(text).not.toMatch(/[<>]/);
+    expect(text).toContain("Eve &lt;!channel&gt; &lt;@UBOSS&gt; &lt;https://evil.example|login&gt;");
+  });
+
   it("waits out a 429 with Retry-After and then posts once", async () => {
     // Prepare
     slack.rateLimit(1, 1, "chat.postMessage");
@@ -139,6 +159,45 @@ describe("SlackNotifier", () => {
     expect(posts.map((r) => r.status)).toEqual([429, 200]);
     expect(slack.messages).toHaveLength(1);
     expect(receipt.messageId).toBe(slack.messages[0]?.ts);
+  });
+
+  it("takes a 429 whose Retry-After is an HTTP date as rate limited: not posted, back at that date, no history read", async () => {
+    // Prepare: RFC 9110 allows a date; @slack/web-api then throws a plain Error without a code.
+    const retryAt = new Date(Math.ceil((clock.now().getTime() + 10 * 60_000) / 1000) * 1000);
+    slack.rateLimit(1, retryAt.toUTCString(), "chat.postMessage");
+
+    // Act
+    const error = await notifier()
+      .send(managerMessage())
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(NotDeliveredError);
+    expect((error as DeliveryError).details).toEqual({ code: "ratelimited", retryAt });
+    expect(slack.calls("chat.postMessage")).toHaveLength(1);
+    expect(slack.calls("conversations.history")).toHaveLength(0);
+    expect(slack.messages).toHaveLength(0);
+  });
+
+  it("takes a 429 without Retry-After as rate limited, and comes back after a default minute", async () => {
+    // Prepare
+    slack.rateLimit(1, null, "chat.postMessage");
+    const before = clock.now().getTime();
+
+    // Act
+    const error = await notifier()
+      .send(managerMessage())
+      .catch((e: unknown) => e);
+
+    // Assess: not waited out in the call (a guess is not worth a Lambda's minute); the outbox comes back.
+    const after = clock.now().getTime();
+    expect(error).toBeInstanceOf(NotDeliveredError);
+    expect((error as DeliveryError).details.code).toBe("ratelimited");
+    const retryAt = (error as DeliveryError).details.retryAt!.getTime();
+    expect(retryAt).toBeGreaterThanOrEqual(before + 60_000);
+    expect(retryAt).toBeLessThanOrEqual(after + 60_000);
+    expect(slack.calls("chat.postMessage")).toHaveLength(1);
+    expect(slack.calls("conversations.history")).toHaveLength(0);
   });
 
   it("reports invalid_auth as a DeliveryError with Slack's error code", async () => {
@@ -313,5 +372,70 @@ describe("ticketLabel", () => {
     expect(
       ticketLabel("https://corp.atlassian.net/issues/?jql=labels%3Diam-hygiene-abc", "iam-hygiene-abc"),
     ).toBe("iam-hygiene-abc");
+  });
+});
+
+describe("renderSlackBlocks", () => {
+  /** The text of the list section titled `title`. */
+  const section = (blocks: ReturnType<typeof renderSlackBlocks>, title: string): string => {
+    const found = blocks.find((b) =>
+      (b.text as { text?: string } | undefined)?.text?.startsWith(`*${title}*`),
+    );
+    return (found?.text as { text?: string } | undefined)?.text ?? "";
+  };
+
+  it("fits whole lines into a list section and ends it with the true count of the rest", () => {
+    // Prepare: 30 tickets with long names; the digest lists 20 and says "…and 10 more", which
+    // is more than one 3,000-character section holds.
+    const items = Array.from({ length: 30 }, (_, i) =>
+      item({
+        action: "ticket",
+        credential: { nativeId: `AKIA${String(i).padStart(16, "0")}` },
+        person: person({
+          displayName: `Person Number ${i} of a rather long department name`,
+          emails: [`person.number.${i}.of.the.department@corp.example`],
+        }),
+      }),
+    );
+    const digest = composeNotifications({ items, mode: "enforce" }).messages.find(
+      (m) => m.kind === "digest",
+    )!;
+    expect(digest.needsHuman).toHaveLength(21);
+
+    // Act
+    const text = section(renderSlackBlocks(digest), "Needs a human");
+
+    // Assess
+    const [, ...lines] = text.split("\n");
+    const bullets = lines.slice(0, -1);
+    expect(text.length).toBeLessThanOrEqual(3000);
+    expect(bullets.length).toBeGreaterThan(0);
+    expect(bullets.length).toBeLessThan(20);
+    // Each bullet is a whole line of the message, in order; the last line counts what is not shown.
+    expect(bullets).toEqual(
+      digest.needsHuman
+        .slice(0, bullets.length)
+        .map((l) => `• ${l.replaceAll("<", "&lt;").replaceAll(">", "&gt;")}`),
+    );
+    expect(lines.at(-1)).toBe(`…and ${30 - bullets.length} more (see the report or ticket).`);
+  });
+
+  it("shows a line longer than a section cut short, rather than nothing, before the count", () => {
+    // Prepare
+    const message = {
+      ...managerMessage(),
+      done: [],
+      needsHuman: [`${"x".repeat(5000)}`, "second", "third"],
+    };
+
+    // Act
+    const text = section(renderSlackBlocks(message), "What still needs you");
+
+    // Assess
+    const lines = text.split("\n");
+    expect(text.length).toBeLessThanOrEqual(3000);
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(/^• x+…$/);
+    expect(lines[2]).toBe("…and 2 more (see the report or ticket).");
   });
 });
