@@ -11,8 +11,13 @@ import { evaluateCredentials, findingId, runFinding, withEvidence } from "./core
 import { IdentityIndex } from "./core/identity.ts";
 import type { ActionRecord, Credential, Finding, Person, RuleId, SourceId } from "./core/model.ts";
 import { buildPlan, type Plan, type PlanItem, revocationTargets } from "./core/plan.ts";
-import type { PolicyException } from "./core/policy.ts";
-import type { CredentialSource, Discovery, RevokeContext } from "./core/ports/credential-source.ts";
+import { leaveAlone, type PolicyException } from "./core/policy.ts";
+import type {
+  CredentialSource,
+  Discovery,
+  HousekeepingContext,
+  RevokeContext,
+} from "./core/ports/credential-source.ts";
 import type { DepartureList, DepartureSource } from "./core/ports/departure-source.ts";
 import type {
   AuditLog,
@@ -483,6 +488,36 @@ function withOutcomes(plan: Plan, outcomes: ReadonlyMap<string, ActionRecord[]>)
 }
 
 /** Credentials whose revocation an earlier run recorded as done. */
+/**
+ * `HousekeepingContext.leaveAlone` for this run: the policy's protection and exceptions as the
+ * config says now, asked of the principal and of the credentials its findings name (as this run
+ * discovered them, for their ARN and owner emails).
+ */
+function leaveAloneFor(
+  history: readonly FindingHistory[],
+  credentials: readonly Credential[],
+  config: Config,
+  now: Date,
+): NonNullable<HousekeepingContext["leaveAlone"]> {
+  const findings = new Map(history.map((h) => [h.findingId, h]));
+  const discovered = new Map(credentials.map((c) => [c.id, c]));
+  const settings = { protectedPrincipals: config.protectedPrincipals, exceptions: policyExceptions(config) };
+  return ({ principal, findingIds }) => {
+    const named = findingIds.flatMap((id) => findings.get(id) ?? []);
+    const credentialIds = [...new Set(named.flatMap((h) => h.credentialId ?? []))];
+    return leaveAlone(
+      {
+        principal,
+        credentials: credentialIds.flatMap((id) => discovered.get(id) ?? []),
+        credentialIds,
+        ruleIds: named.map((h) => h.ruleId),
+      },
+      settings,
+      now,
+    );
+  };
+}
+
 function revokedBefore(history: readonly FindingHistory[]): Set<string> {
   const ids = new Set<string>();
   for (const h of history) {
@@ -683,7 +718,11 @@ async function scanHoldingLease(
             );
             continue;
           }
-          for (const done of await source.housekeeping({ now: clock.now(), history })) {
+          for (const done of await source.housekeeping({
+            now: clock.now(),
+            history,
+            leaveAlone: leaveAloneFor(history, credentials, config, clock.now()),
+          })) {
             await store.recordAction(done.findingId, done.action);
           }
         }

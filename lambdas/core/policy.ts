@@ -102,6 +102,49 @@ function sameName(named: string, actual: string | undefined): boolean {
   return actual !== undefined && foldIdentifier(named) === foldIdentifier(actual);
 }
 
+/** What deferred work on an earlier run's revocation is about: a principal, and its findings. */
+export interface DeferredSubject {
+  readonly principal: string;
+  /** The credentials as this run discovered them, when it did (for their ARN and owner emails). */
+  readonly credentials: readonly Credential[];
+  /** The credentials' ids, as stored on their findings (discovered or not). */
+  readonly credentialIds: readonly string[];
+  readonly ruleIds: readonly string[];
+}
+
+/**
+ * Why deferred work on a credential an earlier run revoked (deleting a quarantined key) must not
+ * run now, or `undefined`: its principal has become protected, or an exception approved since
+ * covers it. The same tests as `decide`, asked again, because the work cannot be undone.
+ */
+export function leaveAlone(
+  subject: DeferredSubject,
+  settings: Pick<PolicySettings, "protectedPrincipals" | "exceptions">,
+  now: Date,
+): string | undefined {
+  const patterns = settings.protectedPrincipals;
+  for (const credential of subject.credentials) {
+    const pattern = isProtected(credential, patterns);
+    if (pattern !== undefined) return `${credential.principal} is protected (${pattern})`;
+  }
+  const pattern = patterns.length > 0 ? protectedPattern([subject.principal], patterns) : undefined;
+  if (pattern !== undefined) return `${subject.principal} is protected (${pattern})`;
+  const ids = new Set([...subject.credentialIds, ...subject.credentials.flatMap((c) => [c.id, c.nativeId])]);
+  const arns = subject.credentials.map((c) => c.principalArn);
+  const exception = settings.exceptions.find(
+    (e) =>
+      e.expires.getTime() > now.getTime() &&
+      (e.rule === undefined || subject.ruleIds.includes(e.rule)) &&
+      (e.credentialId === undefined || ids.has(e.credentialId)) &&
+      (e.principal === undefined ||
+        sameName(e.principal, subject.principal) ||
+        arns.some((arn) => sameName(e.principal!, arn))),
+  );
+  return exception
+    ? `exception until ${exception.expires.toISOString().slice(0, 10)} approved by ${exception.approver}: ${exception.reason}`
+    : undefined;
+}
+
 function decision(finding: Finding, action: DecisionAction, why: string): Decision {
   return { findingId: finding.id, action, why };
 }

@@ -71,6 +71,15 @@ export interface HousekeepingContext {
   readonly now: Date;
   /** Every finding the store remembers, with its recorded actions (e.g. when a key was deactivated). */
   readonly history: readonly FindingHistory[];
+  /**
+   * Why the work on a principal's credentials (named by the findings that recorded it) must not
+   * be done now, or `undefined`: the principal has become protected, or an exception covers it
+   * (`leaveAlone` in `policy.ts`). Asked before anything that cannot be undone.
+   */
+  readonly leaveAlone?: (subject: {
+    readonly principal: string;
+    readonly findingIds: readonly string[];
+  }) => string | undefined;
 }
 
 /**

@@ -174,12 +174,25 @@ export class AwsIamSource implements CredentialSource {
     const due = quarantinedKeysIn(ctx.history, accountId).filter(
       ({ key }) => key.deactivatedAt.getTime() + days * DAY_MS <= ctx.now.getTime(),
     );
-    const records = await this.purgeQuarantined(
-      due.map((d) => d.key),
+    // A principal protected, or excepted, since its key was deactivated keeps the key: a
+    // deletion cannot be undone, so the policy's word is asked again now.
+    const held = due.map(({ key, findingIds }) => ctx.leaveAlone?.({ principal: key.userName, findingIds }));
+    const purged = await this.purgeQuarantined(
+      due.filter((_, i) => held[i] === undefined).map((d) => d.key),
       ctx.now,
     );
-    return due.flatMap(({ findingIds }, i) => {
-      const action = records[i];
+    let next = 0;
+    return due.flatMap(({ key, findingIds }, i) => {
+      const why = held[i];
+      const action: ActionRecord | undefined =
+        why === undefined
+          ? purged[next++]
+          : {
+              type: "revoke",
+              status: "skipped",
+              detail: `DeleteAccessKey ${key.accessKeyId} (user ${key.userName}): left alone: ${why}`,
+              at: ctx.now,
+            };
       return action ? findingIds.map((findingId) => ({ findingId, action })) : [];
     });
   }

@@ -77,12 +77,13 @@ function advanceDays(days: number): void {
   sb.clock.set(now);
 }
 
-async function scan(deleteKeysAfterDays: number | null) {
+async function scan(deleteKeysAfterDays: number | null, extra: Record<string, unknown> = {}) {
   const config = parseConfig({
     mode: "enforce",
     departures: { source: { type: "file", path: "departures.csv" } },
     store: { type: "local", dir: "state" },
     sources: { "aws-iam": { reportPollMs: 0, deleteKeysAfterDays } },
+    ...extra,
   });
   const runtime = createRuntime({
     config,
@@ -153,6 +154,54 @@ describe("quarantine purge in an applied scan", () => {
     expect(sb.iam.accessKeys.has(SPARE_KEY)).toBe(true);
     const after = await later.store.getFinding(revoked.finding.id);
     expect(after?.actions.filter((a) => a.detail.startsWith("DeleteAccessKey"))).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      "protected since, by user name",
+      { protectedPrincipals: ["jane.*"] },
+      /left alone: jane\.doe is protected \(jane\.\*\)/,
+    ],
+    [
+      "protected since, by owner email",
+      { protectedPrincipals: ["jane.doe@corp.example"] },
+      /is protected \(jane\.doe@corp\.example\)/,
+    ],
+    [
+      "covered by an exception approved since",
+      {
+        exceptions: [
+          {
+            principal: "Jane.Doe",
+            reason: "legal hold",
+            approver: "ciso@corp.example",
+            expires: "2027-12-31",
+          },
+        ],
+      },
+      /left alone: exception until 2027-12-31 approved by ciso@corp\.example: legal hold/,
+    ],
+  ])("never deletes a quarantined key whose principal is %s", async (_case, extra, why) => {
+    // Prepare: the first apply deactivates Jane's keys; then she is put on hold.
+    await scan(30);
+    expect(sb.iam.accessKeys.get(JANE_KEY)?.status).toBe("Inactive");
+    advanceDays(31);
+    sb.resetCalls();
+
+    // Act
+    const later = await scan(30, extra);
+
+    // Assess: the key stays, no deletion was asked, and the history says why.
+    expect(sb.iam.accessKeys.get(JANE_KEY)?.status).toBe("Inactive");
+    expect(sb.calls()["iam:DeleteAccessKey"]).toBeUndefined();
+    const skipped = (await later.store.listFindings())
+      .flatMap((h) => h.actions)
+      .filter((a) => a.detail.startsWith(`DeleteAccessKey ${JANE_KEY}`));
+    expect(skipped.length).toBeGreaterThan(0);
+    for (const action of skipped) {
+      expect(action.status).toBe("skipped");
+      expect(action.detail).toMatch(why);
+    }
   });
 
   it("deletes nothing, and reads nothing for it, when deleteKeysAfterDays is off", async () => {

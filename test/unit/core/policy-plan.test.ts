@@ -4,7 +4,7 @@ import { evaluateCredentials } from "../../../lambdas/core/evaluate.ts";
 import { IdentityIndex } from "../../../lambdas/core/identity.ts";
 import type { Credential, Finding, Person } from "../../../lambdas/core/model.ts";
 import { buildPlan, revocationLimit, revocationTargets } from "../../../lambdas/core/plan.ts";
-import { decide, type PolicySettings } from "../../../lambdas/core/policy.ts";
+import { decide, leaveAlone, type PolicySettings } from "../../../lambdas/core/policy.ts";
 import {
   brakeSettings,
   credential,
@@ -392,5 +392,63 @@ describe("plan properties", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("leaveAlone: deferred work on an earlier revocation", () => {
+  const at = new Date("2026-06-01T00:00:00Z");
+  const base = {
+    principal: "jane.doe",
+    credentials: [
+      credential({
+        nativeId: "AKIAJANE",
+        principal: "jane.doe",
+        principalArn: "arn:aws:iam::123456789012:user/emergency/jane.doe",
+        ownerHints: { employeeIds: [], emails: ["jane@corp.example"], usernames: [], tags: {} },
+      }),
+    ],
+    credentialIds: ["aws-iam:123456789012:access-key:AKIAJANE"],
+    ruleIds: ["departed-owner-active-credential"],
+  };
+  const exception = (over: Record<string, unknown>) => ({
+    reason: "legal hold",
+    approver: "ciso@corp.example",
+    expires: new Date("2027-01-01T00:00:00Z"),
+    ...over,
+  });
+
+  it("holds a principal protected by name, ARN or owner email, even when this run did not discover it", () => {
+    // Act and Assess
+    expect(leaveAlone(base, { protectedPrincipals: ["*:user/emergency/*"], exceptions: [] }, at)).toMatch(
+      /protected \(\*:user\/emergency\/\*\)/,
+    );
+    expect(leaveAlone(base, { protectedPrincipals: ["jane@corp.example"], exceptions: [] }, at)).toMatch(
+      /protected/,
+    );
+    expect(
+      leaveAlone({ ...base, credentials: [] }, { protectedPrincipals: ["JANE.*"], exceptions: [] }, at),
+    ).toMatch(/jane\.doe is protected/);
+    expect(leaveAlone(base, { protectedPrincipals: ["bob*"], exceptions: [] }, at)).toBeUndefined();
+  });
+
+  it("holds what a live exception covers: its principal, credential and rule, and nothing else", () => {
+    // Prepare
+    const settings = (e: Record<string, unknown>) => ({
+      protectedPrincipals: [],
+      exceptions: [exception(e)],
+    });
+
+    // Act and Assess
+    expect(leaveAlone(base, settings({ principal: "Jane.Doe" }), at)).toMatch(/exception until 2027-01-01/);
+    expect(leaveAlone(base, settings({ credentialId: "AKIAJANE" }), at)).toMatch(/legal hold/);
+    expect(leaveAlone(base, settings({ credentialId: "AKIAOTHER" }), at)).toBeUndefined();
+    expect(leaveAlone(base, settings({ credentialId: base.credentialIds[0] }), at)).toMatch(/legal hold/);
+    expect(leaveAlone(base, settings({ rule: "unused-credential" }), at)).toBeUndefined();
+    expect(leaveAlone(base, settings({ rule: "departed-owner-active-credential" }), at)).toMatch(
+      /legal hold/,
+    );
+    expect(
+      leaveAlone(base, settings({ principal: "jane.doe", expires: new Date("2026-05-01T00:00:00Z") }), at),
+    ).toBeUndefined();
   });
 });
