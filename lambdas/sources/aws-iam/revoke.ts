@@ -133,7 +133,8 @@ export function quarantinedKeysIn(
         continue;
       }
       const purged = PURGE_DETAIL.exec(action.detail);
-      // A failed purge is tried again next run; anything else settled the key.
+      // A failed purge is tried again next run; anything else settled the key (deleted, gone,
+      // re-enabled by a human, or left alone because its user is protected or excepted).
       if (purged && action.type === "revoke" && action.status !== "failed") open.delete(purged[1]!);
     }
     for (const key of open.values()) {
