@@ -449,8 +449,10 @@ const INTENT_PREFIX = "sending revocation of";
 
 /**
  * Revocations an earlier scan sent but never recorded the outcome of (it died mid-write), whose
- * finding this scan no longer raises because the credential is now inactive: the write landed.
- * Each gets a `verified` record saying so, instead of a silent "resolved".
+ * finding this scan no longer raises because the credential is now inactive, or gone (a console
+ * password's revocation deletes it; `resolved` holds only findings of sources this scan fully
+ * covered, so not listed means not there): the write landed. Each gets a `verified` record
+ * saying so, instead of a silent "resolved".
  */
 async function confirmLandedRevocations(
   store: Store,
@@ -464,15 +466,20 @@ async function confirmLandedRevocations(
     const last = history.actions.filter((a) => a.type === "revoke" || a.type === "verify").at(-1);
     if (last?.type !== "revoke" || last.status !== "planned" || !last.detail.startsWith(INTENT_PREFIX))
       continue;
-    const credential = history.credentialId ? byId.get(history.credentialId) : undefined;
-    if (!credential || credential.active) continue;
+    if (!history.credentialId) continue;
+    const credential = byId.get(history.credentialId);
+    if (credential?.active) continue;
+    const what = credential ? `${credential.kind} ${credential.nativeId}` : history.credentialId;
+    const sent = `the revocation sent ${last.at ? `at ${last.at.toISOString()} ` : ""}by a scan that stopped before recording its outcome`;
     await store.recordAction(history.findingId, {
       type: "verify",
       status: "verified",
-      detail: `${credential.kind} ${credential.nativeId} found inactive: the revocation sent ${last.at ? `at ${last.at.toISOString()} ` : ""}by a scan that stopped before recording its outcome landed`,
+      detail: credential
+        ? `${what} found inactive: ${sent} landed`
+        : `${what} found gone: ${sent} landed (or the credential was removed another way since)`,
       at: now,
     });
-    confirmed.push(`${credential.kind} ${credential.nativeId}`);
+    confirmed.push(what);
   }
   return confirmed;
 }
@@ -487,7 +494,6 @@ function withOutcomes(plan: Plan, outcomes: ReadonlyMap<string, ActionRecord[]>)
   return { ...plan, items };
 }
 
-/** Credentials whose revocation an earlier run recorded as done. */
 /**
  * `HousekeepingContext.leaveAlone` for this run: the policy's protection and exceptions as the
  * config says now, asked of the principal and of the credentials its findings name (as this run
@@ -518,6 +524,7 @@ function leaveAloneFor(
   };
 }
 
+/** Credentials whose revocation an earlier run recorded as done. */
 function revokedBefore(history: readonly FindingHistory[]): Set<string> {
   const ids = new Set<string>();
   for (const h of history) {

@@ -281,53 +281,76 @@ describe("a store that fails while a revocation is recorded", () => {
 });
 
 describe("a revocation whose scan died before recording it", () => {
-  it("is recorded as sent before the write, and verified by the next scan that finds it landed", async () => {
-    // Prepare: the first scan's process dies right after KEY_1's write landed, before its
-    // outcome reached the store: from then on nothing it does reaches the store.
-    let dead = false;
-    const died = await deps(NOW, (d) => ({
-      ...d,
-      store: new Proxy(d.store!, {
-        get(target, property) {
-          const value = Reflect.get(target, property, target);
-          if (typeof value !== "function") return value;
-          return async (...args: unknown[]) => {
-            const action = property === "recordAction" ? (args[1] as ActionRecord) : undefined;
-            if (action && action.status !== "planned" && action.detail.includes(KEY_1)) dead = true;
-            if (dead) throw new Error("process killed");
-            return value.apply(target, args);
-          };
-        },
-      }),
-    }));
-    await expect(scan(died)).rejects.toThrow("process killed");
-    expect(sb.iam.accessKeys.get(KEY_1)?.status).toBe("Inactive");
-    const store = new LocalDirectoryStore(join(dir, "state"));
-    const keyFinding = async () =>
-      (await store.listFindings()).find(
-        (h) =>
-          h.credentialId?.endsWith(`:access-key:${KEY_1}`) && h.ruleId === "departed-owner-active-credential",
-      )!;
-    expect((await keyFinding()).actions.map((a) => [a.type, a.status, a.detail])).toEqual([
-      ["revoke", "planned", `sending revocation of access-key ${KEY_1}`],
-    ]);
+  it.each([
+    {
+      what: "a deactivated key",
+      sent: KEY_1,
+      finding: `:access-key:${KEY_1}`,
+      intent: `sending revocation of access-key ${KEY_1}`,
+      landed: `access-key ${KEY_1} found inactive: the revocation sent at`,
+      writes: { "iam:UpdateAccessKey": 2 },
+    },
+    {
+      what: "a deleted console password",
+      sent: "DeleteLoginProfile",
+      finding: ":console-password:jane.doe",
+      intent: "sending revocation of console-password jane.doe",
+      landed: ":console-password:jane.doe found gone: the revocation sent at",
+      writes: { "iam:DeleteLoginProfile": 1 },
+    },
+  ])(
+    "is recorded as sent before the write, and verified by the next scan that finds it landed: $what",
+    async ({ sent, finding, intent, landed, writes }) => {
+      // Prepare: the first scan's process dies right after the write landed, before its outcome
+      // reached the store: from then on nothing it does reaches the store.
+      let dead = false;
+      const died = await deps(NOW, (d) => ({
+        ...d,
+        store: new Proxy(d.store!, {
+          get(target, property) {
+            const value = Reflect.get(target, property, target);
+            if (typeof value !== "function") return value;
+            return async (...args: unknown[]) => {
+              const action = property === "recordAction" ? (args[1] as ActionRecord) : undefined;
+              if (action && action.status !== "planned" && action.detail.includes(sent)) dead = true;
+              if (dead) throw new Error("process killed");
+              return value.apply(target, args);
+            };
+          },
+        }),
+      }));
+      await expect(scan(died)).rejects.toThrow("process killed");
+      const store = new LocalDirectoryStore(join(dir, "state"));
+      const theFinding = async () =>
+        (await store.listFindings()).find(
+          (h) => h.credentialId?.endsWith(finding) && h.ruleId === "departed-owner-active-credential",
+        )!;
+      expect((await theFinding()).actions.map((a) => [a.type, a.status, a.detail])).toEqual([
+        ["revoke", "planned", intent],
+      ]);
 
-    // Act: the next scan, after the dead one's lease.
-    const pastLease: ScanLeaseOptions = { clock: { now: () => new Date(Date.now() + LEASE_TTL_MS + 1_000) } };
-    const next = await scan(
-      await deps(new Date(NOW.getTime() + 3_600_000), (d) => ({ ...d, lease: pastLease })),
-    );
+      // Act: the next scan, after the dead one's lease.
+      const pastLease: ScanLeaseOptions = {
+        clock: { now: () => new Date(Date.now() + LEASE_TTL_MS + 1_000) },
+      };
+      const next = await scan(
+        await deps(new Date(NOW.getTime() + 3_600_000), (d) => ({ ...d, lease: pastLease })),
+      );
 
-    // Assess: KEY_1 was not written again; its finding says the earlier write landed.
-    expect(next.status).toBe("completed");
-    const history = await keyFinding();
-    expect(history.status).toBe("resolved");
-    expect(history.actions.at(-1)).toMatchObject({
-      type: "verify",
-      status: "verified",
-      detail: expect.stringContaining(`access-key ${KEY_1} found inactive: the revocation sent at`),
-    });
-    expect(next.notes.join(" ")).toContain(`found landed and recorded verified: access-key ${KEY_1}`);
-    expect(sb.calls()["iam:UpdateAccessKey"]).toBe(2);
-  });
+      // Assess: not written again (each write made once in all); its finding says the earlier
+      // write landed, and so does the run.
+      expect(next.status).toBe("completed");
+      const history = await theFinding();
+      expect(history.status).toBe("resolved");
+      expect(history.actions.at(-1)).toMatchObject({
+        type: "verify",
+        status: "verified",
+        detail: expect.stringContaining(landed),
+      });
+      expect(next.notes.join(" ")).toMatch(/found landed and recorded verified: /);
+      expect(sb.calls()).toMatchObject(writes);
+      expect(sb.iam.accessKeys.get(KEY_1)?.status).toBe("Inactive");
+      expect(sb.iam.users.get("jane.doe")?.loginProfile).toBeUndefined();
+    },
+  );
 });
