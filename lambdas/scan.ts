@@ -212,6 +212,16 @@ class HeldLease {
     return this.#renewing;
   }
 
+  /**
+   * Ends the holding: no renewal starts after this, and one already in flight has landed when
+   * it resolves, so the release that follows is the last write on the lease (a renewal landing
+   * after the release would take the lease back and keep the next scan out for a whole TTL).
+   */
+  async stop(): Promise<void> {
+    this.#lost = true;
+    await this.#renewing;
+  }
+
   async #renew(): Promise<boolean> {
     const nowMs = this.clock.now().getTime();
     if (nowMs > this.#validUntilMs) {
@@ -627,6 +637,7 @@ export async function runScan(deps: ScanDependencies, request: ScanRequest): Pro
     });
   } finally {
     if (renewal) clearInterval(renewal);
+    await lease?.stop();
     if (store) await store.releaseLease(leaseName, holder);
   }
 }

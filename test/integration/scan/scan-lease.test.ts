@@ -280,6 +280,45 @@ describe("a store that fails while a revocation is recorded", () => {
   });
 });
 
+describe("the lease at the end of a scan", () => {
+  it("is free when the scan has finished, even with a renewal in flight as it ends", async () => {
+    // Prepare: renewals take 300 ms (a throttled store) and start every 100 ms; the scan's
+    // notification step takes long enough for one to be in flight when the scan finishes.
+    const real = new LocalDirectoryStore(join(dir, "lease-state"));
+    let acquisitions = 0;
+    const slow = storeWith(real, {
+      acquireLease: async (...args: Parameters<Store["acquireLease"]>) => {
+        if (acquisitions++ > 0) await new Promise((r) => setTimeout(r, 300));
+        return real.acquireLease(...args);
+      },
+    });
+    const notify = async () => {
+      await new Promise((r) => setTimeout(r, 150));
+      return { enqueued: 0, sent: 0, failed: 0, pending: 0 };
+    };
+
+    // Act
+    const report = await runScan(
+      {
+        config: parseConfig({ mode: "enforce" }),
+        clock: { now: () => new Date() },
+        sources: [],
+        store: slow,
+        notify,
+        lease: { ttlMs: 120_000, renewEveryMs: 100 },
+      },
+      { apply: true, trigger: "test", scanId: "scan-A" },
+    );
+    await new Promise((r) => setTimeout(r, 400));
+    const next = await real.acquireLease("scan", "scan-B", 120_000, new Date());
+
+    // Assess: a renewal ran, and the next scan gets the lease at once.
+    expect(report.status).toBe("completed");
+    expect(acquisitions).toBeGreaterThan(1);
+    expect(next).toBeDefined();
+  });
+});
+
 describe("a revocation whose scan died before recording it", () => {
   it.each([
     {
