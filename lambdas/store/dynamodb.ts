@@ -35,6 +35,7 @@ import type {
 import {
   acceptedMetaFromStored,
   acceptedMetaToStored,
+  actionId,
   actionToStored,
   CorruptRecordError,
   compareDue,
@@ -214,7 +215,7 @@ export class DynamoDbStore implements Store {
             ReturnValues: changed ? "UPDATED_NEW" : "NONE",
           }),
         );
-        if (changed) await this.trimHistory(finding.id, "changes", listLength(result.Attributes?.changes));
+        if (changed) await this.trimHistory(finding.id, { changes: listLength(result.Attributes?.changes) });
         return;
       } catch (error) {
         if (!isConditionFailed(error)) throw error;
@@ -232,35 +233,54 @@ export class DynamoDbStore implements Store {
     const resolved: FindingHistory[] = [];
     for (const stored of await this.listStoredFindings()) {
       if (!resolvesWhenUnseen(stored, seenIds, inScope)) continue;
-      try {
-        const result = await this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: findingKey(stored.findingId),
-            UpdateExpression:
-              "SET #status = :resolved, changes = list_append(if_not_exists(changes, :empty), :change)",
-            ConditionExpression: "#status = :from",
-            ExpressionAttributeNames: { "#status": "status" },
-            ExpressionAttributeValues: {
-              ":resolved": "resolved",
-              ":from": stored.status,
-              ":empty": [],
-              ":change": [{ at: iso(now), from: stored.status, to: "resolved", scanId }],
-            },
-            ReturnValues: "ALL_NEW",
-          }),
-        );
-        const after = result.Attributes as StoredFinding;
-        await this.trimHistory(stored.findingId, "changes", listLength(after.changes));
-        resolved.push(
-          findingFromStored({ ...after, changes: keepLast(after.changes, this.options.historyLimit) }),
-        );
-      } catch (error) {
-        // Its status changed since it was listed: whoever changed it decided, not this scan.
-        if (!isConditionFailed(error)) throw error;
-      }
+      const after = await this.resolveOne(stored, scanId, now);
+      if (!after) continue;
+      await this.trimHistory(stored.findingId, { changes: listLength(after.changes) });
+      resolved.push(
+        findingFromStored({ ...after, changes: keepLast(after.changes, this.options.historyLimit) }),
+      );
     }
     return resolved;
+  }
+
+  /**
+   * Resolves one finding if its status is still the one listed; answers it as resolved, or
+   * `undefined` when someone else changed it first. `resolvedBy` tells the two apart when the
+   * SDK resent a write that had landed: the resend fails its own condition, and the item then
+   * names this scan as the one that resolved it.
+   */
+  private async resolveOne(
+    stored: StoredFinding,
+    scanId: string,
+    now: Date,
+  ): Promise<StoredFinding | undefined> {
+    try {
+      const result = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: findingKey(stored.findingId),
+          UpdateExpression:
+            "SET #status = :resolved, resolvedBy = :scan, changes = list_append(if_not_exists(changes, :empty), :change)",
+          ConditionExpression: "#status = :from",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":resolved": "resolved",
+            ":scan": scanId,
+            ":from": stored.status,
+            ":empty": [],
+            ":change": [{ at: iso(now), from: stored.status, to: "resolved", scanId }],
+          },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return findingFromItem(result.Attributes ?? {});
+    } catch (error) {
+      if (!isConditionFailed(error)) throw error;
+      const current = await this.readFinding(stored.findingId);
+      if (current?.status === "resolved" && current.resolvedBy === scanId) return current;
+      // Its status changed since it was listed: whoever changed it decided, not this scan.
+      return undefined;
+    }
   }
 
   async getFinding(findingId: string): Promise<FindingHistory | undefined> {
@@ -272,23 +292,53 @@ export class DynamoDbStore implements Store {
     return (await this.listStoredFindings()).map(findingFromStored);
   }
 
+  /**
+   * Appends the action unless its id (`actionId`) is already recorded: the id is made once, so
+   * a write the SDK resends after it landed, or an equal timed action a caller records again
+   * after seeing a failure, finds it there and is done. A failed condition is read back to
+   * tell "already recorded" from "no such finding".
+   */
   async recordAction(findingId: string, action: ActionRecord): Promise<void> {
-    try {
-      const result = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: findingKey(findingId),
-          UpdateExpression: "SET actions = list_append(if_not_exists(actions, :empty), :action)",
-          ConditionExpression: "attribute_exists(pk)",
-          ExpressionAttributeValues: { ":empty": [], ":action": [actionToStored(action)] },
-          ReturnValues: "UPDATED_NEW",
-        }),
-      );
-      await this.trimHistory(findingId, "actions", listLength(result.Attributes?.actions));
-    } catch (error) {
-      if (isConditionFailed(error)) throw new FindingNotFoundError(findingId, { cause: error });
-      throw error;
+    const id = actionId(action);
+    for (let attempt = 0; attempt < MAX_RACE_RETRIES; attempt++) {
+      try {
+        const result = await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: findingKey(findingId),
+            UpdateExpression:
+              "SET actions = list_append(if_not_exists(actions, :empty), :action), actionIds = list_append(if_not_exists(actionIds, :empty), :ids)",
+            ConditionExpression: "attribute_exists(pk) AND NOT contains(actionIds, :id)",
+            ExpressionAttributeValues: {
+              ":empty": [],
+              ":action": [actionToStored(action)],
+              ":ids": [id],
+              ":id": id,
+            },
+            ReturnValues: "UPDATED_NEW",
+          }),
+        );
+        await this.trimHistory(findingId, {
+          actions: listLength(result.Attributes?.actions),
+          actionIds: listLength(result.Attributes?.actionIds),
+        });
+        return;
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error;
+        const stored = await this.readFinding(findingId);
+        if (!stored) throw new FindingNotFoundError(findingId, { cause: error });
+        if (stored.actionIds?.includes(id)) {
+          // Already recorded; its trim may not have happened (that write failed), so do it now.
+          await this.trimHistory(findingId, {
+            actions: stored.actions.length,
+            actionIds: stored.actionIds.length,
+          });
+          return;
+        }
+        // The finding appeared between the write and the read: write again.
+      }
     }
+    throw new StoreContentionError(`finding ${findingId}: recording an action kept failing its condition`);
   }
 
   async setTicketKey(findingId: string, ticketKey: string): Promise<void> {
@@ -309,27 +359,42 @@ export class DynamoDbStore implements Store {
   }
 
   /**
-   * Keeps a history list at `historyLimit` entries. `list_append` cannot trim, so the writer
-   * that pushed the list over the limit removes the oldest entries, conditional on the length
-   * it saw: if someone appended meanwhile, their own trim does the job.
+   * Keeps history lists at `historyLimit` entries. `list_append` cannot trim, so the writer
+   * that pushed a list over the limit removes the oldest entries, conditional on the lengths
+   * it saw: if someone appended meanwhile, their own trim does the job. Best effort: the write
+   * it follows has landed and stands, so a failed trim fails nothing; it leaves the list a
+   * little long until the next append past the limit, whose trim removes all the excess.
    */
-  private async trimHistory(findingId: string, list: "changes" | "actions", length: number): Promise<void> {
-    const excess = length - this.options.historyLimit;
-    if (excess <= 0) return;
-    const removals = Array.from({ length: excess }, (_, i) => `#list[${i}]`);
+  private async trimHistory(
+    findingId: string,
+    lengths: Partial<Record<"changes" | "actions" | "actionIds", number>>,
+  ): Promise<void> {
+    const removals: string[] = [];
+    const conditions: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, NativeAttributeValue> = {};
+    for (const [index, [list, length]] of Object.entries(lengths).entries()) {
+      const excess = (length ?? 0) - this.options.historyLimit;
+      if (excess <= 0) continue;
+      names[`#l${index}`] = list;
+      values[`:n${index}`] = length;
+      conditions.push(`size(#l${index}) = :n${index}`);
+      for (let i = 0; i < excess; i++) removals.push(`#l${index}[${i}]`);
+    }
+    if (removals.length === 0) return;
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: findingKey(findingId),
           UpdateExpression: `REMOVE ${removals.join(", ")}`,
-          ConditionExpression: "size(#list) = :length",
-          ExpressionAttributeNames: { "#list": list },
-          ExpressionAttributeValues: { ":length": length },
+          ConditionExpression: conditions.join(" AND "),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
       );
-    } catch (error) {
-      if (!isConditionFailed(error)) throw error;
+    } catch {
+      // A failed condition: someone appended meanwhile and trims. Anything else: see above.
     }
   }
 

@@ -25,7 +25,8 @@ import { GenerationLock, JsonFiles, unlinkQuietly } from "./files.ts";
 import {
   acceptedMetaFromStored,
   acceptedMetaToStored,
-  actionToStored,
+  actionId,
+  appendAction,
   compareDue,
   compareQueued,
   departureFromStored,
@@ -34,7 +35,6 @@ import {
   findingFromStored,
   isClaimable,
   iso,
-  keepLast,
   newStoredOutbox,
   OutboxItemNotFoundError,
   observe,
@@ -153,22 +153,27 @@ export class LocalDirectoryStore implements Store {
   }
 
   async recordAction(findingId: string, action: ActionRecord): Promise<void> {
-    await this.updateFinding(findingId, (stored) => ({
-      ...stored,
-      actions: keepLast([...stored.actions, actionToStored(action)], this.options.historyLimit),
-    }));
+    const id = actionId(action);
+    await this.updateFinding(findingId, (stored) =>
+      appendAction(stored, action, id, this.options.historyLimit),
+    );
   }
 
   async setTicketKey(findingId: string, ticketKey: string): Promise<void> {
     await this.updateFinding(findingId, (stored) => ({ ...stored, ticketKey }));
   }
 
-  private async updateFinding(findingId: string, change: (stored: StoredFinding) => StoredFinding) {
+  /** Read-modify-write of one finding; `change` answers `undefined` when there is nothing to write. */
+  private async updateFinding(
+    findingId: string,
+    change: (stored: StoredFinding) => StoredFinding | undefined,
+  ) {
     await this.exclusively(async () => {
       const path = this.findingPath(findingId);
       const stored = await this.files.read<StoredFinding>(path);
       if (!stored) throw new FindingNotFoundError(findingId);
-      await this.files.write(path, change(stored));
+      const changed = change(stored);
+      if (changed) await this.files.write(path, changed);
     });
   }
 
@@ -292,11 +297,14 @@ export class LocalDirectoryStore implements Store {
   }
 
   async putAcceptedListMeta(meta: AcceptedListMeta): Promise<void> {
-    // As the DynamoDB store: a slower scan never replaces a newer list's record.
-    const current = await this.getAcceptedListMeta();
-    if (current && current.acceptedAt.getTime() > meta.acceptedAt.getTime()) return;
-    await this.files.ensureDir(this.dir);
-    await this.files.write(this.acceptedListPath, acceptedMetaToStored(meta));
+    // As the DynamoDB store's conditional put: a slower scan never replaces a newer list's
+    // record. Compared and written under the lock, or two writers could both pass the check.
+    await this.exclusively(async () => {
+      const current = await this.getAcceptedListMeta();
+      if (current && current.acceptedAt.getTime() > meta.acceptedAt.getTime()) return;
+      await this.files.ensureDir(this.dir);
+      await this.files.write(this.acceptedListPath, acceptedMetaToStored(meta));
+    });
   }
 
   // -- layout and locking -----------------------------------------------------------------------

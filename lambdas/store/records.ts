@@ -5,6 +5,7 @@
  * condition expressions; the local adapter applies them in memory under its lock. The shared
  * contract suite checks both behave the same.
  */
+import { createHash, randomUUID } from "node:crypto";
 import type { ActionRecord, Person, Severity } from "../core/model.ts";
 import type {
   AcceptedListMeta,
@@ -131,6 +132,13 @@ export interface StoredFinding {
   readonly lastScanId?: string;
   readonly changes: readonly StoredStatusChange[];
   readonly actions: readonly StoredAction[];
+  /**
+   * The ids of the latest recorded actions (`actionId`), at most `historyLimit`: an action whose
+   * id is here is not appended again. Absent on findings recorded before ids existed.
+   */
+  readonly actionIds?: readonly string[];
+  /** The scan that last resolved it: a scan whose resolving write was resent knows it was its own. */
+  readonly resolvedBy?: string;
   readonly ticketKey?: string;
 }
 
@@ -199,6 +207,26 @@ export function actionToStored(action: ActionRecord): StoredAction {
     at: action.at ? iso(action.at) : undefined,
     error: action.error ? { name: action.error.name, message: action.error.message } : undefined,
   }) as StoredAction;
+}
+
+/**
+ * The id an action is recorded under, made once per `recordAction` so a resent write carries
+ * the same one. An action with a time is identified by its content: recording an equal one
+ * again (a caller that saw a write fail after it landed) is the same action. One without a
+ * time gets a fresh id, so repeating it (a brake that held in two scans) is not lost.
+ */
+export function actionId(action: ActionRecord): string {
+  if (action.at === undefined) return randomUUID();
+  const stored = actionToStored(action);
+  const content = [
+    stored.type,
+    stored.status,
+    stored.detail,
+    stored.at,
+    stored.error?.name,
+    stored.error?.message,
+  ];
+  return createHash("sha256").update(JSON.stringify(content), "utf8").digest("hex").slice(0, 32);
 }
 
 /** Converts a status change for storage. */
@@ -349,8 +377,28 @@ export function observe(
     lastScanId: scanId,
     changes,
     actions: current?.actions ?? [],
+    actionIds: current?.actionIds,
+    resolvedBy: current?.resolvedBy,
     ticketKey: current?.ticketKey,
   }) as StoredFinding;
+}
+
+/**
+ * Appends an action recorded under `id` (`actionId`), keeping the last `historyLimit` actions
+ * and ids; `undefined` when an action with that id is already recorded.
+ */
+export function appendAction(
+  stored: StoredFinding,
+  action: ActionRecord,
+  id: string,
+  historyLimit: number,
+): StoredFinding | undefined {
+  if (stored.actionIds?.includes(id)) return undefined;
+  return {
+    ...stored,
+    actions: keepLast([...stored.actions, actionToStored(action)], historyLimit),
+    actionIds: keepLast([...(stored.actionIds ?? []), id], historyLimit),
+  };
 }
 
 /** Whether `resolveUnseen` resolves this finding. */
@@ -372,6 +420,7 @@ export function resolve(
   return {
     ...stored,
     status: "resolved",
+    resolvedBy: scanId,
     changes: keepLast(
       [...stored.changes, { at: iso(now), from: stored.status, to: "resolved", scanId }],
       historyLimit,

@@ -91,6 +91,7 @@ export interface Store {
    * Marks findings still awaiting action (`open`, `ticketed`) not seen in this scan as resolved;
    * returns them. With `inScope`, only findings it accepts (what the scan covered): decided as
    * each stored finding is read, so one another scan adds meanwhile is judged like the rest.
+   * A finding is returned to the scan that resolved it, even when the write was retried.
    */
   resolveUnseen(
     scanId: string,
@@ -100,7 +101,11 @@ export interface Store {
   ): Promise<FindingHistory[]>;
   getFinding(findingId: string): Promise<FindingHistory | undefined>;
   listFindings(): Promise<FindingHistory[]>;
-  /** Appends an action (revocation, verification, ticket, message) to a finding's history. */
+  /**
+   * Appends an action (revocation, verification, ticket, message) to a finding's history. An
+   * action with a time is recorded once: recording an equal one again (same type, status,
+   * detail, time and error; a caller retrying after a failure) changes nothing.
+   */
   recordAction(findingId: string, action: ActionRecord): Promise<void>;
   setTicketKey(findingId: string, ticketKey: string): Promise<void>;
 

@@ -350,6 +350,34 @@ export function describeStoreContract(name: string, start: () => Promise<StoreHa
         expect(details).toEqual(Array.from({ length: 12 }, (_, i) => `message ${i}`).sort());
       });
 
+      it("keeps one copy of an action recorded again with the same time, and every untimed one", async () => {
+        // Prepare: a caller that saw a write fail records the same action again.
+        const store = (await harness.fresh())();
+        await store.observeFindings("scan-1", [seen("f1")], T0);
+        const revoked = {
+          type: "revoke",
+          status: "done",
+          detail: "UpdateAccessKey f1 Inactive",
+          at: at(1),
+        } as const;
+        const held = { type: "revoke", status: "skipped", detail: "held by the revocation brake" } as const;
+
+        // Act
+        await store.recordAction("f1", revoked);
+        await store.recordAction("f1", held);
+        await store.recordAction("f1", { ...revoked });
+        await store.recordAction("f1", held);
+        await store.recordAction("f1", { ...revoked, at: at(2) });
+
+        // Assess
+        expect((await store.getFinding("f1"))?.actions).toEqual([
+          revoked,
+          held,
+          held,
+          { ...revoked, at: at(2) },
+        ]);
+      });
+
       it("records a ticket key", async () => {
         // Prepare
         const store = (await harness.fresh())();
@@ -367,13 +395,15 @@ export function describeStoreContract(name: string, start: () => Promise<StoreHa
         // Prepare
         const store = (await harness.fresh())();
 
-        // Act
-        const action = store.recordAction("ghost", { type: "notify", status: "done", detail: "x" });
-        const ticket = store.setTicketKey("ghost", "SEC-1");
+        // Act (both settled at once: neither rejection goes unhandled while the other is awaited)
+        const [action, ticket] = await Promise.allSettled([
+          store.recordAction("ghost", { type: "notify", status: "done", detail: "x" }),
+          store.setTicketKey("ghost", "SEC-1"),
+        ]);
 
         // Assess
-        await expect(action).rejects.toBeInstanceOf(FindingNotFoundError);
-        await expect(ticket).rejects.toBeInstanceOf(FindingNotFoundError);
+        expect(action.status === "rejected" && action.reason).toBeInstanceOf(FindingNotFoundError);
+        expect(ticket.status === "rejected" && ticket.reason).toBeInstanceOf(FindingNotFoundError);
         expect(await store.getFinding("ghost")).toBeUndefined();
       });
     });
@@ -607,6 +637,33 @@ export function describeStoreContract(name: string, start: () => Promise<StoreHa
           { eventId: "hr-evt-0", receivedAt: T0, people: [] },
           event,
         ]);
+      });
+
+      it("never lets an older list replace a newer one written at the same time", async () => {
+        // Prepare: two stores (two scans) on one backing; many rounds, as the race is timing-bound.
+        const open = await harness.fresh();
+        const [a, b] = [open(), open()];
+        const rounds = 40;
+        let rolledBack = 0;
+
+        // Act: each round, a newer list and a slower scan's older list (both newer than the last round's).
+        for (let round = 0; round < rounds; round++) {
+          const older = {
+            origin: `s3://hr/v${2 * round + 1}.csv`,
+            count: 2 * round + 1,
+            acceptedAt: at(2 * round + 1),
+          };
+          const newer = {
+            origin: `s3://hr/v${2 * round + 2}.csv`,
+            count: 2 * round + 2,
+            acceptedAt: at(2 * round + 2),
+          };
+          await Promise.all([a.putAcceptedListMeta(newer), b.putAcceptedListMeta(older)]);
+          if ((await a.getAcceptedListMeta())?.count !== newer.count) rolledBack++;
+        }
+
+        // Assess
+        expect(rolledBack).toBe(0);
       });
 
       it("remembers the last accepted list", async () => {
