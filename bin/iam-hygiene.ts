@@ -18,8 +18,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const EXIT_CODES_HELP = `
 Exit codes:
   0  done, nothing at or above --fail-on
-  1  runtime error (a source could not be scanned, a port was taken, ...)
-  2  invalid config or input (config, departure list, scenario, flag): nothing changed
+  1  runtime error (a revocation or a source failed, a port was taken, ...)
+  2  invalid config, flag, --out or departure list (rejected): nothing changed
   3  findings at or above --fail-on
   4  the revocation brake stopped the revocations`;
 

@@ -9,7 +9,11 @@ export const EXIT = {
   ok: 0,
   /** Something failed while running (a source could not be scanned, a port was taken, a bug). */
   runtimeError: 1,
-  /** The config or an input (departure list, scenario, flag) is invalid: nothing was changed. */
+  /**
+   * The config or an input is invalid. A config, scenario, flag or `--out` path is found before
+   * anything runs; a rejected departure list makes the scan revoke nothing. Either way nothing
+   * was changed.
+   */
   invalidInput: 2,
   /** Findings at or above `--fail-on`. */
   findings: 3,

@@ -3,7 +3,7 @@
  * report mode unless `--apply` is given and the config says `enforce`. The report goes to
  * stdout (or `--out`); progress and the summary go to stderr, and only on a terminal.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, open, unlink, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { SEVERITIES, type Severity, SOURCE_IDS, type SourceId } from "../lambdas/core/model.ts";
 import { loadConfig, withDepartureFile } from "./config-file.ts";
@@ -63,6 +63,9 @@ export async function scanCommand(options: ScanOptions, io: CommandIo): Promise<
   const only = parseSources(options.only);
   const loaded = await loadConfig(options.config, io.cwd);
   const config = withDepartureFile(loaded.config, options.departures, io.cwd);
+  // Before the scan: an --out that cannot be written is an input mistake found while nothing has
+  // been changed yet, not after the scan has revoked and its report has nowhere to go.
+  const out = options.out ? await prepareOut(options.out, io.cwd) : undefined;
 
   const interactive = io.stderr.isTTY === true && !options.quiet;
   const say = (line: string): void => {
@@ -97,23 +100,32 @@ export async function scanCommand(options: ScanOptions, io: CommandIo): Promise<
       ...(only ? { only } : {}),
       ...(progress ? { progress: progress.update } : {}),
     });
+  } catch (error) {
+    await out?.discard();
+    throw error;
   } finally {
     progress?.done();
   }
 
-  const toTerminal = !options.out && io.stdout.isTTY === true;
-  const text = await renderReport(report, format, {
-    color: toTerminal && io.env.NO_COLOR === undefined,
-    ...(toTerminal && io.stdout.columns ? { width: io.stdout.columns } : {}),
-    env: io.env,
-  });
-  if (options.out) {
-    const path = resolve(io.cwd, options.out);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, text);
-    say(`report written to ${path}`);
-  } else {
-    io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  const toTerminal = !out && io.stdout.isTTY === true;
+  // The scan has run (and may have revoked): from here a failure to render or write the report
+  // is a runtime error that must not swallow the verdict (an incident, a failed revocation).
+  let outputError: unknown;
+  try {
+    const text = await renderReport(report, format, {
+      color: toTerminal && io.env.NO_COLOR === undefined,
+      ...(toTerminal && io.stdout.columns ? { width: io.stdout.columns } : {}),
+      env: io.env,
+    });
+    if (out) {
+      await writeFile(out.path, text);
+      say(`report written to ${out.path}`);
+    } else {
+      io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+    }
+  } catch (error) {
+    outputError = error;
+    await out?.discard();
   }
   // The report itself is the table when it went to a terminal; otherwise summarise on stderr.
   if (interactive && (format !== "table" || !toTerminal)) {
@@ -124,11 +136,67 @@ export async function scanCommand(options: ScanOptions, io: CommandIo): Promise<
 
   const result = verdict(report, failOn);
   for (const note of report.notes) say(`note: ${note}`);
-  for (const reason of result.reasons) {
+  // The reason that sets the exit code comes first: a failed revocation or source (1) and a
+  // rejected list (2) keep their code; otherwise the unwritten report makes it 1.
+  const keeps = result.code === EXIT.runtimeError || result.code === EXIT.invalidInput;
+  const unwritten =
+    outputError === undefined
+      ? []
+      : [
+          `the ${format} report could not be written${out ? ` to ${out.path}` : ""}: ${messageOf(outputError)}`,
+        ];
+  const reasons = keeps ? [...result.reasons, ...unwritten] : [...unwritten, ...result.reasons];
+  for (const reason of reasons) {
     // Findings are the expected output of a scan; only say why the code is not 0.
     io.stderr.write(`iam-hygiene: ${reason}\n`);
   }
-  return result.code;
+  return outputError === undefined || keeps ? result.code : EXIT.runtimeError;
+}
+
+/** The `--out` file, checked writable before the scan. */
+interface OutFile {
+  readonly path: string;
+  /** Removes the file if the check created it: the scan or the report failed, nothing to keep. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Creates the directories and opens the file for appending (which does not truncate a previous
+ * report), so a path under a file, a directory, or a file without write permission fails here
+ * with exit 2, before anything is scanned or changed. The report itself is written at the end.
+ */
+async function prepareOut(out: string, cwd: string): Promise<OutFile> {
+  const path = resolve(cwd, out);
+  let created = false;
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    let handle: Awaited<ReturnType<typeof open>>;
+    try {
+      handle = await open(path, "ax");
+      created = true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      handle = await open(path, "a");
+    }
+    await handle.close();
+  } catch (error) {
+    throw new CliError(
+      `--out ${out}: cannot write ${path} (${messageOf(error)}); nothing was scanned or changed`,
+      EXIT.invalidInput,
+      [],
+      { cause: error },
+    );
+  }
+  return {
+    path,
+    discard: async () => {
+      if (created) await unlink(path).catch(() => undefined);
+    },
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function isEnabled(config: Awaited<ReturnType<typeof loadConfig>>["config"], id: SourceId): boolean {

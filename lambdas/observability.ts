@@ -2,6 +2,7 @@
  * The figures a scan publishes as CloudWatch metrics (namespace `IamHygiene`), from its
  * report. The CDK construct's alarms and dashboard read exactly these names.
  */
+import type { PlanItem } from "./core/plan-types.ts";
 import type { ScanReport } from "./scan.ts";
 
 /** Metric names: the construct's alarms and dashboard use these constants. */
@@ -44,10 +45,33 @@ export function timesToRevoke(report: ScanReport): number[] {
   return out;
 }
 
+/**
+ * How many distinct credentials the plan items that match `predicate` name. Revocations,
+ * tickets and lingering credentials are per credential: two findings on one key (e.g.
+ * used-after-departure and departed-owner) are one revocation. A run finding, which names no
+ * credential, counts as itself.
+ */
+export function countCredentials(items: readonly PlanItem[], predicate: (item: PlanItem) => boolean): number {
+  const ids = new Set<string>();
+  for (const item of items) if (predicate(item)) ids.add(item.finding.credential?.id ?? item.finding.id);
+  return ids.size;
+}
+
+/** True when the item's credential was revoked and read back as revoked. */
+export function revokedAndVerified(item: PlanItem): boolean {
+  return item.actions.some((a) => a.type === "verify" && a.status === "verified");
+}
+
+/** True when the plan said revoke and a step of it (revoke or read-back) failed. */
+export function revocationFailed(item: PlanItem): boolean {
+  return item.decision.action === "revoke" && item.actions.some((a) => a.status === "failed");
+}
+
 /** Every metric point a scan report yields. */
 export function scanMetrics(report: ScanReport): MetricPoint[] {
   const items = report.plan.items;
-  const count = (predicate: (i: (typeof items)[number]) => boolean) => items.filter(predicate).length;
+  const count = (predicate: (i: PlanItem) => boolean) => items.filter(predicate).length;
+  const credentials = (predicate: (i: PlanItem) => boolean) => countCredentials(items, predicate);
   const points: MetricPoint[] = [
     {
       name: METRIC.usedAfterDeparture,
@@ -59,14 +83,10 @@ export function scanMetrics(report: ScanReport): MetricPoint[] {
     {
       name: METRIC.revocations,
       unit: "Count",
-      value: count((i) => i.actions.some((a) => a.type === "verify" && a.status === "verified")),
+      value: credentials(revokedAndVerified),
     },
-    {
-      name: METRIC.revocationFailures,
-      unit: "Count",
-      value: count((i) => i.decision.action === "revoke" && i.actions.some((a) => a.status === "failed")),
-    },
-    { name: METRIC.openTickets, unit: "Count", value: count((i) => i.decision.action === "ticket") },
+    { name: METRIC.revocationFailures, unit: "Count", value: credentials(revocationFailed) },
+    { name: METRIC.openTickets, unit: "Count", value: credentials((i) => i.decision.action === "ticket") },
     {
       name: METRIC.sourceProblems,
       unit: "Count",
@@ -74,11 +94,11 @@ export function scanMetrics(report: ScanReport): MetricPoint[] {
     },
   ];
   for (const source of report.sources) {
-    const lingering = count(
+    const lingering = credentials(
       (i) =>
         i.finding.ruleId === "departed-owner-active-credential" &&
         i.finding.credential?.source === source.source &&
-        !i.actions.some((a) => a.type === "verify" && a.status === "verified"),
+        !revokedAndVerified(i),
     );
     points.push({
       name: METRIC.lingeringCredentials,

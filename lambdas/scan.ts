@@ -705,7 +705,9 @@ async function scanHoldingLease(
   const history = deps.store ? await deps.store.listFindings() : [];
   let plan = buildPlan({
     revokedBefore: revokedBefore(history),
-    mode: run.applied ? "enforce" : "report",
+    // A rejected list is bad input, and bad input changes nothing: not even the hygiene rules
+    // act in such a run (they report, and the next run with a good list acts).
+    mode: run.applied && !departures.rejected ? "enforce" : "report",
     now,
     findings,
     policy: {
@@ -721,7 +723,12 @@ async function scanHoldingLease(
 
   /** Action records already in the store, by finding: the end of the scan records the rest, once. */
   const recorded = new Map<string, Set<ActionRecord>>();
-  if (run.applied && !plan.brake.engaged) {
+  if (run.applied && departures.rejected) {
+    run.notes.push(
+      "the departure list was rejected: nothing was revoked or deleted in this run (hygiene findings are reported only)",
+    );
+  }
+  if (run.applied && !plan.brake.engaged && !departures.rejected) {
     // Deferred work on what earlier runs did (deleting keys after their quarantine), recorded on
     // the findings that did it. Before this run's revocations: a key a human re-enabled is seen
     // re-enabled (and kept), not as just deactivated again by this run. A failure is a note.

@@ -8,7 +8,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
 import middy from "@middy/core";
-import { METRIC_NAMESPACE } from "../observability.ts";
+import { countCredentials, METRIC_NAMESPACE, revokedAndVerified } from "../observability.ts";
 import type { ScanReport, ScanRequest } from "../scan.ts";
 import { lambdaScanner } from "./lambda-runtime.ts";
 import { retriesWhenBusy, scanRequestFromEvent } from "./scan-events.ts";
@@ -27,6 +27,7 @@ export interface ScanHandlerResult {
   readonly status: ScanReport["status"];
   readonly findings: number;
   readonly critical: number;
+  /** Credentials revoked and read back (one per credential, however many findings name it). */
   readonly revoked: number;
   readonly brakeEngaged: boolean;
 }
@@ -64,9 +65,7 @@ export function makeHandler(deps: ScanHandlerDeps) {
         status: report.status,
         findings: report.plan.items.length,
         critical: report.plan.counts.critical,
-        revoked: report.plan.items.filter((i) =>
-          i.actions.some((a) => a.type === "verify" && a.status === "verified"),
-        ).length,
+        revoked: countCredentials(report.plan.items, revokedAndVerified),
         brakeEngaged: report.plan.brake.engaged,
       };
     });

@@ -298,11 +298,17 @@ function lingerChart(json: JsonReport): string {
   );
 }
 
-function timelineChart(json: JsonReport): string {
+/**
+ * The "from departure to revocation" chart: one row per departed person holding a credential,
+ * on an axis from the earliest departure to the end of the scan.
+ */
+export function timelineChart(json: Pick<JsonReport, "people" | "finishedAt">): string {
   const people = json.people.filter((p) => Date.parse(p.departedAt) <= Date.parse(json.finishedAt));
   if (people.length === 0) return `<p class="muted">Nobody on the departure list holds a credential.</p>`;
   const end = Date.parse(json.finishedAt);
-  const start = Math.min(...people.map((p) => Date.parse(p.departedAt)));
+  // A loop, not Math.min(...): spreading one argument per person overflows the stack at ~125k.
+  let start = end;
+  for (const p of people) start = Math.min(start, Date.parse(p.departedAt));
   const span = Math.max(end - start, 86_400_000);
   const width = 1000;
   const labelW = 230;

@@ -195,10 +195,11 @@ export function toJsonReport(report: ScanReport, meta: ReportMeta = {}): JsonRep
     .map((acc) => timeline(acc, report.finishedAt))
     .sort((a, b) => a.departedAt.localeCompare(b.departedAt) || a.key.localeCompare(b.key));
 
-  const revokedCredentials = new Set(
-    findings.filter((f) => f.outcome === "revoked").map((f) => f.credentialId ?? f.id),
-  );
   const count = (predicate: (f: JsonFinding) => boolean) => findings.filter(predicate).length;
+  // Revocations and tickets are per credential: two findings (e.g. used-after-departure and
+  // departed-owner) on one key are one revocation. A run finding counts as itself.
+  const credentials = (outcome: Outcome) =>
+    new Set(findings.filter((f) => f.outcome === outcome).map((f) => f.credentialId ?? f.id)).size;
 
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -246,10 +247,10 @@ export function toJsonReport(report: ScanReport, meta: ReportMeta = {}): JsonRep
     totals: {
       findings: findings.length,
       credentials: report.sources.reduce((n, s) => n + s.credentials, 0),
-      revoked: revokedCredentials.size,
-      revokeFailed: count((f) => f.outcome === "revoke-failed"),
-      ticketed: count((f) => f.outcome === "ticketed"),
-      heldByBrake: count((f) => f.outcome === "held-by-brake"),
+      revoked: credentials("revoked"),
+      revokeFailed: credentials("revoke-failed"),
+      ticketed: credentials("ticketed"),
+      heldByBrake: credentials("held-by-brake"),
       peopleDeparted: report.departures.people,
       usedAfterDeparture: count((f) => f.rule === "used-after-departure"),
     },

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -247,6 +248,142 @@ describe.concurrent("iam-hygiene scan --apply (each with its own sandbox)", SLOW
         /revocation brake: the run would revoke \d+ credential\(s\), above the limit of 0/,
       );
       expect(sandbox.iam.accessKeys.get("AKIAALICE00000000000")?.status).toBe("Active");
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it("exits 2 before scanning when --out cannot be written: nothing is revoked, the reason is named", async () => {
+    // Prepare: the report's directory would have to be created where a regular file is.
+    const company = smallCompany();
+    const sandbox = await startSandbox({ port: 0, scenario: company.scenario });
+    try {
+      const cwd = await workDir({ "hr.csv": company.departures, "iam-hygiene.json": ENFORCE, afile: "x" });
+
+      // Act
+      const run = await runCli(
+        ["scan", "-d", "hr.csv", "--apply", "-f", "json", "--out", "afile/report.json", "-q"],
+        { cwd, env: sandboxEnv(sandbox) },
+      );
+
+      // Assess
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(
+        `--out afile/report.json: cannot write ${join(cwd, "afile/report.json")} (EEXIST`,
+      );
+      expect(run.stderr).toMatch(/nothing was scanned or changed/);
+      expect(Object.keys(sandbox.calls()).filter((call) => call.startsWith("iam:"))).toEqual([]);
+      expect(sandbox.iam.accessKeys.get("AKIAALICE00000000000")?.status).toBe("Active");
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it.skipIf(!existsSync("/dev/full"))(
+    "still names the incident on stderr when the report cannot be written after the scan acted",
+    async () => {
+      // Prepare: /dev/full opens for writing (the check passes) but every write fails (ENOSPC).
+      const company = smallCompany();
+      const sandbox = await startSandbox({ port: 0, scenario: company.scenario });
+      try {
+        const cwd = await workDir({ "hr.csv": company.departures, "iam-hygiene.json": ENFORCE });
+
+        // Act
+        const run = await runCli(
+          ["scan", "-d", "hr.csv", "--apply", "-f", "json", "--out", "/dev/full", "-q"],
+          {
+            cwd,
+            env: sandboxEnv(sandbox),
+          },
+        );
+
+        // Assess: a runtime error, and the verdict's reason (the critical finding) is still there.
+        expect(run.code, run.stderr).toBe(1);
+        expect(run.stderr).toMatch(
+          /^iam-hygiene: the json report could not be written to \/dev\/full: ENOSPC/m,
+        );
+        expect(run.stderr).toMatch(/^iam-hygiene: findings at or above critical: 1 critical$/m);
+        expect(sandbox.iam.accessKeys.get("AKIAALICE00000000000")?.status).toBe("Inactive");
+      } finally {
+        await sandbox.close();
+      }
+    },
+  );
+
+  it("counts and names a failed revocation once per credential, however many findings name it", async () => {
+    // Prepare: Alice's key carries two revoke findings (used after departure, departed owner);
+    // IAM refuses every UpdateAccessKey.
+    const company = smallCompany();
+    const sandbox = await startSandbox({ port: 0, scenario: company.scenario });
+    sandbox.faults.set("iam:UpdateAccessKey", { errorRate: 1 });
+    try {
+      const cwd = await workDir({ "hr.csv": company.departures, "iam-hygiene.json": ENFORCE });
+
+      // Act
+      const run = await runCli(["scan", "-d", "hr.csv", "--apply", "-f", "json", "-q"], {
+        cwd,
+        env: sandboxEnv(sandbox),
+      });
+
+      // Assess
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toMatch(
+        /^iam-hygiene: 1 revocation\(s\) failed or could not be verified: access-key AKIAALICE00000000000$/m,
+      );
+      const report = JSON.parse(run.stdout) as {
+        totals: { revokeFailed: number };
+        findings: { nativeId: string | null; outcome: string }[];
+      };
+      const alice = report.findings.filter((f) => f.nativeId === "AKIAALICE00000000000");
+      expect(alice.map((f) => f.outcome)).toEqual(["revoke-failed", "revoke-failed"]);
+      expect(report.totals.revokeFailed).toBe(1);
+      expect(sandbox.iam.accessKeys.get("AKIAALICE00000000000")?.status).toBe("Active");
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it("with a rejected list, revokes nothing, not even what a hygiene rule set to revoke would, and exits 2", async () => {
+    // Prepare: a hygiene rule set to revoke an old key; the departure list cannot be read.
+    const company = smallCompany();
+    const at = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString();
+    company.scenario.iam?.users?.push({
+      userName: "olduser",
+      path: "/staff/",
+      tags: { email: "olduser@corp.example", "principal-type": "human" },
+      createdAt: at(900),
+      accessKeys: [
+        {
+          id: "AKIAOLDUSER000000000",
+          status: "Active",
+          createdAt: at(800),
+          lastUsedAt: at(2),
+          lastUsedService: "s3",
+        },
+      ],
+    });
+    const sandbox = await startSandbox({ port: 0, scenario: company.scenario });
+    try {
+      const config = JSON.stringify({
+        ...JSON.parse(ENFORCE),
+        rules: { actions: { "unrotated-access-key": "revoke" } },
+      });
+      const cwd = await workDir({ "iam-hygiene.json": config });
+
+      // Act
+      const run = await runCli(["scan", "-d", "missing.csv", "--apply", "-q", "-f", "json"], {
+        cwd,
+        env: sandboxEnv(sandbox),
+      });
+
+      // Assess: exit 2, the key untouched and never written, the finding reported as planned.
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(/departure list rejected: .*missing\.csv.*nothing was revoked$/m);
+      expect(sandbox.iam.accessKeys.get("AKIAOLDUSER000000000")?.status).toBe("Active");
+      expect(sandbox.calls()["iam:UpdateAccessKey"]).toBeUndefined();
+      const report = JSON.parse(run.stdout) as { mode: string; notes: string[] };
+      expect(report.mode).toBe("report");
+      expect(report.notes.join(" ")).toContain("the departure list was rejected: nothing was revoked");
     } finally {
       await sandbox.close();
     }

@@ -6,6 +6,7 @@ import { verdict } from "../../cli/run.ts";
 import { adfToText, slackBlocksToText } from "../../demo/story.ts";
 import { stripComments } from "../../lambdas/config.ts";
 import type { ScanReport } from "../../lambdas/scan.ts";
+import { scanReportFixture } from "../support/scan-report-fixture.ts";
 import { minimalScanReport } from "./report-fixture.ts";
 
 describe("json-locate", () => {
@@ -128,6 +129,67 @@ describe("verdict", () => {
       },
     };
     expect(verdict(done, "critical").code).toBe(3);
+  });
+});
+
+describe("verdict, per credential", () => {
+  /** The fixture's enforce run with every revocation failed: six revoke findings, five credentials. */
+  function everyRevocationFailed(): ScanReport {
+    const report = scanReportFixture();
+    const items = report.plan.items.map((i) =>
+      i.decision.action === "revoke"
+        ? {
+            ...i,
+            actions: [{ type: "revoke" as const, status: "failed" as const, detail: "UpdateAccessKey" }],
+          }
+        : i,
+    );
+    return { ...report, plan: { ...report.plan, items } };
+  }
+
+  it("counts and names each credential once, however many findings name it", () => {
+    // Prepare: Bob's key carries two revoke findings.
+    const report = everyRevocationFailed();
+
+    // Act
+    const result = verdict(report, "critical");
+
+    // Assess
+    expect(result.code).toBe(1);
+    const [head, names] = (result.reasons[0] ?? "").split(": ");
+    expect(head).toBe("5 revocation(s) failed or could not be verified");
+    expect(names?.split(", ").sort()).toEqual([
+      "access-key AKIABOB0000000000002",
+      "access-key AKIAJANE000000000001",
+      "console-password bsmith",
+      "oauth-grant bob.smith@corp.example:slack",
+      "web-sessions 00u1jane",
+    ]);
+  });
+
+  it("exits 2 for a rejected list, saying nothing was revoked, and still names the findings", () => {
+    // Prepare: a run whose list was rejected (so it revoked nothing: its plan is a report).
+    const fixture = scanReportFixture();
+    const rejected: ScanReport = {
+      ...fixture,
+      departures: { ...fixture.departures, rejected: true, rejectionReason: "quarantined" },
+      plan: {
+        ...fixture.plan,
+        mode: "report",
+        items: fixture.plan.items.map((i) => ({
+          ...i,
+          actions: i.actions.filter((a) => a.status === "planned"),
+        })),
+      },
+    };
+
+    // Act
+    const result = verdict(rejected, "critical");
+
+    // Assess: the list's reason first; an incident is never hidden behind it.
+    expect(result.code).toBe(2);
+    expect(result.reasons[0]).toMatch(/^departure list \S+ rejected: quarantined.*; nothing was revoked$/);
+    expect(result.reasons.at(-1)).toBe("findings at or above critical: 2 critical");
   });
 });
 

@@ -10,7 +10,8 @@ import {
 } from "../../../lambdas/handlers/scan-events.ts";
 import { makeHandler } from "../../../lambdas/handlers/scheduled-scan.ts";
 import { METRIC, scanMetrics, timesToRevoke } from "../../../lambdas/observability.ts";
-import type { ScanRequest } from "../../../lambdas/scan.ts";
+import { toJsonReport } from "../../../lambdas/report/json.ts";
+import type { ScanReport, ScanRequest } from "../../../lambdas/scan.ts";
 import { person } from "../../support/fixtures.ts";
 import { scanReportFixture } from "../../support/scan-report-fixture.ts";
 
@@ -65,6 +66,37 @@ describe("scan metrics", () => {
       timesToRevoke(report),
     );
   });
+
+  it("counts revocations and their failures per credential, as the report's totals do", () => {
+    // Prepare: Bob's key carries two revoke findings; a copy of the run where every revocation failed.
+    const report = scanReportFixture();
+    const failed: ScanReport = {
+      ...report,
+      plan: {
+        ...report.plan,
+        items: report.plan.items.map((i) =>
+          i.decision.action === "revoke"
+            ? {
+                ...i,
+                actions: [{ type: "revoke" as const, status: "failed" as const, detail: "UpdateAccessKey" }],
+              }
+            : i,
+        ),
+      },
+    };
+    const value = (r: ScanReport, name: string) =>
+      scanMetrics(r).find((p) => p.name === name && !p.dimensions)?.value;
+
+    // Act
+    const revocations = value(report, METRIC.revocations);
+    const failures = value(failed, METRIC.revocationFailures);
+
+    // Assess
+    expect(revocations).toBe(4);
+    expect(revocations).toBe(toJsonReport(report).totals.revoked);
+    expect(failures).toBe(5);
+    expect(failures).toBe(toJsonReport(failed).totals.revokeFailed);
+  });
 });
 
 describe("the scan handler", () => {
@@ -85,7 +117,10 @@ describe("the scan handler", () => {
       scanId: report.scanId,
       findings: report.plan.items.length,
       status: "completed",
+      // Credentials, not findings: Bob's key carries two findings and is one revocation.
+      revoked: toJsonReport(report).totals.revoked,
     });
+    expect(result.revoked).toBe(4);
   });
 });
 

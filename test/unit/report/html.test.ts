@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { bucketise, duration, scriptSafeJson, toHtmlReport } from "../../../lambdas/report/html.ts";
-import { toJsonReport } from "../../../lambdas/report/json.ts";
+import {
+  bucketise,
+  duration,
+  scriptSafeJson,
+  timelineChart,
+  toHtmlReport,
+} from "../../../lambdas/report/html.ts";
+import { type JsonPersonTimeline, toJsonReport } from "../../../lambdas/report/json.ts";
 import { ALL_REPORT_FIXTURES, HOSTILE, scanReportFixture } from "../../support/scan-report-fixture.ts";
 
 function embeddedJson(html: string): unknown {
@@ -79,5 +85,36 @@ describe("toHtmlReport", () => {
       { label: "30-90", count: 1 },
       { label: "90+", count: 1 },
     ]);
+  });
+
+  it("draws the timeline of 200,000 departed people (one argument per person would overflow the stack)", () => {
+    // Prepare: only what the timeline reads. The earliest departure is the last person's.
+    const DAY = 86_400_000;
+    const finishedAt = "2026-06-01T12:00:00.000Z";
+    const person = (i: number, daysAgo: number): JsonPersonTimeline => ({
+      key: `E${i}`,
+      employeeId: `E${i}`,
+      email: `p${i}@corp.example`,
+      displayName: null,
+      departedAt: new Date(Date.parse(finishedAt) - daysAgo * DAY).toISOString(),
+      firstRevocationAt: null,
+      lastVerifiedRevocationAt: null,
+      secondsToRevoke: null,
+      secondsLingering: daysAgo * 86_400,
+      usedAfterDeparture: false,
+      credentials: { total: 1, revoked: 0, ticketed: 0, held: 0, open: 1 },
+      findingIds: [`f-${i}`],
+    });
+    const people = Array.from({ length: 200_000 }, (_, i) => person(i, (i % 300) + 1));
+    people[people.length - 1] = person(199_999, 400);
+
+    // Act
+    const svg = timelineChart({ finishedAt, people });
+
+    // Assess: every person has a row, and the axis starts at the earliest departure.
+    expect(svg.match(/<g class="person">/g)).toHaveLength(200_000);
+    expect(svg).toContain(
+      `>${new Date(Date.parse(finishedAt) - 400 * DAY).toISOString().slice(0, 10)}</text>`,
+    );
   });
 });

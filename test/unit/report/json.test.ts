@@ -77,6 +77,36 @@ describe("toJsonReport", () => {
     expect(toJsonReport(rejectedListReportFixture()).departures).toMatchObject({ rejected: true });
   });
 
+  it("counts revocations, failures and holds per credential, as the brake and the timelines do", () => {
+    // Prepare: Bob's key carries two revoke findings; once every revocation failed, once all held.
+    const fixture = scanReportFixture();
+    const failed = {
+      ...fixture,
+      plan: {
+        ...fixture.plan,
+        items: fixture.plan.items.map((i) =>
+          i.decision.action === "revoke"
+            ? {
+                ...i,
+                actions: [{ type: "revoke" as const, status: "failed" as const, detail: "UpdateAccessKey" }],
+              }
+            : i,
+        ),
+      },
+    };
+    const braked = brakeReportFixture();
+
+    // Act
+    const whenFailed = toJsonReport(failed);
+    const whenHeld = toJsonReport(braked);
+
+    // Assess: six findings, five credentials.
+    expect(whenFailed.findings.filter((f) => f.outcome === "revoke-failed")).toHaveLength(6);
+    expect(whenFailed.totals.revokeFailed).toBe(5);
+    expect(whenHeld.findings.filter((f) => f.outcome === "held-by-brake")).toHaveLength(6);
+    expect(whenHeld.totals.heldByBrake).toBe(braked.plan.brake.wouldRevoke);
+  });
+
   it("builds a timeline per person from departure to the last verified revocation", () => {
     const report = scanReportFixture();
     const json = toJsonReport(report);
