@@ -63,9 +63,11 @@ export interface Runtime {
   readonly clock: Clock;
   readonly clients: AwsClients;
   /**
-   * The clients of the AWS credential sources (IAM, STS, CloudTrail, Cognito). An org-wide scan
-   * sets them to the member account's assumed role; the departure list, store, audit, reports,
-   * secrets and Security Hub keep `clients` (the security account's).
+   * The clients of the account whose credentials are scanned: the AWS credential sources (IAM,
+   * STS, CloudTrail, Cognito) and Security Hub, whose default product takes a finding only from
+   * the account the finding names (`AwsAccountId`). An org-wide scan sets them to the member
+   * account's assumed role; the departure list, store, audit, reports and secrets keep
+   * `clients` (the security account's).
    * @default clients
    */
   readonly sourceClients?: AwsClients;
@@ -459,17 +461,23 @@ export function notificationStep(
   };
 }
 
-/** Publishes a finished scan's findings to Security Hub in this account and region (ASFF). */
+/**
+ * Publishes a finished scan's findings (ASFF) to Security Hub in the scanned account and this
+ * region: with the default product, `BatchImportFindings` takes a finding only from the account
+ * named by its `AwsAccountId`, so an org-wide member scan imports with the member role
+ * (`sourceClients`), into the member account's Security Hub.
+ */
 export function securityHubPublisher(runtime: Runtime): (report: ScanReport) => Promise<string> {
   return async (report) => {
     const [{ publishToSecurityHub }, { toAsffFindings }] = await Promise.all([
       import("./notify/security-hub.ts"),
       import("./report/asff.ts"),
     ]);
-    const client = (await runtime.clients.load("securityHub")).securityHub();
+    const clients = runtime.sourceClients ?? runtime.clients;
+    const client = (await clients.load("securityHub")).securityHub();
     const [region, identity] = await Promise.all([
       client.config.region(),
-      runtime.clients.sts().send(new GetCallerIdentityCommand({})),
+      clients.sts().send(new GetCallerIdentityCommand({})),
     ]);
     const accountId = identity.Account ?? "000000000000";
     const result = await publishToSecurityHub(client, toAsffFindings(report, { region, accountId }));

@@ -36,6 +36,7 @@ import { STORE_PARTITIONS, STORE_TABLE } from "../lambdas/store/dynamodb.ts";
 import { HygieneFunction, LAMBDA_ENTRIES, MAX_LAMBDA_TIMEOUT } from "./function-defaults.ts";
 import { lingeringCredentialsBySource, SCAN_METRICS, scanMetric } from "./metrics.ts";
 import {
+  protectedPrincipalsStatement,
   type ScannerMode,
   scannerAllowStatements,
   selfProtectionStatement,
@@ -477,9 +478,12 @@ export class IamHygieneScanner extends Construct {
   /**
    * Grants what any scan of this deployment needs besides the sources' own actions: the store,
    * the departure list, writing reports and audit records, the key, the connector,
-   * notification and ticket secrets. Used for the scan function and the org account scan.
+   * notification and ticket secrets, and (when on) Security Hub in this account. Used for the
+   * scan function and the org account scan.
+   * @param options.securityHub Import findings into this account's Security Hub. The org
+   *   account scan imports with the member role, in the member account. @default true
    */
-  grantScanData(grantee: iam.IGrantable): void {
+  grantScanData(grantee: iam.IGrantable, options: { readonly securityHub?: boolean } = {}): void {
     const policy = (statement: iam.PolicyStatement) => grantee.grantPrincipal.addToPrincipalPolicy(statement);
     policy(
       new iam.PolicyStatement({
@@ -518,7 +522,7 @@ export class IamHygieneScanner extends Construct {
         resources: [this.key.keyArn],
       }),
     );
-    if (this.config.notifications.securityHub?.enabled) {
+    if ((options.securityHub ?? true) && this.config.notifications.securityHub?.enabled) {
       const stack = Stack.of(this);
       policy(
         new iam.PolicyStatement({
@@ -695,6 +699,12 @@ export class IamHygieneScanner extends Construct {
     });
     for (const statement of statements) this.scannerRole.addToPrincipalPolicy(statement);
     this.scannerRole.addToPrincipalPolicy(selfProtectionStatement(this.scannerRole.roleArn));
+    // Defense in depth: IAM itself refuses to touch a protected user or role.
+    const guard = protectedPrincipalsStatement(config.protectedPrincipals, {
+      partition: stack.partition,
+      accountId: stack.account,
+    });
+    if (guard) this.scannerRole.addToPrincipalPolicy(guard);
   }
 
   #grantWebhookPermissions(): void {

@@ -12,6 +12,7 @@ import {
   awsIamPolicyStatements,
   renderAwsIamPolicyStatements,
 } from "../lambdas/sources/aws-iam/permissions.ts";
+import { type ProtectedPrincipalTarget, protectedPrincipalResources } from "./protected-principals.ts";
 
 /** The scanner's mode: report grants reads only; enforce adds the revocation actions. */
 export type ScannerMode = Config["mode"];
@@ -44,6 +45,15 @@ export const SELF_PROTECTION_DENIED_ACTIONS: readonly string[] = [
     "iam:UpdateAssumeRolePolicy",
     "iam:UpdateRole",
   ]),
+].sort();
+
+/**
+ * Actions denied on the users and roles `protectedPrincipals` names: every IAM action the
+ * revokers use. (Cognito's revocations take the user pool as their resource, not the user, so
+ * a Cognito user cannot be singled out in IAM; the application alone protects it.)
+ */
+export const PROTECTED_PRINCIPAL_DENIED_ACTIONS: readonly string[] = [
+  ...new Set(awsIamPolicyStatements.filter((s) => s.access === "write").flatMap((s) => s.actions)),
 ].sort();
 
 /** What the scanner's statements are rendered for. */
@@ -145,6 +155,26 @@ export function selfProtectionStatement(roleArn: string): iam.PolicyStatement {
   });
 }
 
+/**
+ * The explicit Deny that backs `protectedPrincipals` with IAM: the revocation actions, denied on
+ * every user and role a name or ARN pattern matches (`protectedPrincipalResources` in
+ * lib/protected-principals.ts says how, and what only the application can enforce). `undefined`
+ * when no pattern can be expressed as a resource ARN.
+ */
+export function protectedPrincipalsStatement(
+  patterns: readonly string[],
+  target: ProtectedPrincipalTarget,
+): iam.PolicyStatement | undefined {
+  const { resources } = protectedPrincipalResources(patterns, target);
+  if (resources.length === 0) return undefined;
+  return new iam.PolicyStatement({
+    sid: "DenyProtectedPrincipals",
+    effect: iam.Effect.DENY,
+    actions: [...PROTECTED_PRINCIPAL_DENIED_ACTIONS],
+    resources,
+  });
+}
+
 /** One row of the permissions table in docs/deploy.md. */
 export interface PermissionRow {
   readonly statement: string;
@@ -192,6 +222,14 @@ export function scannerPermissionRows(): PermissionRow[] {
       actions: SELF_PROTECTION_DENIED_ACTIONS,
       resource: "the scanner's own role",
       why: "The scanner can never change or weaken its own role.",
+    },
+    {
+      statement: "DenyProtectedPrincipals (Deny)",
+      mode: "report and enforce",
+      actions: PROTECTED_PRINCIPAL_DENIED_ACTIONS,
+      resource:
+        "users and roles named by `protectedPrincipals` (`arn:<partition>:iam::<account>:*/<pattern>`, ARN patterns as given); only when a pattern can be expressed",
+      why: "A protected principal stays untouched even if the application's own check failed.",
     },
   ];
 }

@@ -1,10 +1,12 @@
 /**
  * One iteration of the org-wide Step Functions Distributed Map: assume the scanner role in a
- * member account and scan that account's IAM credentials there. Only the credential source's
- * clients (IAM, STS, CloudTrail) use the member role, which grants IAM actions and nothing
- * else; the departure list, the store, audit and reports, secrets, Security Hub and
- * notifications stay in the security account, with this function's own role. The store is
- * shared, so the lease and "no longer seen" are scoped to the member account.
+ * member account and scan that account's IAM credentials there. The credential source's clients
+ * (IAM, STS, CloudTrail) and Security Hub use the member role, which grants the source's IAM
+ * actions and, when Security Hub is on, `BatchImportFindings` on the member account's default
+ * product (Security Hub takes a default-product finding only from the account it names). The
+ * departure list, the store, audit and reports, secrets and notifications stay in the security
+ * account, with this function's own role. The store is shared, so the lease and "no longer
+ * seen" are scoped to the member account.
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
@@ -70,7 +72,10 @@ export function memberAccountConfig(config: Config): { config: Config; skipped: 
   return { config: { ...config, sources: sources as Config["sources"] }, skipped };
 }
 
-/** The clients of the member account's credential source, signed with the assumed role. */
+/**
+ * The member account's clients, signed with the assumed role: its credential source's (IAM,
+ * STS, CloudTrail, imported statically) and Security Hub's (loaded by the publisher when on).
+ */
 export function memberSourceClients(credentials: AwsCredentialIdentity): AwsClients {
   return new AwsClients({ credentials }, { iam: IAMClient, sts: STSClient, cloudTrail: CloudTrailClient });
 }

@@ -207,6 +207,11 @@ function productFields(f: JsonFinding, json: JsonReport): Record<string, string>
   return fields;
 }
 
+/**
+ * The workflow status a finding is created with. Security Hub ignores `Workflow` on later
+ * `BatchImportFindings` calls (it is the customer's, changed with `BatchUpdateFindings`), so a
+ * re-import after a revocation does not move a `NEW` finding to `RESOLVED`: see docs/reports.md.
+ */
 function workflow(f: JsonFinding): AsffFinding["Workflow"]["Status"] {
   if (f.outcome === "revoked") return "RESOLVED";
   if (f.outcome === "excepted" || f.outcome === "protected") return "SUPPRESSED";

@@ -37,7 +37,11 @@ import {
   withAlarmTopicArn,
 } from "../iam-hygiene-scanner.ts";
 import { SCAN_METRICS, scanMetric } from "../metrics.ts";
-import { SCANNER_PRINCIPAL_PARAMETER, scannerRoleTemplate } from "./scanner-role-template.ts";
+import {
+  SCANNER_PRINCIPAL_PARAMETER,
+  SECURITY_HUB_REGION_PARAMETER,
+  scannerRoleTemplate,
+} from "./scanner-role-template.ts";
 
 /**
  * Actions the org stack grants on `Resource: "*"` besides `WILDCARD_RESOURCE_ACTIONS`, with the
@@ -191,7 +195,9 @@ export class IamHygieneOrgStack extends Stack {
       }),
     );
     this.orgScanFunction.addEnvironment("STORE_TABLE_NAME", this.scanner.table.tableName);
-    this.scanner.grantScanData(this.orgScanRole);
+    // Member scans import their Security Hub findings with the member role, in the member
+    // account (Security Hub takes a default-product finding only from the account it names).
+    this.scanner.grantScanData(this.orgScanRole, { securityHub: false });
     this.orgScanRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: "AssumeMemberScannerRole",
@@ -205,10 +211,13 @@ export class IamHygieneOrgStack extends Stack {
     this.orgSchedule = this.#schedule(props);
     [this.orgScanFailedAlarm, this.accountScanFailedAlarm] = this.#observe();
 
+    const securityHub = config.notifications.securityHub?.enabled ?? false;
     const template = scannerRoleTemplate({
       roleName,
       organizationId: props.organizationId,
       mode: config.mode,
+      protectedPrincipals: config.protectedPrincipals,
+      securityHub,
       sessionRevocationRoleArns: config.sources["aws-iam"].sessionRevocationRoleArns,
       ...(config.sources["aws-iam"].sessionRevocationRoleTag
         ? { sessionRevocationRoleTagKey: config.sources["aws-iam"].sessionRevocationRoleTag.key }
@@ -228,7 +237,13 @@ export class IamHygieneOrgStack extends Stack {
         maxConcurrentPercentage: 25,
         regionConcurrencyType: "PARALLEL",
       },
-      parameters: [{ parameterKey: SCANNER_PRINCIPAL_PARAMETER, parameterValue: this.orgScanRole.roleArn }],
+      parameters: [
+        { parameterKey: SCANNER_PRINCIPAL_PARAMETER, parameterValue: this.orgScanRole.roleArn },
+        // Member scans import findings in this stack's region, whatever the StackSet's regions.
+        ...(securityHub
+          ? [{ parameterKey: SECURITY_HUB_REGION_PARAMETER, parameterValue: this.region }]
+          : []),
+      ],
       stackInstancesGroup: [
         {
           deploymentTargets: { organizationalUnitIds: [...props.targetOrganizationalUnitIds] },

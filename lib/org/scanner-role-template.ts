@@ -7,10 +7,20 @@
 import { Stack } from "aws-cdk-lib";
 import type * as iam from "aws-cdk-lib/aws-iam";
 import type { ScannerMode } from "../permissions.ts";
-import { scannerAllowStatements, selfProtectionStatement } from "../permissions.ts";
+import {
+  protectedPrincipalsStatement,
+  scannerAllowStatements,
+  selfProtectionStatement,
+} from "../permissions.ts";
 
 /** The template's parameter carrying the security account's org-scan role ARN. */
 export const SCANNER_PRINCIPAL_PARAMETER = "ScannerPrincipalArn";
+
+/**
+ * The template's parameter carrying the region member scans import Security Hub findings in
+ * (the org stack's, where the org account scan runs), when Security Hub is on.
+ */
+export const SECURITY_HUB_REGION_PARAMETER = "SecurityHubRegion";
 
 /** What the member role template is rendered for. */
 export interface ScannerRoleTemplateOptions {
@@ -32,6 +42,18 @@ export interface ScannerRoleTemplateOptions {
    * @default - none (the trust is already pinned to one role ARN and the organization)
    */
   readonly externalId?: string;
+  /**
+   * The config's `protectedPrincipals`: the role is denied every revocation action on the users
+   * and roles they name (patterns IAM cannot express stay the application's alone).
+   * @default []
+   */
+  readonly protectedPrincipals?: readonly string[];
+  /**
+   * Grant `securityhub:BatchImportFindings` on the member account's default product, in the
+   * region the `SecurityHubRegion` parameter names: member scans import their findings there.
+   * @default false
+   */
+  readonly securityHub?: boolean;
 }
 
 /** Placeholders rendered into `Fn::Sub` strings. */
@@ -56,7 +78,27 @@ export function scannerRoleTemplate(options: ScannerRoleTemplateOptions): Record
       : {}),
   });
   const selfArn = `arn:${PARTITION}:iam::${ACCOUNT}:role/${options.roleName}`;
-  const statements = [...allow, selfProtectionStatement(selfArn)].map(renderStatement);
+  const guard = protectedPrincipalsStatement(options.protectedPrincipals ?? [], {
+    partition: PARTITION,
+    accountId: ACCOUNT,
+  });
+  const statements = [
+    ...allow.map(renderStatement),
+    ...(options.securityHub
+      ? [
+          {
+            Sid: "SecurityHubImport",
+            Effect: "Allow",
+            Action: "securityhub:BatchImportFindings",
+            // The member account's own default product: the only one that takes its findings.
+            Resource: {
+              "Fn::Sub": `arn:${PARTITION}:securityhub:\${${SECURITY_HUB_REGION_PARAMETER}}:${ACCOUNT}:product/${ACCOUNT}/default`,
+            },
+          },
+        ]
+      : []),
+    ...[selfProtectionStatement(selfArn), ...(guard ? [guard] : [])].map(renderStatement),
+  ];
   const trustConditions: Record<string, Record<string, string>> = {
     StringEquals: {
       "aws:PrincipalOrgID": options.organizationId,
@@ -72,6 +114,15 @@ export function scannerRoleTemplate(options: ScannerRoleTemplateOptions): Record
         Description: "ARN of the org account scan function's role in the security account",
         AllowedPattern: "^arn:aws[a-z-]*:iam::\\d{12}:role/.+$",
       },
+      ...(options.securityHub
+        ? {
+            [SECURITY_HUB_REGION_PARAMETER]: {
+              Type: "String",
+              Description: "Region the org account scan imports Security Hub findings in",
+              AllowedPattern: "^[a-z]{2}(-[a-z]+)+-\\d$",
+            },
+          }
+        : {}),
     },
     Resources: {
       ScannerRole: {

@@ -2,12 +2,21 @@
  * The org-wide stack: the state machine (ListAccounts, Distributed Map, retries), its schedule,
  * the StackSet and the member role it delivers, the org scan role, and cdk-nag.
  */
+import type { CfnElement } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { awsIamPolicyStatements } from "../../lambdas/sources/aws-iam/permissions.ts";
 import { IamHygieneOrgStack, ORG_WILDCARD_RESOURCE_ACTIONS } from "../../lib/org/iam-hygiene-org-stack.ts";
-import { SCANNER_PRINCIPAL_PARAMETER, scannerRoleTemplate } from "../../lib/org/scanner-role-template.ts";
-import { SELF_PROTECTION_DENIED_ACTIONS, WILDCARD_RESOURCE_ACTIONS } from "../../lib/permissions.ts";
+import {
+  SCANNER_PRINCIPAL_PARAMETER,
+  SECURITY_HUB_REGION_PARAMETER,
+  scannerRoleTemplate,
+} from "../../lib/org/scanner-role-template.ts";
+import {
+  PROTECTED_PRINCIPAL_DENIED_ACTIONS,
+  SELF_PROTECTION_DENIED_ACTIONS,
+  WILDCARD_RESOURCE_ACTIONS,
+} from "../../lib/permissions.ts";
 import {
   acknowledgements,
   iamStatements,
@@ -33,7 +42,13 @@ beforeAll(() => {
     targetOrganizationalUnitIds: OUS,
     externalId: "iam-hygiene-external-id",
     maxConcurrency: 5,
-    scanner: { config: { mode: "enforce" } },
+    scanner: {
+      config: {
+        mode: "enforce",
+        notifications: { securityHub: { enabled: true } },
+        protectedPrincipals: ["break-glass-*"],
+      },
+    },
   });
   outcome = synthWithValidation(app);
   template = Template.fromStack(stack);
@@ -200,8 +215,61 @@ describe("StackSet", () => {
       Capabilities: ["CAPABILITY_NAMED_IAM"],
       CallAs: "DELEGATED_ADMIN",
       StackInstancesGroup: [{ DeploymentTargets: { OrganizationalUnitIds: OUS }, Regions: Match.anyValue() }],
-      Parameters: [{ ParameterKey: SCANNER_PRINCIPAL_PARAMETER, ParameterValue: Match.anyValue() }],
+      Parameters: [
+        { ParameterKey: SCANNER_PRINCIPAL_PARAMETER, ParameterValue: Match.anyValue() },
+        // Security Hub is on: member scans import findings in this stack's region.
+        { ParameterKey: SECURITY_HUB_REGION_PARAMETER, ParameterValue: { Ref: "AWS::Region" } },
+      ],
     });
+  });
+
+  it("lets the member role import findings into its own account's Security Hub, and deny protected principals", () => {
+    // Prepare
+    const stackSets = template.findResources("AWS::CloudFormation::StackSet");
+    const body = JSON.parse(
+      (Object.values(stackSets)[0] as { Properties: { TemplateBody: string } }).Properties.TemplateBody,
+    ) as {
+      Parameters: Json;
+      Resources: { ScannerRole: { Properties: { Policies: { PolicyDocument: { Statement: Json[] } }[] } } };
+    };
+    const statements = body.Resources.ScannerRole.Properties.Policies[0]?.PolicyDocument.Statement ?? [];
+    // Assess: the default product of the member account itself, in the parameter's region...
+    expect(statements.find((s) => s.Sid === "SecurityHubImport")).toEqual({
+      Sid: "SecurityHubImport",
+      Effect: "Allow",
+      Action: "securityhub:BatchImportFindings",
+      Resource: {
+        "Fn::Sub":
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders.
+          "arn:${AWS::Partition}:securityhub:${SecurityHubRegion}:${AWS::AccountId}:product/${AWS::AccountId}/default",
+      },
+    });
+    expect(body.Parameters[SECURITY_HUB_REGION_PARAMETER]).toMatchObject({ Type: "String" });
+    // ...and the config's protected principals, plus the member role's own name, denied.
+    const deny = statements.find((s) => s.Sid === "DenyProtectedPrincipals");
+    expect(deny?.Effect).toBe("Deny");
+    expect(deny?.Resource).toEqual(
+      expect.arrayContaining([
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders.
+        { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:*/break-glass-*" },
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders.
+        { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:*/IamHygieneScanner" },
+      ]),
+    );
+  });
+
+  it("leaves Security Hub to the member role: the org scan role imports nothing at home", () => {
+    // The security account's own scan (the scanner's function) still imports at home.
+    const imports = iamStatements(template).filter((s) =>
+      s.Action.includes("securityhub:BatchImportFindings"),
+    );
+    const orgRoleId = stack.resolve((stack.orgScanRole.node.defaultChild as CfnElement).logicalId);
+    const orgPolicyIds = Object.entries(template.findResources("AWS::IAM::Policy"))
+      .filter(([, r]) => JSON.stringify(r).includes(`"Ref":"${orgRoleId}"`))
+      .map(([id]) => id);
+    expect(imports).toHaveLength(1);
+    expect(orgPolicyIds.length).toBeGreaterThan(0);
+    expect(orgPolicyIds).not.toContain(imports[0]?.logicalId);
   });
 
   it("delivers a role trusted only by the org scan role, inside the organization, with the external id", () => {
@@ -255,6 +323,54 @@ describe("member role template", () => {
       [...SELF_PROTECTION_DENIED_ACTIONS].sort(),
     );
     for (const s of statements) expect(s.Action).not.toContain("iam:*");
+  });
+
+  it("denies the revocation actions on the protected principals, and grants Security Hub only when asked", () => {
+    // Act
+    const render = (options: { protectedPrincipals?: string[]; securityHub?: boolean }) =>
+      scannerRoleTemplate({
+        roleName: "IamHygieneScanner",
+        organizationId: ORG,
+        mode: "enforce",
+        sessionRevocationRoleArns: [],
+        ...options,
+      }) as {
+        Parameters: Json;
+        Resources: { ScannerRole: { Properties: { Policies: { PolicyDocument: { Statement: Json[] } }[] } } };
+      };
+    const guarded = render({
+      protectedPrincipals: ["break-glass*", "arn:aws:iam::*:role/ops/*", "a@b.example"],
+    });
+    const plain = render({});
+    const statements = (t: ReturnType<typeof render>) =>
+      t.Resources.ScannerRole.Properties.Policies[0]?.PolicyDocument.Statement ?? [];
+    // Assess
+    const deny = statements(guarded).find((s) => s.Sid === "DenyProtectedPrincipals");
+    expect(deny?.Effect).toBe("Deny");
+    expect([...((deny?.Action as string[]) ?? [])].sort()).toEqual(
+      [...PROTECTED_PRINCIPAL_DENIED_ACTIONS].sort(),
+    );
+    expect(deny?.Resource).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders.
+      { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:*/break-glass*" },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders.
+      { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:*/BREAK-GLASS*" },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders.
+      { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:*/Break-Glass*" },
+      "arn:aws:iam::*:role/ops/*",
+      "arn:aws:iam::*:role/OPS/*",
+      "arn:aws:iam::*:role/Ops/*",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders.
+      { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:*/a@b.example" },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders.
+      { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:*/A@B.EXAMPLE" },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders.
+      { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:*/A@B.Example" },
+    ]);
+    expect(statements(plain).map((s) => s.Sid)).not.toContain("DenyProtectedPrincipals");
+    expect(statements(plain).map((s) => s.Sid)).not.toContain("SecurityHubImport");
+    expect(plain.Parameters[SECURITY_HUB_REGION_PARAMETER]).toBeUndefined();
+    expect(statements(render({ securityHub: true })).map((s) => s.Sid)).toContain("SecurityHubImport");
   });
 
   it("grants reads only in report mode", () => {

@@ -14,7 +14,11 @@ import { awsIamPolicyStatements } from "../../lambdas/sources/aws-iam/permission
 import { STORE_TABLE } from "../../lambdas/store/dynamodb.ts";
 import { IamHygieneScanner } from "../../lib/iam-hygiene-scanner.ts";
 import { IamHygieneStack } from "../../lib/iam-hygiene-stack.ts";
-import { SELF_PROTECTION_DENIED_ACTIONS, WILDCARD_RESOURCE_ACTIONS } from "../../lib/permissions.ts";
+import {
+  PROTECTED_PRINCIPAL_DENIED_ACTIONS,
+  SELF_PROTECTION_DENIED_ACTIONS,
+  WILDCARD_RESOURCE_ACTIONS,
+} from "../../lib/permissions.ts";
 import {
   acknowledgements,
   type FoundStatement,
@@ -39,7 +43,7 @@ const enforceConfig: ConfigInput = {
     "aws-cognito": { enabled: true, pools: [{ userPoolId: POOL_ID }] },
   },
   notifications: { slack: { enabled: true, token: { env: "SLACK_TOKEN" }, securityChannel: "C0SEC" } },
-  protectedPrincipals: ["break-glass-*"],
+  protectedPrincipals: ["break-glass-*", `arn:aws:iam::${ACCOUNT}:role/admins/*`, "ops@corp.example"],
 };
 
 let enforce: { outcome: SynthOutcome; template: Template; stack: IamHygieneStack };
@@ -396,6 +400,47 @@ describe("IAM", () => {
       (enforce.stack.scanner.scannerRole.node.defaultChild as CfnElement).logicalId,
     );
     expect(deny?.Resource).toEqual([{ "Fn::GetAtt": [scanRoleId, "Arn"] }]);
+  });
+
+  it("denies every revocation action on the users and roles protectedPrincipals names", () => {
+    // Prepare: a name pattern (any path), an ARN pattern, and an email (also a possible name).
+    const deny = statements.find((s) => s.Sid === "DenyProtectedPrincipals");
+    const name = (glob: string) => ({
+      "Fn::Join": [
+        "",
+        ["arn:", { Ref: "AWS::Partition" }, ":iam::", { Ref: "AWS::AccountId" }, `:*/${glob}`],
+      ],
+    });
+    // Assess
+    expect(deny?.Effect).toBe("Deny");
+    expect([...(deny?.Action ?? [])].sort()).toEqual([...PROTECTED_PRINCIPAL_DENIED_ACTIONS].sort());
+    expect(deny?.Action).toEqual(
+      expect.arrayContaining(
+        awsIamPolicyStatements.filter((s) => s.access === "write").flatMap((s) => s.actions),
+      ),
+    );
+    // (CDK sorts a statement's resources.)
+    const sorted = (values: unknown[]) => values.map((v) => JSON.stringify(v)).sort();
+    expect(sorted(deny?.Resource ?? [])).toEqual(
+      sorted([
+        name("break-glass-*"),
+        name("BREAK-GLASS-*"),
+        name("Break-Glass-*"),
+        `arn:aws:iam::${ACCOUNT}:role/admins/*`,
+        `arn:aws:iam::${ACCOUNT}:role/ADMINS/*`,
+        `arn:aws:iam::${ACCOUNT}:role/Admins/*`,
+        name("ops@corp.example"),
+        name("OPS@CORP.EXAMPLE"),
+        name("Ops@Corp.Example"),
+      ]),
+    );
+    // The scanner's own role (a deploy-time ARN) is DenySelfModification's, not this statement's.
+    expect(JSON.stringify(deny?.Resource)).not.toContain("Fn::GetAtt");
+  });
+
+  it("renders no protected-principal Deny when no pattern is an IAM name or ARN", () => {
+    // The default stack's only protected principals are its own role's, known at deploy time.
+    expect(iamStatements(report.template).find((s) => s.Sid === "DenyProtectedPrincipals")).toBeUndefined();
   });
 
   it("gives the webhook only departure-event writes, invoking the scan and reading its secret", () => {

@@ -132,13 +132,14 @@ beforeEach(() => {
  * clients). With `cognito`, a pool of the security account: its own scan covers it, a
  * member-account scan must not.
  */
-function homeRuntime({ cognito = true } = {}): Runtime {
+function homeRuntime({ cognito = true, securityHub = false } = {}): Runtime {
   const config = parseConfig({
     mode: "enforce",
     departures: { source: { type: "s3", uri: `s3://${BUCKET}/departures/departures.csv` } },
     store: { type: "local", dir: mkdtempSync(join(tmpdir(), "org-scan-store-")) },
     audit: { type: "s3", bucket: BUCKET, prefix: "audit/" },
     reports: { bucket: BUCKET, prefix: "reports/" },
+    ...(securityHub ? { notifications: { securityHub: { enabled: true } } } : {}),
     sources: {
       "aws-iam": { reportPollMs: 0 },
       ...(cognito ? { "aws-cognito": { enabled: true, pools: [{ userPoolId: "us-east-1_AbC123" }] } } : {}),
@@ -187,6 +188,33 @@ describe("an org account scan", () => {
     expect(keys.some((k) => k.startsWith("audit/"))).toBe(true);
     expect(report.notes.some((n) => n.startsWith("publishing failed"))).toBe(false);
     expect(member.s3.buckets.size).toBe(0);
+  });
+
+  it("imports its findings into the member account's Security Hub, with the member role", async () => {
+    // Prepare: Security Hub on. With the default product, Security Hub takes a finding only
+    // from the account it names (AwsAccountId), and every finding here names the member account.
+    const runtime = homeRuntime({ cognito: false, securityHub: true });
+    // Act
+    const report = await orgAccountScanner({ home: () => runtime, sts })(
+      { accountId: MEMBER_ACCOUNT, roleArn: ROLE_ARN },
+      { apply: true, trigger: `org:${MEMBER_ACCOUNT}`, account: MEMBER_ACCOUNT },
+    );
+    // Assess: every finding imported, none failed...
+    const imported = [...member.securityHub.findings.values()].map((f) => f.finding);
+    expect(report.plan.items.length).toBeGreaterThan(0);
+    expect(report.notes).toContain(
+      `Security Hub: ${imported.length} of ${imported.length} finding(s) imported`,
+    );
+    expect(imported.length).toBeGreaterThanOrEqual(report.plan.items.length);
+    // ...into the member account's own Security Hub, under its own default product...
+    const product = `arn:aws:securityhub:us-east-1:${MEMBER_ACCOUNT}:product/${MEMBER_ACCOUNT}/default`;
+    expect(new Set(imported.map((f) => f.AwsAccountId))).toEqual(new Set([MEMBER_ACCOUNT]));
+    expect(new Set(imported.map((f) => f.ProductArn))).toEqual(new Set([product]));
+    expect(imported.map((f) => f.GeneratorId)).toContain("iam-hygiene/departed-owner-active-credential");
+    // ...called with the member role: the security account's Security Hub saw nothing.
+    expect(member.calls()["securityhub:BatchImportFindings"]).toBeGreaterThan(0);
+    expect(home.calls()["securityhub:BatchImportFindings"]).toBeUndefined();
+    expect(home.securityHub.findings.size).toBe(0);
   });
 
   it("names an account without the member role as such, and scans nothing there", async () => {
