@@ -179,9 +179,19 @@ function cell(value: string): string {
   return md(value).replaceAll("|", "\\|").replaceAll("\n", " ");
 }
 
-/** Keeps user-controlled text (principal names, tags) from becoming mentions or HTML. */
+/**
+ * Keeps user-controlled text (principal names, tags, display names) as text: no HTML, no
+ * mention (`@` broken by a zero-width space), no issue reference (`#12` likewise), and no link,
+ * image, emphasis or code span (Markdown's punctuation backslash-escaped, as GitHub's
+ * CommonMark allows): an IAM user's owner tag must not put a link to anywhere in a ticket.
+ */
 function md(value: string): string {
-  return value.replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll("@", "@\u200b");
+  return value
+    .replace(/[\\`*_[\]~!]/g, "\\$&")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll("@", "@\u200b")
+    .replaceAll("#", "#\u200b");
 }
 
 function ref(number: number, url: string): TicketRef {

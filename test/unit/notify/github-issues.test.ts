@@ -141,9 +141,36 @@ describe("GitHubIssuesSink", () => {
       // Every @ is broken by a zero-width space, so GitHub links and notifies nobody.
       expect(text).not.toMatch(/@(?!\u200b)/);
       expect(text).not.toContain("<!channel>");
-      expect(text).toContain("Eve &lt;!channel&gt; @\u200bacme/security-team");
+      expect(text).toContain("Eve &lt;\\!channel&gt; @\u200bacme/security-team");
       expect(text).toContain("prod @\u200bacme/prod-owners (123456789012)");
     }
+  });
+
+  it("keeps a name from becoming a link, an image, an issue reference or formatting", async () => {
+    // Prepare: an owner tag anyone who can tag their own IAM user could set.
+    const ticket = composeNotifications({
+      items: [
+        item({
+          action: "ticket",
+          credential: {
+            nativeId: "AKIA1",
+            principal: "[sign in](https://evil.example) ![x](https://evil.example/p.png) #1 `x` *b* _i_ ~s~",
+          },
+        }),
+      ],
+      mode: "enforce",
+    }).tickets[0]!;
+
+    // Act
+    await sink().upsert(ticket);
+
+    // Assess: the text is all there, every piece of syntax escaped.
+    const body = github.issues[0]!.body;
+    expect(body).not.toContain("[sign in](");
+    expect(body).not.toContain("![x](");
+    expect(body).toContain(
+      "\\[sign in\\](https://evil.example) \\!\\[x\\](https://evil.example/p.png) #\u200b1 \\`x\\` \\*b\\* \\_i\\_ \\~s\\~",
+    );
   });
 
   it("turns the primary rate limit into a DeliveryError that says when to retry", async () => {
