@@ -303,8 +303,9 @@ function lingerChart(json: JsonReport): string {
  * on an axis from the earliest departure to the end of the scan.
  */
 export function timelineChart(json: Pick<JsonReport, "people" | "finishedAt">): string {
-  const people = json.people.filter((p) => Date.parse(p.departedAt) <= Date.parse(json.finishedAt));
-  if (people.length === 0) return `<p class="muted">Nobody on the departure list holds a credential.</p>`;
+  const departed = json.people.filter((p) => Date.parse(p.departedAt) <= Date.parse(json.finishedAt));
+  if (departed.length === 0) return `<p class="muted">Nobody on the departure list holds a credential.</p>`;
+  const people = timelineRows(departed);
   const end = Date.parse(json.finishedAt);
   // A loop, not Math.min(...): spreading one argument per person overflows the stack at ~125k.
   let start = end;
@@ -359,7 +360,33 @@ export function timelineChart(json: Pick<JsonReport, "people" | "finishedAt">): 
     parts.push(`<text x="${width - rightW + 10}" y="${y + 10}" class="muted">${e(status)}</text></g>`);
   });
   parts.push("</svg>");
-  return `${parts.join("")}<div class="legend"><span><i class="revoked"></i>all revoked</span><span><i class="open"></i>still active</span><span><i class="incident"></i>used after departure</span><span>● departure · ◆ last verified revocation</span></div>`;
+  const shown =
+    people.length < departed.length
+      ? `<p class="muted">The ${people.length} of ${departed.length} people most in need of a look: credentials used after departure first, then the longest still active, then the slowest revoked. The table below lists everyone.</p>`
+      : "";
+  return `${shown}${parts.join("")}<div class="legend"><span><i class="revoked"></i>all revoked</span><span><i class="open"></i>still active</span><span><i class="incident"></i>used after departure</span><span>● departure · ◆ last verified revocation</span></div>`;
+}
+
+/** Most people the timeline draws: a row each, so tens of thousands would be an unreadable page. */
+export const MAX_TIMELINE_PEOPLE = 100;
+
+/**
+ * The people the timeline draws, in the report's order: all of them up to
+ * `MAX_TIMELINE_PEOPLE`, else those most in need of a look (used after departure, then still
+ * active the longest, then revoked the slowest).
+ */
+function timelineRows(people: readonly JsonPersonTimeline[]): readonly JsonPersonTimeline[] {
+  if (people.length <= MAX_TIMELINE_PEOPLE) return people;
+  const urgency = (p: JsonPersonTimeline): [number, number] => [
+    p.usedAfterDeparture ? 2 : p.secondsLingering !== null ? 1 : 0,
+    p.secondsLingering ?? p.secondsToRevoke ?? 0,
+  ];
+  const ranked = people
+    .map((p, index) => ({ index, key: urgency(p) }))
+    .sort((a, b) => b.key[0] - a.key[0] || b.key[1] - a.key[1] || a.index - b.index)
+    .slice(0, MAX_TIMELINE_PEOPLE)
+    .sort((a, b) => a.index - b.index);
+  return ranked.map(({ index }) => people[index]!);
 }
 
 function peopleTable(people: readonly JsonPersonTimeline[]): string {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   bucketise,
   duration,
+  MAX_TIMELINE_PEOPLE,
   scriptSafeJson,
   timelineChart,
   toHtmlReport,
@@ -111,10 +112,44 @@ describe("toHtmlReport", () => {
     // Act
     const svg = timelineChart({ finishedAt, people });
 
-    // Assess: every person has a row, and the axis starts at the earliest departure.
-    expect(svg.match(/<g class="person">/g)).toHaveLength(200_000);
+    // Assess: the page says how many it shows; the longest still active are drawn (the one who
+    // left 400 days ago among them), and the axis starts at the earliest departure drawn.
+    expect(svg.match(/<g class="person">/g)).toHaveLength(MAX_TIMELINE_PEOPLE);
+    expect(svg).toContain(`The ${MAX_TIMELINE_PEOPLE} of 200000 people most in need of a look`);
+    expect(svg).toContain("p199999@corp.example");
     expect(svg).toContain(
       `>${new Date(Date.parse(finishedAt) - 400 * DAY).toISOString().slice(0, 10)}</text>`,
     );
+  });
+
+  it("draws everyone up to the cap, incidents always among those drawn above it", () => {
+    // Prepare
+    const finishedAt = "2026-06-01T12:00:00.000Z";
+    const person = (i: number, incident: boolean): JsonPersonTimeline => ({
+      key: `E${i}`,
+      employeeId: `E${i}`,
+      email: `p${i}@corp.example`,
+      displayName: null,
+      departedAt: "2026-05-01T00:00:00.000Z",
+      firstRevocationAt: "2026-05-01T01:00:00.000Z",
+      lastVerifiedRevocationAt: "2026-05-01T01:00:00.000Z",
+      secondsToRevoke: 3600,
+      secondsLingering: null,
+      usedAfterDeparture: incident,
+      credentials: { total: 1, revoked: 1, ticketed: 0, held: 0, open: 0 },
+      findingIds: [`f-${i}`],
+    });
+    const few = Array.from({ length: MAX_TIMELINE_PEOPLE }, (_, i) => person(i, false));
+    const many = Array.from({ length: 5 * MAX_TIMELINE_PEOPLE }, (_, i) => person(i, i === 450));
+
+    // Act
+    const all = timelineChart({ finishedAt, people: few });
+    const capped = timelineChart({ finishedAt, people: many });
+
+    // Assess
+    expect(all.match(/<g class="person">/g)).toHaveLength(MAX_TIMELINE_PEOPLE);
+    expect(all).not.toContain("most in need of a look");
+    expect(capped.match(/<g class="person">/g)).toHaveLength(MAX_TIMELINE_PEOPLE);
+    expect(capped).toContain("p450@corp.example");
   });
 });
