@@ -88,29 +88,43 @@ describe("toHtmlReport", () => {
     ]);
   });
 
-  it("draws the timeline of 200,000 departed people (one argument per person would overflow the stack)", () => {
-    // Prepare: only what the timeline reads. The earliest departure is the last person's.
-    const DAY = 86_400_000;
-    const finishedAt = "2026-06-01T12:00:00.000Z";
-    const person = (i: number, daysAgo: number): JsonPersonTimeline => ({
+  /** A departed person as the timeline reads them: still active for `lingering` days, or revoked. */
+  const FINISHED_AT = "2026-06-01T12:00:00.000Z";
+  const DAY = 86_400_000;
+  function timelinePerson(
+    i: number,
+    state: { lingeringDays: number } | { revoked: true; incident: boolean },
+  ): JsonPersonTimeline {
+    const open = "lingeringDays" in state;
+    return {
       key: `E${i}`,
       employeeId: `E${i}`,
       email: `p${i}@corp.example`,
       displayName: null,
-      departedAt: new Date(Date.parse(finishedAt) - daysAgo * DAY).toISOString(),
-      firstRevocationAt: null,
-      lastVerifiedRevocationAt: null,
-      secondsToRevoke: null,
-      secondsLingering: daysAgo * 86_400,
-      usedAfterDeparture: false,
-      credentials: { total: 1, revoked: 0, ticketed: 0, held: 0, open: 1 },
+      departedAt: open
+        ? new Date(Date.parse(FINISHED_AT) - state.lingeringDays * DAY).toISOString()
+        : "2026-05-01T00:00:00.000Z",
+      firstRevocationAt: open ? null : "2026-05-01T01:00:00.000Z",
+      lastVerifiedRevocationAt: open ? null : "2026-05-01T01:00:00.000Z",
+      secondsToRevoke: open ? null : 3600,
+      secondsLingering: open ? state.lingeringDays * 86_400 : null,
+      usedAfterDeparture: open ? false : state.incident,
+      credentials: open
+        ? { total: 1, revoked: 0, ticketed: 0, held: 0, open: 1 }
+        : { total: 1, revoked: 1, ticketed: 0, held: 0, open: 0 },
       findingIds: [`f-${i}`],
-    });
-    const people = Array.from({ length: 200_000 }, (_, i) => person(i, (i % 300) + 1));
-    people[people.length - 1] = person(199_999, 400);
+    };
+  }
+
+  it("draws the timeline of 200,000 departed people (one argument per person would overflow the stack)", () => {
+    // Prepare: only what the timeline reads. The earliest departure is the last person's.
+    const people = Array.from({ length: 200_000 }, (_, i) =>
+      timelinePerson(i, { lingeringDays: (i % 300) + 1 }),
+    );
+    people[people.length - 1] = timelinePerson(199_999, { lingeringDays: 400 });
 
     // Act
-    const svg = timelineChart({ finishedAt, people });
+    const svg = timelineChart({ finishedAt: FINISHED_AT, people });
 
     // Assess: the page says how many it shows; the longest still active are drawn (the one who
     // left 400 days ago among them), and the axis starts at the earliest departure drawn.
@@ -118,33 +132,19 @@ describe("toHtmlReport", () => {
     expect(svg).toContain(`The ${MAX_TIMELINE_PEOPLE} of 200000 people most in need of a look`);
     expect(svg).toContain("p199999@corp.example");
     expect(svg).toContain(
-      `>${new Date(Date.parse(finishedAt) - 400 * DAY).toISOString().slice(0, 10)}</text>`,
+      `>${new Date(Date.parse(FINISHED_AT) - 400 * DAY).toISOString().slice(0, 10)}</text>`,
     );
   });
 
   it("draws everyone up to the cap, incidents always among those drawn above it", () => {
     // Prepare
-    const finishedAt = "2026-06-01T12:00:00.000Z";
-    const person = (i: number, incident: boolean): JsonPersonTimeline => ({
-      key: `E${i}`,
-      employeeId: `E${i}`,
-      email: `p${i}@corp.example`,
-      displayName: null,
-      departedAt: "2026-05-01T00:00:00.000Z",
-      firstRevocationAt: "2026-05-01T01:00:00.000Z",
-      lastVerifiedRevocationAt: "2026-05-01T01:00:00.000Z",
-      secondsToRevoke: 3600,
-      secondsLingering: null,
-      usedAfterDeparture: incident,
-      credentials: { total: 1, revoked: 1, ticketed: 0, held: 0, open: 0 },
-      findingIds: [`f-${i}`],
-    });
+    const person = (i: number, incident: boolean) => timelinePerson(i, { revoked: true, incident });
     const few = Array.from({ length: MAX_TIMELINE_PEOPLE }, (_, i) => person(i, false));
     const many = Array.from({ length: 5 * MAX_TIMELINE_PEOPLE }, (_, i) => person(i, i === 450));
 
     // Act
-    const all = timelineChart({ finishedAt, people: few });
-    const capped = timelineChart({ finishedAt, people: many });
+    const all = timelineChart({ finishedAt: FINISHED_AT, people: few });
+    const capped = timelineChart({ finishedAt: FINISHED_AT, people: many });
 
     // Assess
     expect(all.match(/<g class="person">/g)).toHaveLength(MAX_TIMELINE_PEOPLE);
