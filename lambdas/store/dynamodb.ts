@@ -8,6 +8,7 @@
  * answers in a few pages; a few thousand findings per deployment written once per run stay
  * far below one partition's 1,000 writes/s, so the "hot partition" is not hot.
  */
+import { randomUUID } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   DeleteCommand,
@@ -44,6 +45,7 @@ import {
   departureToStored,
   FindingNotFoundError,
   findingFromStored,
+  isClaimedBy,
   iso,
   keepLast,
   newStoredOutbox,
@@ -412,14 +414,24 @@ export class DynamoDbStore implements Store {
 
   // -- outbox -----------------------------------------------------------------------------------
 
+  /**
+   * Puts each item whose key is unknown. The items carry a token made once per call
+   * (`enqueuedBy`): a put the SDK resent after it landed fails `attribute_not_exists`, and the
+   * item, read back, holds this call's token, so it is still counted as new. A key offered twice
+   * in one call is written (and counted) once.
+   */
   async enqueue(items: readonly OutboxItem[]): Promise<number> {
+    const enqueuedBy = randomUUID();
+    const offered = new Set<string>();
     let added = 0;
     for (const item of items) {
+      if (offered.has(item.key)) continue;
+      offered.add(item.key);
       try {
         await this.doc.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: outboxToItem(newStoredOutbox(item)),
+            Item: outboxToItem(newStoredOutbox(item, enqueuedBy)),
             ConditionExpression: "attribute_not_exists(pk)",
           }),
         );
@@ -427,6 +439,7 @@ export class DynamoDbStore implements Store {
       } catch (error) {
         // Known key: the same change was enqueued before, which is the point of the key.
         if (!isConditionFailed(error)) throw error;
+        if (wasResent(error) && (await this.readOutbox(item.key))?.enqueuedBy === enqueuedBy) added++;
       }
     }
     return added;
@@ -448,13 +461,21 @@ export class DynamoDbStore implements Store {
     return items.map(outboxFromItem).sort(compareDue).slice(0, limit).map(outboxFromStored);
   }
 
+  /**
+   * Claims the item if it is pending and due, or stale in `sending`. The claim carries a token
+   * made once per call (`claimedBy`): a claim the SDK resent after it landed fails its own
+   * condition, and the item, read back, holds this call's token, so the claim is this caller's
+   * (one attempt counted) rather than nobody's until it goes stale.
+   */
   async claimOutbox(key: string, now: Date): Promise<boolean> {
+    const claimedBy = randomUUID();
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: outboxKey(key),
-          UpdateExpression: "SET #state = :sending, claimedAt = :now, attempts = attempts + :one",
+          UpdateExpression:
+            "SET #state = :sending, claimedAt = :now, claimedBy = :token, attempts = attempts + :one",
           ConditionExpression:
             "(#state = :pending AND nextAttemptAt <= :now) OR (#state = :sending AND (attribute_not_exists(claimedAt) OR claimedAt <= :staleBefore))",
           ExpressionAttributeNames: { "#state": "state" },
@@ -463,14 +484,16 @@ export class DynamoDbStore implements Store {
             ":sending": "sending",
             ":now": iso(now),
             ":staleBefore": iso(staleBefore(now, this.options.staleSendingMs)),
+            ":token": claimedBy,
             ":one": 1,
           },
         }),
       );
       return true;
     } catch (error) {
-      if (isConditionFailed(error)) return false;
-      throw error;
+      if (!isConditionFailed(error)) throw error;
+      // Someone else's claim, a state that is not claimable, no such item: or our own, resent.
+      return wasResent(error) && isClaimedBy(await this.readOutbox(key), claimedBy);
     }
   }
 
@@ -481,7 +504,7 @@ export class DynamoDbStore implements Store {
           TableName: this.tableName,
           Key: outboxKey(key),
           UpdateExpression:
-            "SET #state = :sent, receipt = :receipt, sentAt = :now, expiresAt = :expiresAt REMOVE claimedAt",
+            "SET #state = :sent, receipt = :receipt, sentAt = :now, expiresAt = :expiresAt REMOVE claimedAt, claimedBy",
           ConditionExpression: "attribute_exists(pk)",
           ExpressionAttributeNames: { "#state": "state" },
           ExpressionAttributeValues: {
@@ -521,7 +544,7 @@ export class DynamoDbStore implements Store {
             TableName: this.tableName,
             Key: outboxKey(key),
             UpdateExpression:
-              "SET #state = :state, lastError = :error, nextAttemptAt = :next, failedAt = :now REMOVE claimedAt",
+              "SET #state = :state, lastError = :error, nextAttemptAt = :next, failedAt = :now REMOVE claimedAt, claimedBy",
             ConditionExpression: condition,
             ExpressionAttributeNames: { "#state": "state" },
             ExpressionAttributeValues: { ...values, ":state": state },
@@ -536,10 +559,15 @@ export class DynamoDbStore implements Store {
   }
 
   async getOutbox(key: string): Promise<OutboxEntry | undefined> {
+    const stored = await this.readOutbox(key);
+    return stored ? outboxFromStored(stored) : undefined;
+  }
+
+  private async readOutbox(key: string): Promise<StoredOutbox | undefined> {
     const result = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: outboxKey(key), ConsistentRead: true }),
     );
-    return result.Item ? outboxFromStored(outboxFromItem(result.Item)) : undefined;
+    return result.Item ? outboxFromItem(result.Item) : undefined;
   }
 
   async listOutbox(keyPrefix: string): Promise<OutboxEntry[]> {
@@ -682,6 +710,16 @@ function listLength(value: unknown): number {
 
 function isConditionFailed(error: unknown): boolean {
   return error instanceof Error && error.name === "ConditionalCheckFailedException";
+}
+
+/**
+ * Whether the SDK sent the request more than once (its retry middleware counts attempts in
+ * `$metadata`): only then can a failed condition be our own earlier attempt, which landed. When
+ * it does not say, assume it did, and read back.
+ */
+function wasResent(error: unknown): boolean {
+  const attempts = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts;
+  return attempts === undefined || attempts > 1;
 }
 
 function compareStrings(a: string, b: string): number {

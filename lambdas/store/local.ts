@@ -27,6 +27,7 @@ import {
   acceptedMetaToStored,
   actionId,
   appendAction,
+  claim,
   compareDue,
   compareQueued,
   departureFromStored,
@@ -186,10 +187,12 @@ export class LocalDirectoryStore implements Store {
 
   async enqueue(items: readonly OutboxItem[]): Promise<number> {
     await this.files.ensureDir(this.outboxDir);
+    // Nothing is resent here, but the items carry the same call token as in DynamoDB.
+    const enqueuedBy = randomUUID();
     let added = 0;
     for (const item of items) {
       // Exclusive create: a known key stays as it is, whatever state it is in.
-      if (await this.files.create(this.outboxPath(item.key), newStoredOutbox(item))) added++;
+      if (await this.files.create(this.outboxPath(item.key), newStoredOutbox(item, enqueuedBy))) added++;
     }
     return added;
   }
@@ -210,12 +213,7 @@ export class LocalDirectoryStore implements Store {
       const path = this.outboxPath(key);
       const stored = await this.files.read<StoredOutbox>(path);
       if (!stored || !isClaimable(stored, now, this.options.staleSendingMs)) return false;
-      await this.files.write(path, {
-        ...stored,
-        state: "sending",
-        claimedAt: iso(now),
-        attempts: stored.attempts + 1,
-      } satisfies StoredOutbox);
+      await this.files.write(path, claim(stored, now, randomUUID()));
       return true;
     });
   }
@@ -225,7 +223,7 @@ export class LocalDirectoryStore implements Store {
       const path = this.outboxPath(key);
       const stored = await this.files.read<StoredOutbox>(path);
       if (!stored) throw new OutboxItemNotFoundError(key);
-      const { claimedAt: _claimedAt, ...rest } = stored;
+      const { claimedAt: _claimedAt, claimedBy: _claimedBy, ...rest } = stored;
       await this.files.write(path, {
         ...rest,
         state: "sent",
@@ -242,7 +240,7 @@ export class LocalDirectoryStore implements Store {
       if (!stored) throw new OutboxItemNotFoundError(key);
       // Only a claim ends in failure; a reclaimer may have sent it meanwhile, and that stands.
       if (stored.state !== "sending") return;
-      const { claimedAt: _claimedAt, ...rest } = stored;
+      const { claimedAt: _claimedAt, claimedBy: _claimedBy, ...rest } = stored;
       await this.files.write(path, {
         ...rest,
         state: stored.attempts >= this.options.maxAttempts ? "dead" : "pending",

@@ -153,6 +153,17 @@ export interface StoredOutbox {
   readonly nextAttemptAt: string;
   /** When the current `sending` claim was made; decides when it is stale. */
   readonly claimedAt?: string;
+  /**
+   * The token of the `claimOutbox` call that made the current claim (random, one per call): a
+   * claim the SDK resent after it landed fails its own condition, and finds its token here.
+   */
+  readonly claimedBy?: string;
+  /**
+   * The token of the `enqueue` call that created the item (random, one per call): a put the SDK
+   * resent after it landed fails `attribute_not_exists`, and finds its token here, so the item
+   * is still counted as new.
+   */
+  readonly enqueuedBy?: string;
   readonly lastError?: string;
   readonly receipt?: string;
   readonly sentAt?: string;
@@ -280,8 +291,11 @@ export function outboxFromStored(stored: StoredOutbox): OutboxEntry {
   }) as OutboxEntry;
 }
 
-/** A new outbox item as stored: pending, due at once. The payload goes through JSON, as on reading. */
-export function newStoredOutbox(item: OutboxItem): StoredOutbox {
+/**
+ * A new outbox item as stored: pending, due at once, created by the `enqueue` call whose token is
+ * `enqueuedBy`. The payload goes through JSON, as on reading.
+ */
+export function newStoredOutbox(item: OutboxItem, enqueuedBy: string): StoredOutbox {
   return {
     key: item.key,
     channel: item.channel,
@@ -290,6 +304,7 @@ export function newStoredOutbox(item: OutboxItem): StoredOutbox {
     state: "pending",
     attempts: 0,
     nextAttemptAt: iso(item.createdAt),
+    enqueuedBy,
   };
 }
 
@@ -431,6 +446,16 @@ export function resolve(
 /** Keeps the last `limit` entries of a history. */
 export function keepLast<T>(entries: readonly T[], limit: number): T[] {
   return entries.length > limit ? entries.slice(entries.length - limit) : [...entries];
+}
+
+/** A `sending` claim made by the `claimOutbox` call whose token is `claimedBy`. */
+export function claim(stored: StoredOutbox, now: Date, claimedBy: string): StoredOutbox {
+  return { ...stored, state: "sending", claimedAt: iso(now), claimedBy, attempts: stored.attempts + 1 };
+}
+
+/** Whether the item is in the `sending` claim made by the call whose token is `claimedBy`. */
+export function isClaimedBy(stored: StoredOutbox | undefined, claimedBy: string): boolean {
+  return stored?.state === "sending" && stored.claimedBy === claimedBy;
 }
 
 /** Whether an outbox item may be claimed now: pending and due, or `sending` for longer than the stale timeout. */

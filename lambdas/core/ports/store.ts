@@ -109,14 +109,25 @@ export interface Store {
   recordAction(findingId: string, action: ActionRecord): Promise<void>;
   setTicketKey(findingId: string, ticketKey: string): Promise<void>;
 
-  /** Adds items whose key is not yet known; returns how many were new. */
+  /**
+   * Adds items whose key is not yet known; returns how many were new (a key offered twice in one
+   * call counts once). An item this call created counts as new even when the write was retried.
+   */
   enqueue(items: readonly OutboxItem[]): Promise<number>;
   /** Items pending (or stuck in `sending`) whose next attempt is due. */
   dueOutbox(now: Date, limit: number): Promise<OutboxEntry[]>;
-  /** Claims an item for sending (conditional on its state); false if someone else did. */
+  /**
+   * Claims an item for sending (conditional on its state; one attempt counted). True to the call
+   * that made the claim, even when its write was retried; false to any other call, including a
+   * second one by the same caller, and for an unknown key.
+   */
   claimOutbox(key: string, now: Date): Promise<boolean>;
+  /** Records a delivery, in any state; repeating it with the same arguments changes nothing. */
   markSent(key: string, receipt: string, now: Date): Promise<void>;
-  /** Ends a claim that failed: `pending` again at `nextAttemptAt`, or `dead` after the last attempt. */
+  /**
+   * Ends a claim that failed: `pending` again at `nextAttemptAt`, or `dead` after the last
+   * attempt. Changes only a `sending` item, so a repeat changes nothing (and counts no attempt).
+   */
   markFailed(key: string, error: string, nextAttemptAt: Date, now: Date): Promise<void>;
   getOutbox(key: string): Promise<OutboxEntry | undefined>;
   /**

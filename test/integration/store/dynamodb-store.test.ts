@@ -51,13 +51,32 @@ function seen(id: string, status: FindingStatus = "open") {
   return { finding: finding(id), status };
 }
 
-/** Which UpdateItem requests a fault applies to, by their update expression. */
-const isAppendOfActions = (expression: string) => expression.includes("actions = list_append");
-const isResolve = (expression: string) => expression.includes(":resolved");
-const isTrim = (expression: string) => expression.startsWith("REMOVE");
+/** A write request as the link sees it: the command, its update expression, its partition. */
+interface WriteRequest {
+  readonly command: string;
+  /** The UpdateItem's update expression; "" for other writes. */
+  readonly update: string;
+  /** The item's partition (`pk`): which kind of record it writes. */
+  readonly partition: string | undefined;
+  /** The state an outbox write sets (`:state`), if it names one. */
+  readonly state: string | undefined;
+}
+
+/** Which write requests a fault applies to. */
+const isAppendOfActions = ({ update }: WriteRequest) => update.includes("actions = list_append");
+const isResolve = ({ update }: WriteRequest) => update.includes(":resolved");
+const isTrim = ({ update }: WriteRequest) => update.startsWith("REMOVE");
+const isClaim = ({ update }: WriteRequest) => update.includes("#state = :sending");
+const isMarkSent = ({ update }: WriteRequest) => update.includes("#state = :sent");
+const isMarkFailedTo =
+  (to: "pending" | "dead") =>
+  ({ update, state }: WriteRequest) =>
+    update.includes("failedAt = :now") && state === to;
+const isEnqueue = ({ command, partition }: WriteRequest) =>
+  command === "PutItemCommand" && partition === "OUTBOX";
 
 interface Fault {
-  readonly matches: (updateExpression: string) => boolean;
+  readonly matches: (request: WriteRequest) => boolean;
   /** `lose-answer`: the server applied the write, its answer never arrives. `refuse`: the request never lands. */
   readonly effect: "lose-answer" | "refuse";
   /** How many requests it hits; each of the SDK's attempts is a request. */
@@ -66,21 +85,36 @@ interface Fault {
   readonly before?: () => Promise<void>;
 }
 
+const WRITES = new Set(["UpdateItemCommand", "PutItemCommand", "DeleteItemCommand"]);
+
 /**
  * A flaky link between one client and DynamoDB. Its errors are `TimeoutError`s, which the
  * SDK retries as it would a dropped connection.
  */
 class FlakyLink {
   private readonly faults: Fault[] = [];
+  /** The name of every command sent over the link, each SDK attempt once. */
+  readonly sent: string[] = [];
 
   constructor(client: DynamoDBClient) {
     client.middlewareStack.add(
       (next, context) => async (args) => {
-        const input = args.input as { UpdateExpression?: string };
-        const fault =
-          context.commandName === "UpdateItemCommand"
-            ? this.faults.find((f) => f.remaining > 0 && f.matches(input.UpdateExpression ?? ""))
-            : undefined;
+        const input = args.input as {
+          UpdateExpression?: string;
+          Key?: { pk?: { S?: string } };
+          Item?: { pk?: { S?: string } };
+          ExpressionAttributeValues?: { ":state"?: { S?: string } };
+        };
+        this.sent.push(context.commandName ?? "");
+        const request: WriteRequest = {
+          command: context.commandName ?? "",
+          update: input.UpdateExpression ?? "",
+          partition: (input.Key ?? input.Item)?.pk?.S,
+          state: input.ExpressionAttributeValues?.[":state"]?.S,
+        };
+        const fault = WRITES.has(request.command)
+          ? this.faults.find((f) => f.remaining > 0 && f.matches(request))
+          : undefined;
         if (!fault) return next(args);
         fault.remaining--;
         await fault.before?.();
@@ -102,6 +136,11 @@ class FlakyLink {
 
   clear(): void {
     this.faults.length = 0;
+  }
+
+  /** How many requests the faults were still waiting for: 0 once each hit what it was meant to. */
+  unused(): number {
+    return this.faults.reduce((sum, f) => sum + f.remaining, 0);
   }
 }
 
@@ -304,6 +343,189 @@ describe("DynamoDbStore under the SDK's retries", () => {
       // Assess
       expect(resolved.map((f) => [f.findingId, f.status])).toEqual([["f1", "resolved"]]);
       expect((await store.getFinding("f1"))?.status).toBe("resolved");
+    });
+  });
+
+  describe("outbox", () => {
+    const message = (key: string) =>
+      ({ key, channel: "slack", payload: { text: key }, createdAt: T0 }) as const;
+
+    it("claims an item when the answer to its claim is lost and the SDK resends it", async () => {
+      // Prepare
+      const { store, link } = (await fresh()).open();
+      await store.enqueue([message("k1")]);
+      link.add({ matches: isClaim, effect: "lose-answer" });
+
+      // Act
+      const claimed = await store.claimOutbox("k1", at(1));
+
+      // Assess
+      expect(link.unused()).toBe(0);
+      expect(claimed).toBe(true);
+      expect(await store.getOutbox("k1")).toMatchObject({ state: "sending", attempts: 1 });
+    });
+
+    it("reclaims a stale `sending` item when the answer to its reclaim is lost", async () => {
+      // Prepare: the first sender died mid-send; its claim is stale after 15 minutes.
+      const { store, link } = (await fresh()).open({ staleSendingMs: 15 * MINUTE });
+      await store.enqueue([message("k1")]);
+      await store.claimOutbox("k1", T0);
+      link.add({ matches: isClaim, effect: "lose-answer" });
+
+      // Act
+      const reclaimed = await store.claimOutbox("k1", at(15));
+
+      // Assess
+      expect(link.unused()).toBe(0);
+      expect(reclaimed).toBe(true);
+      expect(await store.getOutbox("k1")).toMatchObject({ state: "sending", attempts: 2 });
+    });
+
+    it("leaves an item to the store that claimed it first, even when its own claim is resent", async () => {
+      // Prepare: right before this store's claim, another Lambda claims the same item.
+      const tables = await fresh();
+      const { store, link } = tables.open();
+      const other = tables.other();
+      await store.enqueue([message("k1")]);
+      let otherClaimed: boolean | undefined;
+      link.add({
+        matches: isClaim,
+        effect: "lose-answer",
+        before: async () => {
+          otherClaimed = await other.claimOutbox("k1", at(1));
+        },
+      });
+
+      // Act
+      const claimed = await store.claimOutbox("k1", at(1));
+
+      // Assess
+      expect(link.unused()).toBe(0);
+      expect(otherClaimed).toBe(true);
+      expect(claimed).toBe(false);
+      expect(await store.getOutbox("k1")).toMatchObject({ state: "sending", attempts: 1 });
+    });
+
+    it("marks an item sent once when the answer to markSent is lost", async () => {
+      // Prepare
+      const { store, link } = (await fresh()).open();
+      await store.enqueue([message("k1")]);
+      await store.claimOutbox("k1", at(1));
+      link.add({ matches: isMarkSent, effect: "lose-answer" });
+
+      // Act
+      const marked = store.markSent("k1", "1712345678.000100", at(2));
+
+      // Assess
+      await expect(marked).resolves.toBeUndefined();
+      expect(link.unused()).toBe(0);
+      expect(await store.getOutbox("k1")).toMatchObject({
+        state: "sent",
+        receipt: "1712345678.000100",
+        attempts: 1,
+      });
+      expect(await store.dueOutbox(at(10_000), 10)).toEqual([]);
+    });
+
+    it("puts a failed item back once when the answer to markFailed is lost", async () => {
+      // Prepare
+      const { store, link } = (await fresh()).open({ maxAttempts: 2 });
+      await store.enqueue([message("k1")]);
+      await store.claimOutbox("k1", at(1));
+      link.add({ matches: isMarkFailedTo("pending"), effect: "lose-answer" });
+
+      // Act
+      const marked = store.markFailed("k1", "channel_not_found", at(11), at(1));
+      await marked.catch(() => undefined);
+      const afterFailure = await store.getOutbox("k1");
+      const reclaimed = await store.claimOutbox("k1", at(11));
+
+      // Assess
+      await expect(marked).resolves.toBeUndefined();
+      expect(link.unused()).toBe(0);
+      expect(afterFailure).toMatchObject({
+        state: "pending",
+        attempts: 1,
+        lastError: "channel_not_found",
+        nextAttemptAt: at(11),
+      });
+      expect(reclaimed).toBe(true);
+      expect(await store.getOutbox("k1")).toMatchObject({ state: "sending", attempts: 2 });
+    });
+
+    it("gives a failed item up once when the answer to its last markFailed is lost", async () => {
+      // Prepare
+      const { store, link } = (await fresh()).open({ maxAttempts: 1 });
+      await store.enqueue([message("k1")]);
+      await store.claimOutbox("k1", at(1));
+      link.add({ matches: isMarkFailedTo("dead"), effect: "lose-answer" });
+
+      // Act
+      const marked = store.markFailed("k1", "channel_not_found", at(11), at(1));
+      await marked.catch(() => undefined);
+
+      // Assess
+      await expect(marked).resolves.toBeUndefined();
+      expect(link.unused()).toBe(0);
+      expect(await store.getOutbox("k1")).toMatchObject({
+        state: "dead",
+        attempts: 1,
+        lastError: "channel_not_found",
+      });
+      expect(await store.dueOutbox(at(1_000), 10)).toEqual([]);
+    });
+
+    it("counts an item as new when the answer to its put is lost and the SDK resends it", async () => {
+      // Prepare
+      const { store, link } = (await fresh()).open();
+      link.add({ matches: isEnqueue, effect: "lose-answer" });
+
+      // Act
+      const added = await store.enqueue([message("k1"), message("k2"), message("k1")]);
+      const again = await store.enqueue([message("k1")]);
+
+      // Assess
+      expect(link.unused()).toBe(0);
+      expect(added).toBe(2);
+      expect(again).toBe(0);
+      expect(await store.getOutbox("k1")).toMatchObject({ state: "pending", attempts: 0 });
+    });
+
+    it("reads nothing back for a key it finds already queued on the first request", async () => {
+      // Prepare: a scan offers again the tickets it queued before (unchanged revisions).
+      const { store, link } = (await fresh()).open();
+      await store.enqueue([message("k1"), message("k2")]);
+      link.sent.length = 0;
+
+      // Act
+      const added = await store.enqueue([message("k1"), message("k2")]);
+
+      // Assess
+      expect(added).toBe(0);
+      expect(link.sent).toEqual(["PutItemCommand", "PutItemCommand"]);
+    });
+
+    it("counts a key another store queued first as known, even when its own put is resent", async () => {
+      // Prepare: right before this store's put, another Lambda queues the same key.
+      const tables = await fresh();
+      const { store, link } = tables.open();
+      const other = tables.other();
+      let otherAdded: number | undefined;
+      link.add({
+        matches: isEnqueue,
+        effect: "lose-answer",
+        before: async () => {
+          otherAdded = await other.enqueue([message("k1")]);
+        },
+      });
+
+      // Act
+      const added = await store.enqueue([message("k1")]);
+
+      // Assess
+      expect(link.unused()).toBe(0);
+      expect(otherAdded).toBe(1);
+      expect(added).toBe(0);
     });
   });
 });

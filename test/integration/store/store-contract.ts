@@ -503,6 +503,64 @@ export function describeStoreContract(name: string, start: () => Promise<StoreHa
         await expect(store.markSent("missing", "x", at(2))).rejects.toBeInstanceOf(OutboxItemNotFoundError);
       });
 
+      it("refuses a second claim of a claimed item, even by the same caller, and counts one attempt", async () => {
+        // Prepare
+        const store = (await harness.fresh())();
+        await store.enqueue([item("k1")]);
+
+        // Act: a claim belongs to the call that made it, not to whoever asks again.
+        const first = await store.claimOutbox("k1", at(1));
+        const second = await store.claimOutbox("k1", at(1));
+
+        // Assess
+        expect([first, second]).toEqual([true, false]);
+        expect(await store.getOutbox("k1")).toMatchObject({ state: "sending", attempts: 1 });
+      });
+
+      it("records a repeated markSent as the same send", async () => {
+        // Prepare
+        const store = (await harness.fresh())();
+        await store.enqueue([item("k1")]);
+        await store.claimOutbox("k1", at(1));
+
+        // Act
+        await store.markSent("k1", "1712345678.000100", at(2));
+        await store.markSent("k1", "1712345678.000100", at(2));
+
+        // Assess
+        expect(await store.getOutbox("k1")).toEqual({
+          key: "k1",
+          channel: "slack",
+          payload: { text: "message k1" },
+          createdAt: T0,
+          state: "sent",
+          attempts: 1,
+          nextAttemptAt: T0,
+          receipt: "1712345678.000100",
+        });
+        expect(await store.claimOutbox("k1", at(10_000))).toBe(false);
+      });
+
+      it("ignores a markFailed repeated after the first: one failure, one attempt", async () => {
+        // Prepare
+        const store = (await harness.fresh())({ maxAttempts: 3 });
+        await store.enqueue([item("k1")]);
+        await store.claimOutbox("k1", at(1));
+
+        // Act
+        await store.markFailed("k1", "channel_not_found", at(11), at(1));
+        await store.markFailed("k1", "channel_not_found", at(11), at(1));
+        await store.markFailed("k1", "a late second opinion", at(12), at(2));
+
+        // Assess
+        expect(await store.getOutbox("k1")).toMatchObject({
+          state: "pending",
+          attempts: 1,
+          lastError: "channel_not_found",
+          nextAttemptAt: at(11),
+        });
+      });
+
       it("respects the backoff of a failed item, then gives up after the last attempt", async () => {
         // Prepare
         const store = (await harness.fresh())({ maxAttempts: 2 });
