@@ -3,7 +3,7 @@
  * report. The CDK construct's alarms and dashboard read exactly these names.
  */
 import type { PlanItem } from "./core/plan-types.ts";
-import type { ScanReport } from "./scan.ts";
+import { NOTIFICATION_STEP_FAILED_NOTE, type ScanReport } from "./scan.ts";
 
 /** Metric names: the construct's alarms and dashboard use these constants. */
 export const METRIC = {
@@ -16,6 +16,12 @@ export const METRIC = {
   timeToRevokeSeconds: "TimeToRevokeSeconds",
   openTickets: "OpenTickets",
   sourceProblems: "SourceProblems",
+  /**
+   * What a scan could not deliver: outbox items (Slack messages, tickets) that failed this run or
+   * were given up as dead, plus one per configured channel that could not be set up, plus one
+   * when the notification step failed as a whole. See `notificationFailures`.
+   */
+  notificationFailures: "NotificationFailures",
   /**
    * An org-wide run's scan of one member account failed after its role was assumed (emitted by
    * the org account scan only; a role that cannot be assumed is not counted here).
@@ -67,6 +73,21 @@ export function revocationFailed(item: PlanItem): boolean {
   return item.decision.action === "revoke" && item.actions.some((a) => a.status === "failed");
 }
 
+/**
+ * What a scan could not deliver, from its report: the outcome's `failed` (the notification step
+ * in `wiring.ts` counts there the items that failed this run and those given up as dead), one per
+ * configured channel whose adapter could not be set up (`details.unavailable`), and one when the
+ * step failed as a whole (the report does not say which channels it would have served).
+ */
+export function notificationFailures(report: ScanReport): number {
+  const outcome = report.notifications;
+  if (outcome === undefined) {
+    return report.notes.some((note) => note.startsWith(NOTIFICATION_STEP_FAILED_NOTE)) ? 1 : 0;
+  }
+  const unavailable = outcome.details?.unavailable;
+  return outcome.failed + (Array.isArray(unavailable) ? unavailable.length : 0);
+}
+
 /** Every metric point a scan report yields. */
 export function scanMetrics(report: ScanReport): MetricPoint[] {
   const items = report.plan.items;
@@ -92,6 +113,7 @@ export function scanMetrics(report: ScanReport): MetricPoint[] {
       unit: "Count",
       value: report.sources.reduce((n, s) => n + s.problems.length, 0),
     },
+    { name: METRIC.notificationFailures, unit: "Count", value: notificationFailures(report) },
   ];
   for (const source of report.sources) {
     const lingering = credentials(

@@ -454,6 +454,12 @@ async function revokeAll(
   return outcomes;
 }
 
+/**
+ * How the note starts that a scan adds when its notification step throws (the report then has no
+ * `notifications`); the `NotificationFailures` metric counts such a run (`observability.ts`).
+ */
+export const NOTIFICATION_STEP_FAILED_NOTE = "notifications deferred: ";
+
 /** How a revocation's intent record starts: `sending revocation of access-key AKIA…`. */
 const INTENT_PREFIX = "sending revocation of";
 
@@ -845,7 +851,7 @@ async function scanHoldingLease(
       // Messages wait in the outbox for the next run; a notifier outage never fails the scan.
       const message = error instanceof Error ? error.message : String(error);
       deps.log?.error("notification step failed", { error: message });
-      run.notes.push(`notifications deferred: ${message}`);
+      run.notes.push(`${NOTIFICATION_STEP_FAILED_NOTE}${message}`);
     }
     if (notifications?.notes) run.notes.push(...notifications.notes);
   }

@@ -115,6 +115,8 @@ export class SecretResolver {
   }
 
   async #read(ref: SecretRef): Promise<string> {
+    // Why Secrets Manager did not answer (a KMS or IAM denial, say): the cause if the env var cannot either.
+    let refusal: { name: string; message: string } | undefined;
     if (ref.secretArn && this.options.secretsManager) {
       try {
         // Loaded here, not at import: a config without secrets never loads the package.
@@ -127,17 +129,36 @@ export class SecretResolver {
           out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString("utf8") : "");
         if (value) return value;
       } catch (error) {
-        if (!ref.env) throw new SecretUnavailableError(ref.secretArn, { cause: safeCause(error) });
+        refusal = safeCause(error);
+        if (!ref.env) throw new SecretUnavailableError(ref.secretArn, { cause: refusal });
       }
     }
     const fromEnv = ref.env ? this.options.env[ref.env] : undefined;
     if (fromEnv) return fromEnv;
-    throw new SecretUnavailableError(ref.env ? `env ${ref.env}` : (ref.secretArn ?? "(unnamed)"));
+    throw new SecretUnavailableError(
+      ref.env ? `env ${ref.env}` : (ref.secretArn ?? "(unnamed)"),
+      refusal ? { cause: refusal } : undefined,
+    );
   }
 }
 
 function cacheKey(ref: SecretRef): string {
   return `${ref.secretArn ?? ""}|${ref.env ?? ""}`;
+}
+
+/**
+ * The name and message of `error`'s cause, if it has one: all a log line may carry of it (the
+ * cause itself could hold a request). A `SecretUnavailableError`'s cause is already just these.
+ */
+export function causeOf(error: unknown): { name: string; message: string } | undefined {
+  const cause: unknown = error instanceof Error ? error.cause : undefined;
+  if (cause === undefined || cause === null) return undefined;
+  if (typeof cause !== "object") return { name: "Error", message: String(cause) };
+  const { name, message } = cause as { name?: unknown; message?: unknown };
+  return {
+    name: typeof name === "string" ? name : "Error",
+    message: typeof message === "string" ? message : "",
+  };
 }
 
 function safeCause(error: unknown): { name: string; message: string } {

@@ -24,7 +24,7 @@ import { departureSourceFromConfig } from "./departures/sources.ts";
 import { recordSupersessions, WebhookDeparturesSource } from "./departures/webhook-departures.ts";
 import { deliver, enqueueForScan } from "./notify/outbox.ts";
 import type { NotifyInput, NotifyOutcome, ScanDependencies, ScanLogger, ScanReport } from "./scan.ts";
-import { SecretResolver } from "./secrets.ts";
+import { causeOf, SecretResolver } from "./secrets.ts";
 import { AwsIamSource } from "./sources/aws-iam/index.ts";
 import { auditLogFromConfig, storeFromConfig } from "./store/index.ts";
 
@@ -187,10 +187,13 @@ async function connector(
   } catch (error) {
     const source = new UnavailableSource(id, error, resolved);
     const problem = (await source.discover()).problems[0];
+    // The cause says why (Secrets Manager's or KMS's refusal), by name and message only.
+    const cause = causeOf(error);
     runtime.log?.error("source could not be set up; the scan goes on without it", {
       source: id,
       error: problem?.message,
       errorName: problem?.errorName,
+      ...(cause ? { causeName: cause.name, causeMessage: redact(cause.message, resolved) } : {}),
     });
     return source;
   }
@@ -325,10 +328,12 @@ export async function deliveryAdaptersFromConfig(runtime: Runtime): Promise<Deli
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
       const reason = `${what} could not be set up: ${redact(err.message, resolved)}`;
+      const cause = causeOf(err);
       runtime.log?.error("delivery adapter could not be set up; its items wait in the outbox", {
         channel,
         error: reason,
         errorName: err.name,
+        ...(cause ? { causeName: cause.name, causeMessage: redact(cause.message, resolved) } : {}),
       });
       unavailable.push({ channel, reason });
       return undefined;

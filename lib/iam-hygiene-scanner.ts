@@ -864,6 +864,12 @@ export class IamHygieneScanner extends Construct {
       scanMetric(SCAN_METRICS.sourceProblems, { period: Duration.hours(1) }),
       "A credential source could not be read completely (permissions, throttling, an outage): some of its credentials went unchecked. The scan's report lists the problems per source.",
     );
+    // Delivery is retried from the outbox on later runs; an hour, like SourceProblems, spans one run.
+    add(
+      SCAN_METRICS.notificationFailures,
+      scanMetric(SCAN_METRICS.notificationFailures, { period: Duration.hours(1) }),
+      "Slack messages or tickets could not be delivered (items failed or were given up as dead), a configured channel could not be set up (its secret unreadable), or the notification step failed as a whole. Managers may not have been told and findings decided `ticket` may go unhandled. The scan's report (notifications, notes) and the function's logs name the channel and the error; dead items need a human.",
+    );
     return alarms;
   }
 
@@ -960,6 +966,7 @@ export class IamHygieneScanner extends Construct {
             period: hour,
             label: "Dead letters",
           }),
+          scanMetric(SCAN_METRICS.notificationFailures, { period: hour, label: "Notification failures" }),
         ],
         width: 12,
       }),

@@ -32,7 +32,13 @@ const eventSchema = z
     roleArn: z.string().regex(/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/, "a role ARN"),
     externalId: z.string().min(1).optional(),
   })
-  .strict();
+  .strict()
+  // The role decides which account is read; the account id scopes the lease, the metrics and
+  // "no longer seen". A mismatch would resolve one account's findings with another's credentials.
+  .refine((e) => e.roleArn.split(":")[4] === e.accountId, {
+    message: "the role ARN is in another account than accountId",
+    path: ["roleArn"],
+  });
 
 /** The member account an iteration scans, and the role it assumes there. */
 export type OrgScanTarget = z.infer<typeof eventSchema>;
@@ -129,7 +135,12 @@ export function orgAccountScanner(
       ...(creds.Expiration ? { expiration: creds.Expiration } : {}),
     });
     const deps = await scanDependencies({ ...home, config, sourceClients });
-    return runScan(deps, request);
+    // The departure list is the company's; one member account's identities say nothing about
+    // the share of the company it names (a 10-person list is 40% of a 25-user account). Only
+    // the growth check holds here; the share is judged by the security account's own scan,
+    // which sees the organization-wide sources.
+    const assess = deps.assessDepartures;
+    return runScan(assess ? { ...deps, assessDepartures: (list) => assess(list, 0) } : deps, request);
   };
 }
 
@@ -142,16 +153,28 @@ export interface OrgScanDeps {
 
 /** Builds the handler around its dependencies. */
 export function makeHandler(deps: OrgScanDeps) {
-  return middy<unknown, { accountId: string; scanId: string; status: string; findings: number }>()
+  // No early timeout (see the scheduled scan's handler): Lambda ends the invocation at its
+  // deadline and resets the environment, so an abandoned scan cannot act on. The deadline watch
+  // publishes the account's failure just before, as any failed scan does.
+  return middy<unknown, { accountId: string; scanId: string; status: string; findings: number }>({
+    timeoutEarlyInMillis: 0,
+  })
     .use(injectLambdaContext(deps.logger))
     .use(logMetrics(deps.metrics))
-    .handler(async (event) => {
+    .handler(async (event, context) => {
       const parsed = eventSchema.safeParse(event);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
         throw new OrgScanEventError(`${issue.path.join(".") || "(root)"}: ${issue.message}`);
       }
       const target = parsed.data;
+      const watch = deadlineWatch(context, () => {
+        deps.logger.error("member account scan ran out of time; Lambda ends it at its deadline", {
+          accountId: target.accountId,
+        });
+        publishAccountScanFailure(deps.metrics, target.accountId);
+        deps.metrics.publishStoredMetrics();
+      });
       let report: ScanReport;
       try {
         report = await deps.scanAccount(target, {
@@ -174,6 +197,8 @@ export function makeHandler(deps: OrgScanDeps) {
           publishAccountScanFailure(deps.metrics, target.accountId);
         }
         throw error;
+      } finally {
+        clearTimeout(watch);
       }
       // Each figure twice: without the account (what the alarms watch, so they fire for any
       // member account) and with an `Account` dimension (which account it was).
@@ -185,6 +210,24 @@ export function makeHandler(deps: OrgScanDeps) {
         findings: report.plan.items.length,
       };
     });
+}
+
+/** How long before the invocation's deadline the deadline watch speaks. */
+export const DEADLINE_MARGIN_MS = 1_000;
+
+/**
+ * Runs `atDeadline` `DEADLINE_MARGIN_MS` before the invocation's deadline (at once if less is
+ * left), unless cleared first; nothing without a deadline (a test's bare context).
+ */
+function deadlineWatch(
+  context: { getRemainingTimeInMillis?: () => number },
+  atDeadline: () => void,
+): ReturnType<typeof setTimeout> | undefined {
+  const remaining = context.getRemainingTimeInMillis?.();
+  if (remaining === undefined) return undefined;
+  const watch = setTimeout(atDeadline, Math.max(0, remaining - DEADLINE_MARGIN_MS));
+  watch.unref();
+  return watch;
 }
 
 const logger = new Logger({ serviceName: "iam-hygiene-org" });

@@ -4,7 +4,7 @@
  * departures bucket. Anything else is refused with the field that is wrong.
  */
 import * as z from "zod";
-import type { Person } from "../core/model.ts";
+import { type Person, SOURCE_IDS } from "../core/model.ts";
 import type { ScanRequest } from "../scan.ts";
 
 const personSchema = z
@@ -22,7 +22,11 @@ const personSchema = z
   });
 
 const scheduled = z
-  .object({ trigger: z.string().min(1).default("schedule"), only: z.array(z.string()).optional() })
+  .object({
+    trigger: z.string().min(1).default("schedule"),
+    // As the CLI's --only: a misspelt source would scan nothing and still say "completed".
+    only: z.array(z.enum(SOURCE_IDS)).min(1).optional(),
+  })
   .strict();
 const targeted = z.object({
   trigger: z.string().min(1),
@@ -66,10 +70,13 @@ export function scanRequestFromEvent(event: unknown): ScanRequest {
     return {
       apply: true,
       trigger: asScheduled.data.trigger,
-      ...(asScheduled.data.only ? { only: asScheduled.data.only as ScanRequest["only"] & string[] } : {}),
+      ...(asScheduled.data.only ? { only: asScheduled.data.only } : {}),
     };
   }
-  const issue = (asTargeted.error.issues[0] ?? asScheduled.error.issues[0])!;
+  // The shape it was meant to be: a targeted scan names people or an event id.
+  const meantTargeted =
+    typeof event === "object" && event !== null && ("people" in event || "eventId" in event);
+  const issue = (meantTargeted ? asTargeted.error.issues[0] : asScheduled.error.issues[0])!;
   throw new ScanEventError(`unrecognised scan event: ${issue.path.join(".") || "(root)"}: ${issue.message}`);
 }
 

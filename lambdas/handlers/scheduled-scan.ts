@@ -49,7 +49,10 @@ export class ScanBusyError extends Error {
 
 /** Builds the handler around its dependencies. */
 export function makeHandler(deps: ScanHandlerDeps) {
-  return middy<unknown, ScanHandlerResult>()
+  // No early timeout: middy's would answer the invocation while the scan runs on in the frozen
+  // environment, acting (and holding the lease) in the next invocation's time. At its deadline
+  // Lambda ends the invocation and resets the environment; the ScanErrors alarm hears it.
+  return middy<unknown, ScanHandlerResult>({ timeoutEarlyInMillis: 0 })
     .use(injectLambdaContext(deps.logger))
     .use(logMetrics(deps.metrics, { captureColdStartMetric: true }))
     .handler(async (event) => {

@@ -92,8 +92,27 @@ function handlerMetrics(): Metrics {
 
 const quietLogger = () => new Logger({ serviceName: "test", logLevel: "SILENT" });
 
+/** A run whose tickets Jira refused (a revoked token): two failed, one of them given up as dead. */
+function undeliveredReportFixture(): ScanReport {
+  return {
+    ...scanReportFixture(),
+    notifications: {
+      enqueued: 3,
+      sent: 0,
+      failed: 2,
+      pending: 2,
+      details: { dead: ["ticket:jane:111122223333"], errors: ["Jira: 401 Unauthorized"] },
+    },
+  };
+}
+
 /** Every report fixture: together they give each alarm's metric a breaching value. */
-const reports = (): ScanReport[] => [scanReportFixture(), brakeReportFixture(), rejectedListReportFixture()];
+const reports = (): ScanReport[] => [
+  scanReportFixture(),
+  brakeReportFixture(),
+  rejectedListReportFixture(),
+  undeliveredReportFixture(),
+];
 
 /** The values of `alarm`'s metric in documents carrying exactly its dimension set. */
 function valuesFor(alarm: ScanAlarm, docs: readonly EmfDocument[]): number[] {
@@ -115,7 +134,7 @@ function valuesFor(alarm: ScanAlarm, docs: readonly EmfDocument[]): number[] {
 }
 
 describe("the synthesised alarms", () => {
-  it("include one on each safety metric, the source problems, the revocation failures and failed member accounts", () => {
+  it("include one on each safety metric, the source problems, the revocation and notification failures and failed member accounts", () => {
     expect(alarms.map((a) => a.MetricName).sort()).toEqual(
       [
         METRIC.usedAfterDeparture,
@@ -123,6 +142,7 @@ describe("the synthesised alarms", () => {
         METRIC.departureListRejected,
         METRIC.revocationFailures,
         METRIC.sourceProblems,
+        METRIC.notificationFailures,
         METRIC.accountScanFailures,
       ].sort(),
     );

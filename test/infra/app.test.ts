@@ -33,6 +33,7 @@ const SCANNER_ALARM_METRICS = [
   METRIC.departureListRejected,
   METRIC.revocationFailures,
   METRIC.sourceProblems,
+  METRIC.notificationFailures,
 ].sort();
 
 /** A config file as an operator writes one (JSON with comments). */

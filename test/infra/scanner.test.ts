@@ -278,13 +278,14 @@ describe("triggers", () => {
 describe("observability", () => {
   it("alarms on scan errors, dead letters and the safety metrics, notifying the topic", () => {
     const t = enforce.template;
-    t.resourceCountIs("AWS::CloudWatch::Alarm", 8);
+    t.resourceCountIs("AWS::CloudWatch::Alarm", 9);
     for (const [metric, period] of [
       ["UsedAfterDeparture", 300],
       ["BrakeEngaged", 300],
       ["DepartureListRejected", 300],
       ["RevocationFailures", 300],
       ["SourceProblems", 3600],
+      ["NotificationFailures", 3600],
     ] as const) {
       t.hasResourceProperties("AWS::CloudWatch::Alarm", {
         Namespace: "IamHygiene",
@@ -306,7 +307,7 @@ describe("observability", () => {
     });
   });
 
-  it("has a dashboard with lingering credentials by source, revocations, p50/p95, tickets and errors", () => {
+  it("has a dashboard with lingering credentials by source, revocations, p50/p95, tickets, errors and notification failures", () => {
     const dashboards = enforce.template.findResources("AWS::CloudWatch::Dashboard");
     const body = JSON.stringify(Object.values(dashboards)[0]);
     for (const text of [
@@ -318,6 +319,7 @@ describe("observability", () => {
       '\\"stat\\":\\"p95\\"',
       "OpenTickets",
       "Errors",
+      "NotificationFailures",
     ]) {
       expect(body).toContain(text);
     }

@@ -132,10 +132,13 @@ beforeEach(() => {
  * clients). With `cognito`, a pool of the security account: its own scan covers it, a
  * member-account scan must not.
  */
-function homeRuntime({ cognito = true, securityHub = false } = {}): Runtime {
+function homeRuntime({ cognito = true, securityHub = false, minIdentitiesForShare = 20 } = {}): Runtime {
   const config = parseConfig({
     mode: "enforce",
-    departures: { source: { type: "s3", uri: `s3://${BUCKET}/departures/departures.csv` } },
+    departures: {
+      source: { type: "s3", uri: `s3://${BUCKET}/departures/departures.csv` },
+      minIdentitiesForShare,
+    },
     store: { type: "local", dir: mkdtempSync(join(tmpdir(), "org-scan-store-")) },
     audit: { type: "s3", bucket: BUCKET, prefix: "audit/" },
     reports: { bucket: BUCKET, prefix: "reports/" },
@@ -171,6 +174,23 @@ describe("an org account scan", () => {
     expect(home.iam.accessKeys.get(HOME_KEY)?.status).toBe("Active");
     expect(Object.keys(home.calls()).filter((call) => /^(iam|cloudtrail):/.test(call))).toEqual([]);
     expect(Object.keys(member.calls()).filter((call) => call.startsWith("s3:"))).toEqual([]);
+  });
+
+  it("does not judge the company's departure list by one member account's share of it", async () => {
+    // Prepare: the share check would count the member account's two users: Jane's departure
+    // alone is 50% of them, over the 30% limit.
+    const runtime = homeRuntime({ minIdentitiesForShare: 1 });
+    const scan = orgAccountScanner({ home: () => runtime, sts });
+
+    // Act
+    const report = await scan(
+      { accountId: MEMBER_ACCOUNT, roleArn: ROLE_ARN },
+      { apply: true, trigger: `org:${MEMBER_ACCOUNT}`, account: MEMBER_ACCOUNT },
+    );
+
+    // Assess: the list stands, and Jane's key in the member account is revoked.
+    expect(report.departures.rejected).toBe(false);
+    expect(member.iam.accessKeys.get(MEMBER_KEY)?.status).toBe("Inactive");
   });
 
   it("writes its reports and audit trail in the security account", async () => {

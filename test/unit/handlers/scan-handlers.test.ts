@@ -48,6 +48,17 @@ describe("scan events", () => {
     ).toThrow(ScanEventError);
     expect(() => scanRequestFromEvent({ surprise: 1 })).toThrow(/unrecognised scan event/);
   });
+
+  it("takes only known sources in `only`, and at least one", () => {
+    expect(scanRequestFromEvent({ only: ["aws-iam", "okta"] })).toEqual({
+      apply: true,
+      trigger: "schedule",
+      only: ["aws-iam", "okta"],
+    });
+    // A misspelt source, or none, would scan nothing and still report "completed".
+    expect(() => scanRequestFromEvent({ only: ["aws_iam"] })).toThrow(/unrecognised scan event: only\.0: /);
+    expect(() => scanRequestFromEvent({ only: [] })).toThrow(/unrecognised scan event: only: /);
+  });
 });
 
 describe("scan metrics", () => {
@@ -124,6 +135,27 @@ describe("the scan handler", () => {
   });
 });
 
+describe("the scan handler's deadline", () => {
+  it("lets the scan run to the invocation's end: no early answer while it goes on acting", async () => {
+    // Prepare: less time left than the scan takes (Lambda itself would end it at the deadline).
+    const handler = makeHandler({
+      scan: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        return scanReportFixture();
+      },
+      logger: quietLogger(),
+      metrics: quietMetrics(),
+    });
+    const timed = { ...context, getRemainingTimeInMillis: () => 50 } as Context;
+
+    // Act
+    const result = await handler({ trigger: "schedule" }, timed);
+
+    // Assess: the scan's own answer, not a TimeoutError with the scan still running behind it.
+    expect(result.status).toBe("completed");
+  });
+});
+
 describe("the org account handler", () => {
   it("scans the named account through its role, scoped to that account", async () => {
     const calls: Array<{ accountId: string; request: ScanRequest }> = [];
@@ -143,5 +175,72 @@ describe("the org account handler", () => {
     await expect(handler({ accountId: "nope", roleArn: "x" }, context)).rejects.toThrow(
       /accountId: a 12-digit account id/,
     );
+  });
+
+  it("refuses a role in another account than the account it is to scan", async () => {
+    // Prepare
+    const scanned: string[] = [];
+    const handler = makeOrgHandler({
+      logger: quietLogger(),
+      metrics: quietMetrics(),
+      scanAccount: async (target) => {
+        scanned.push(target.accountId);
+        return scanReportFixture();
+      },
+    });
+
+    // Act
+    const answer = handler(
+      { accountId: "222222222222", roleArn: "arn:aws:iam::333333333333:role/IamHygieneScanner" },
+      context,
+    );
+
+    // Assess: nothing scanned; the role would have read 333's credentials as 222's.
+    await expect(answer).rejects.toThrow(/roleArn: the role ARN is in another account than accountId/);
+    expect(scanned).toEqual([]);
+  });
+
+  it("publishes the account's failure before its deadline, while the scan is still running", async () => {
+    // Prepare: 1.1 s left, a scan that takes longer than the deadline watch allows.
+    const printed: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    const errors: string[] = [];
+    const logger = quietLogger();
+    logger.error = ((message: string) => {
+      errors.push(message);
+    }) as typeof logger.error;
+    const metrics = new Metrics({ namespace: "Test", serviceName: "test" });
+    const handler = makeOrgHandler({
+      logger,
+      metrics,
+      scanAccount: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        return scanReportFixture();
+      },
+    });
+    const timed = { ...context, getRemainingTimeInMillis: () => 1_100 } as Context;
+
+    // Act
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      printed.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      await handler(
+        { accountId: "222222222222", roleArn: "arn:aws:iam::222222222222:role/IamHygieneScanner" },
+        timed,
+      );
+    } finally {
+      process.stdout.write = write;
+    }
+
+    // Assess: the failure point went out, with and without the account, and the log says why.
+    const emf = printed
+      .join("")
+      .split("\n")
+      .filter((line) => line.includes("AccountScanFailures"));
+    expect(emf.length).toBeGreaterThanOrEqual(2);
+    expect(emf.some((line) => line.includes('"Account":"222222222222"'))).toBe(true);
+    expect(errors).toEqual(["member account scan ran out of time; Lambda ends it at its deadline"]);
   });
 });
