@@ -7,8 +7,6 @@
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Finding } from "../../../lambdas/core/model.ts";
-import type { FindingStatus } from "../../../lambdas/core/ports/store.ts";
 import { DynamoDbStore, type StoreOptions } from "../../../lambdas/store/index.ts";
 import {
   createStoreTable,
@@ -16,40 +14,7 @@ import {
   type RunningDynalite,
   startDynalite,
 } from "../../support/dynalite.ts";
-
-const T0 = new Date("2024-03-01T09:00:00.000Z");
-const MINUTE = 60_000;
-
-function at(minutes: number): Date {
-  return new Date(T0.getTime() + minutes * MINUTE);
-}
-
-function finding(id: string): Finding {
-  return {
-    id,
-    ruleId: "departed-owner-active-credential",
-    severity: "high",
-    title: "Active credential of a departed person",
-    summary: `${id} belongs to someone who left`,
-    evidence: {},
-    credential: {
-      id: `aws-iam:111122223333:access-key:${id}`,
-      source: "aws-iam",
-      kind: "access-key",
-      nativeId: id,
-      account: "111122223333",
-      principal: "alice",
-      principalType: "human",
-      ownerHints: { employeeIds: [], emails: [], usernames: [], tags: {} },
-      active: true,
-      observedAt: T0,
-    },
-  };
-}
-
-function seen(id: string, status: FindingStatus = "open") {
-  return { finding: finding(id), status };
-}
+import { at, seen, T0 } from "./store-contract.ts";
 
 /** A write request as the link sees it: the command, its update expression, its partition. */
 interface WriteRequest {
@@ -367,7 +332,7 @@ describe("DynamoDbStore under the SDK's retries", () => {
 
     it("reclaims a stale `sending` item when the answer to its reclaim is lost", async () => {
       // Prepare: the first sender died mid-send; its claim is stale after 15 minutes.
-      const { store, link } = (await fresh()).open({ staleSendingMs: 15 * MINUTE });
+      const { store, link } = (await fresh()).open({ staleSendingMs: 15 * 60_000 });
       await store.enqueue([message("k1")]);
       await store.claimOutbox("k1", T0);
       link.add({ matches: isClaim, effect: "lose-answer" });

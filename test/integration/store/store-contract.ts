@@ -24,14 +24,17 @@ export interface StoreHarness {
   close(): Promise<void>;
 }
 
-const T0 = new Date("2024-03-01T09:00:00.000Z");
+/** The instant the store tests start at. */
+export const T0 = new Date("2024-03-01T09:00:00.000Z");
 const MINUTE = 60_000;
 
-function at(minutes: number): Date {
+/** `minutes` after `T0`. */
+export function at(minutes: number): Date {
   return new Date(T0.getTime() + minutes * MINUTE);
 }
 
-function finding(id: string, overrides: Partial<Finding> = {}): Finding {
+/** A departed owner's active access key finding with id `id`. */
+export function finding(id: string, overrides: Partial<Finding> = {}): Finding {
   return {
     id,
     ruleId: "departed-owner-active-credential",
@@ -55,7 +58,8 @@ function finding(id: string, overrides: Partial<Finding> = {}): Finding {
   };
 }
 
-function seen(id: string, status: FindingStatus = "open") {
+/** `finding(id)` as a scan observes it, with `status`. */
+export function seen(id: string, status: FindingStatus = "open") {
   return { finding: finding(id), status };
 }
 
