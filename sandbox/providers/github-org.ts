@@ -78,6 +78,13 @@ export class FakeGitHubOrg {
   /** login -> SAML nameId; `null` when the org has no SAML identity provider. */
   samlIdentities: Map<string, string> | null = new Map();
   patAccess: PatAccess = "ok";
+  /**
+   * How many listings of the PAT grants still show a grant after its revocation was accepted:
+   * GitHub answers the revocation `202 Accepted` and may process it after the answer. @default 0
+   */
+  patRevocationLag = 0;
+  /** Revoked grants still listed, by id: how many more listings show them. */
+  readonly #revoking = new Map<number, number>();
   /** Whether the org uses SAML SSO (else credential authorizations answer 404). */
   samlSso = true;
   /** Installation tokens minted, in order. */
@@ -293,6 +300,16 @@ export class FakeGitHubOrg {
       if (this.patAccess === "not-found") return error(404, "Not Found");
       if (method === "GET") {
         page(this.patGrants);
+        // Revocations accepted earlier take effect after `patRevocationLag` listings (a listing
+        // is counted at its first page).
+        if ((Number(query.page ?? 1) || 1) > 1) return;
+        for (const [id, left] of this.#revoking) {
+          if (left > 1) this.#revoking.set(id, left - 1);
+          else {
+            this.#revoking.delete(id);
+            this.#removePatGrant(id);
+          }
+        }
         return;
       }
       if (method === "POST") {
@@ -303,16 +320,19 @@ export class FakeGitHubOrg {
         }
         if (ids.some((id) => !this.patGrants.some((g) => g.id === id))) return error(404, "Not Found");
         for (const id of ids) {
-          this.patGrants.splice(
-            this.patGrants.findIndex((g) => g.id === id),
-            1,
-          );
+          if (this.patRevocationLag > 0) this.#revoking.set(id, this.patRevocationLag);
+          else this.#removePatGrant(id);
         }
         send(202, {});
         return;
       }
     }
     error(404, "Not Found");
+  }
+
+  #removePatGrant(id: number): void {
+    const index = this.patGrants.findIndex((g) => g.id === id);
+    if (index >= 0) this.patGrants.splice(index, 1);
   }
 
   /** `POST /app/installations/{installation_id}/access_tokens`, authenticated with the App's JWT. */

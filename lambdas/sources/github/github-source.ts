@@ -78,6 +78,11 @@ export interface GitHubSourceOptions {
   readonly maxRateLimitWaitMs?: number;
   /** Secrets to scrub from every recorded message (the tokens behind the clients). @default [] */
   readonly secrets?: readonly string[];
+  /**
+   * Waits before listing a PAT grant again when the read-back still shows it: GitHub answers the
+   * revocation `202 Accepted` and may apply it after answering. @default [1000, 4000]
+   */
+  readonly patRevocationRecheckMs?: readonly number[];
 }
 
 /** What `githubSourceFromConfig` needs besides the `sources.github` configuration. */
@@ -199,6 +204,7 @@ export class GitHubSource implements CredentialSource {
   readonly #revokePats: boolean;
   readonly #samlIdentities: boolean;
   readonly #secrets: readonly string[];
+  readonly #patRecheckMs: readonly number[];
   readonly #counters: Counters[];
 
   constructor(options: GitHubSourceOptions) {
@@ -210,6 +216,7 @@ export class GitHubSource implements CredentialSource {
     this.#revokePats = options.revokeFineGrainedTokens ?? true;
     this.#samlIdentities = options.samlIdentities ?? true;
     this.#secrets = options.secrets ?? [];
+    this.#patRecheckMs = options.patRevocationRecheckMs ?? [1_000, 4_000];
     const maxRetries = options.maxRateLimitRetries ?? 3;
     const maxWait = options.maxRateLimitWaitMs ?? 60_000;
     const clients = [this.#octokit, this.#patOctokit].filter((o): o is Octokit => o !== undefined);
@@ -435,7 +442,16 @@ export class GitHubSource implements CredentialSource {
           at: ctx.now,
         };
       }
-      stillThere = async () => (await this.#listPatGrants()).some((g) => String(g.id) === id);
+      // The revocation was accepted (202), not necessarily applied: a grant still listed is
+      // listed again after a wait or two before the read-back calls the revocation ineffective.
+      stillThere = async () => {
+        const listed = async () => (await this.#listPatGrants()).some((g) => String(g.id) === id);
+        for (const wait of this.#patRecheckMs) {
+          if (!(await listed())) return false;
+          await sleep(wait);
+        }
+        return listed();
+      };
     } else {
       return {
         type: "verify",

@@ -184,6 +184,39 @@ describe("GitHubSource against a local GitHub org fake", () => {
     );
   });
 
+  it.each([
+    { lag: 2, expected: "verified" },
+    { lag: 5, expected: "failed" },
+  ])(
+    "reads a PAT grant back again while GitHub applies its accepted revocation (still listed $lag times: $expected)",
+    async ({ lag, expected }) => {
+      // Prepare: GitHub answered 202 and keeps listing the grant for `lag` more listings.
+      seed();
+      fake.patRevocationLag = lag;
+      const patient = new GitHubSource({
+        org: fake.org,
+        octokit: new Octokit({ auth: fake.token, baseUrl: fake.url }),
+        patRevocationRecheckMs: [5, 5],
+      });
+      const discovery = await patient.discover(discoverContext([jane]));
+      const pat = discovery.credentials.find((c) => c.kind === "personal-access-token") as Credential;
+
+      // Act
+      const revoked = await patient.revoke(pat, revokeContext);
+      const verified = await patient.verify(pat, revokeContext);
+
+      // Assess: the read-back lists three times at most (once, then twice after a wait), after
+      // discovery's one listing.
+      expect(revoked[0]?.status).toBe("done");
+      expect(verified.status).toBe(expected);
+      const listings = fake.calls.filter(
+        (c) =>
+          c.method === "GET" && c.path.endsWith("/personal-access-tokens") && (c.query.page ?? "1") === "1",
+      );
+      expect(listings.length).toBeLessThanOrEqual(1 + 3);
+    },
+  );
+
   it("reports a credential still listed after revoke as not verified", async () => {
     // Prepare
     const { janeAuths } = seed();
