@@ -12,9 +12,9 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { type AwsClientConstructors, AwsClients, type ClientSettings } from "./aws-clients.ts";
 import type { Config, SecretRef } from "./config.ts";
 import type { Clock } from "./core/clock.ts";
-import type { ActionRecord, SourceId } from "./core/model.ts";
+import type { ActionRecord, Credential, SourceId } from "./core/model.ts";
 import { composeNotifications, reopenedFindings } from "./core/notifications.ts";
-import type { CredentialSource, Discovery } from "./core/ports/credential-source.ts";
+import type { CredentialSource, Discovery, RevokeContext } from "./core/ports/credential-source.ts";
 import type { DepartureList } from "./core/ports/departure-source.ts";
 import type { Notifier } from "./core/ports/notifier.ts";
 import type { AuditLog, OutboxItem, Store } from "./core/ports/store.ts";
@@ -145,12 +145,12 @@ export class UnavailableSource implements CredentialSource {
     return { credentials: [], problems: [this.#problem], stats: {}, notes: [] };
   }
 
-  async revoke(): Promise<ActionRecord[]> {
-    return [{ type: "revoke", status: "failed", detail: this.#problem.message }];
+  async revoke(_credential: Credential, ctx: RevokeContext): Promise<ActionRecord[]> {
+    return [{ type: "revoke", status: "failed", detail: this.#problem.message, at: ctx.now }];
   }
 
-  async verify(): Promise<ActionRecord> {
-    return { type: "verify", status: "failed", detail: this.#problem.message };
+  async verify(_credential: Credential, ctx: RevokeContext): Promise<ActionRecord> {
+    return { type: "verify", status: "failed", detail: this.#problem.message, at: ctx.now };
   }
 }
 

@@ -49,7 +49,7 @@ export function revocationLimit(brake: BrakeSettings, credentialsSeen: number): 
   );
 }
 
-function plannedSteps(finding: Finding, decision: Decision): ActionRecord[] {
+function plannedSteps(finding: Finding, decision: Decision, now: Date): ActionRecord[] {
   const steps: ActionRecord[] = [];
   const credential = finding.credential;
   if (finding.ruleId === "used-after-departure") {
@@ -72,7 +72,8 @@ function plannedSteps(finding: Finding, decision: Decision): ActionRecord[] {
       steps.push({ type: "notify", status: "planned", detail: "tell the owner or the security channel" });
       break;
     case "held-by-brake":
-      steps.push({ type: "revoke", status: "skipped", detail: "held by the revocation brake" });
+      // Timed like every recorded action: the store tells a resent record from a new one by it.
+      steps.push({ type: "revoke", status: "skipped", detail: "held by the revocation brake", at: now });
       break;
     default:
       break;
@@ -126,7 +127,7 @@ export function buildPlan(input: PlanInput): Plan {
       engaged && decision.action === "revoke"
         ? { findingId: finding.id, action: "held-by-brake", why: `held by the brake: ${decision.why}` }
         : decision;
-    return { finding, decision: final, actions: plannedSteps(finding, final) };
+    return { finding, decision: final, actions: plannedSteps(finding, final, input.now) };
   });
   if (engaged) {
     const finding = runFinding(
@@ -142,7 +143,7 @@ export function buildPlan(input: PlanInput): Plan {
       action: "notify",
       why: "a run this large is more likely a bad departure list or config than real departures",
     };
-    items.push({ finding, decision, actions: plannedSteps(finding, decision) });
+    items.push({ finding, decision, actions: plannedSteps(finding, decision, input.now) });
   }
   const sorted = sortItems(items);
   const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
