@@ -335,35 +335,54 @@ export class SlackNotifier implements Notifier {
         ...(audience.reason !== undefined ? { note: audience.reason } : {}),
       };
     }
+    // Nobody to write to (not in Slack, or deactivated: a manager who left too): the security
+    // channel hears it instead, saying so, rather than the message dying in the outbox.
+    const elsewhere = (why: string): Target => ({
+      channel: this.#securityChannel,
+      fallback: true,
+      note: `Could not reach the ${audience.role} ${audience.email} in Slack (${why}), so this is posted here instead: please pass it on.`,
+    });
     let userId = audience.slackUserId ?? this.#users.get(audience.email.toLowerCase());
     if (userId === undefined) {
       try {
         const found = await callWithRetries("users.lookupByEmail", this.#calls, () =>
           this.#client.users.lookupByEmail({ email: audience.email }),
         );
+        if (found.user?.deleted === true) return elsewhere("their Slack account is deactivated");
         userId = found.user?.id;
       } catch (error) {
         if ((error as DeliveryError).details?.code !== "users_not_found") throw error;
       }
     }
-    if (userId === undefined) {
-      return {
-        channel: this.#securityChannel,
-        fallback: true,
-        note: `Could not find the ${audience.role} ${audience.email} in Slack (users_not_found), so this is posted here instead: please pass it on.`,
-      };
-    }
+    if (userId === undefined) return elsewhere("users_not_found");
     const id = userId;
     // conversations.open returns the same DM every time: safe to retry.
-    const opened = await callWithRetries("conversations.open", this.#calls, () =>
-      this.#client.conversations.open({ users: id }),
-    );
+    let opened: Awaited<ReturnType<WebClient["conversations"]["open"]>>;
+    try {
+      opened = await callWithRetries("conversations.open", this.#calls, () =>
+        this.#client.conversations.open({ users: id }),
+      );
+    } catch (error) {
+      const code = (error as DeliveryError).details?.code;
+      if (code !== undefined && UNREACHABLE_MEMBER.has(code)) return elsewhere(code);
+      throw error;
+    }
     const channel = opened.channel?.id;
     if (channel === undefined)
       throw new DeliveryError("conversations.open returned no channel", { code: "no_channel" });
     return { channel, fallback: false };
   }
 }
+
+/**
+ * What `conversations.open` answers for a member the bot cannot write to: deactivated, unknown,
+ * or hidden from it (Slack's documented errors). The message goes to the security channel.
+ */
+const UNREACHABLE_MEMBER: ReadonlySet<string> = new Set([
+  "user_disabled",
+  "user_not_found",
+  "user_not_visible",
+]);
 
 /** A time as a Slack timestamp (`seconds.micros`), the form `oldest` takes. */
 function slackTs(ms: number): string {

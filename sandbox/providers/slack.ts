@@ -53,6 +53,11 @@ export const FAKE_SLACK_SCOPES: readonly string[] = [
 export interface FakeSlackOptions {
   /** Email → member id. */
   readonly users?: Readonly<Record<string, string>>;
+  /**
+   * Member ids of deactivated members: `users.lookupByEmail` still finds them, with
+   * `deleted: true`, and `conversations.open` answers `user_disabled`, as Slack documents.
+   */
+  readonly deactivated?: readonly string[];
   /** Channels that exist besides DMs (the security channel). */
   readonly channels?: readonly string[];
   /** Accepted bot tokens. @default ["xoxb-test"] */
@@ -85,6 +90,7 @@ export class FakeSlack {
   outage = false;
   #server!: LocalServer;
   readonly #users: Map<string, string>;
+  readonly #deactivated: Set<string>;
   readonly #channels: Set<string>;
   readonly #tokens: Set<string>;
   readonly #scopes: Set<string>;
@@ -97,6 +103,7 @@ export class FakeSlack {
 
   private constructor(options: FakeSlackOptions) {
     this.#users = new Map(Object.entries(options.users ?? {}).map(([e, id]) => [e.toLowerCase(), id]));
+    this.#deactivated = new Set(options.deactivated ?? []);
     this.#channels = new Set(options.channels ?? []);
     this.#tokens = new Set(options.tokens ?? ["xoxb-test"]);
     this.#scopes = new Set(options.scopes ?? FAKE_SLACK_SCOPES);
@@ -240,7 +247,10 @@ export class FakeSlack {
         if (missing) return missing;
         const id = this.#users.get(String(params.email ?? "").toLowerCase());
         if (id === undefined) return { ok: false, error: "users_not_found" };
-        return { ok: true, user: { id, team_id: "T1", profile: { email: params.email } } };
+        return {
+          ok: true,
+          user: { id, team_id: "T1", deleted: this.#deactivated.has(id), profile: { email: params.email } },
+        };
       }
       case "conversations.open": {
         const missing = this.#missingScope("im:write");
@@ -248,6 +258,7 @@ export class FakeSlack {
         const users = String(params.users ?? "");
         if (users === "" || ![...this.#users.values()].includes(users))
           return { ok: false, error: "user_not_found" };
+        if (this.#deactivated.has(users)) return { ok: false, error: "user_disabled" };
         const id = this.dmOf(users);
         this.#channels.add(id);
         return { ok: true, channel: { id } };

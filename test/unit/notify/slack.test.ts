@@ -99,10 +99,47 @@ describe("SlackNotifier", () => {
     expect(receipt.fallback).toBe(true);
     expect(slack.messagesIn(SECURITY)).toHaveLength(1);
     expect(JSON.stringify(slack.messagesIn(SECURITY)[0]?.blocks)).toContain(
-      "Could not find the manager gone@corp.example in Slack (users_not_found)",
+      "Could not reach the manager gone@corp.example in Slack (users_not_found)",
     );
     expect(slack.calls("users.lookupByEmail")[0]?.params.email).toBe("gone@corp.example");
   });
+
+  it.each([
+    ["deactivated, found by email", "left@corp.example", undefined, "their Slack account is deactivated"],
+    ["deactivated, configured by id", "hr.left@corp.example", "ULEFT", "user_disabled"],
+    ["configured with a stale id", "hr.boss@corp.example", "UNOBODY", "user_not_found"],
+  ])(
+    "posts to the security channel, saying why, when the manager is %s",
+    async (_case, email, configured, why) => {
+      // Prepare: the manager has left too; their Slack member ULEFT is deactivated.
+      await slack.close();
+      slack = await FakeSlack.start({
+        users: { "boss@corp.example": "UBOSS", "left@corp.example": "ULEFT" },
+        deactivated: ["ULEFT"],
+        channels: [SECURITY],
+      });
+      const message = managerMessage(
+        threeKeysOfJane().map((i) => ({
+          ...i,
+          finding: {
+            ...i.finding,
+            match: { ...i.finding.match!, person: person({ managerEmail: email }) },
+          },
+        })),
+      );
+      const users = new Map(configured === undefined ? [] : [[email, configured]]);
+
+      // Act
+      const receipt = await notifier("xoxb-test", { users }).send(message);
+
+      // Assess: in the security channel, with the reason; nothing in any DM.
+      expect(receipt.fallback).toBe(true);
+      expect(JSON.stringify(slack.messagesIn(SECURITY)[0]?.blocks)).toContain(
+        `Could not reach the manager ${email} in Slack (${why})`,
+      );
+      expect(slack.messages.filter((m) => m.channel !== SECURITY)).toEqual([]);
+    },
+  );
 
   it("uses a configured Slack id for a manager whose Slack email is not the HR email, without a lookup", async () => {
     // Prepare: HR knows the manager as boss.hr@; Slack knows UBOSS as boss@.
