@@ -77,10 +77,11 @@ export class JiraTicketSink implements TicketSink {
     await call("add comment", () =>
       this.#client.issueComments.addComment({
         issueIdOrKey: existing.key,
-        comment: doc([
-          paragraph([text("The findings changed since the last update:", ["strong"])]),
-          ...ticketBody(group, marker),
-        ]),
+        comment: doc(
+          ticketBody(group, marker, [
+            paragraph([text("The findings changed since the last update:", ["strong"])]),
+          ]),
+        ),
       }),
     );
     return { outcome: "commented", ...this.#ref(existing.key) };
@@ -167,8 +168,27 @@ export class JiraTicketSink implements TicketSink {
   }
 }
 
-/** The ADF content of a ticket: summary, one entry per credential, the report link and the marker. */
-export function ticketBody(group: TicketGroup, marker: string): Adf[] {
+/**
+ * Most characters of a description or comment this sink sends, measured on its ADF JSON: Jira
+ * Cloud refuses one over 32,767 characters (`CONTENT_LIMIT_EXCEEDED`), and the item would die in
+ * the outbox. The JSON is longer than the text, so this errs on the safe side.
+ */
+export const MAX_JIRA_BODY_CHARS = 32_000;
+
+/**
+ * The ADF content of a ticket (after `lead`, a comment's first paragraph): summary, one entry per
+ * credential, the report link and the marker. Entries are dropped from the end, the least severe
+ * first, until it fits `MAX_JIRA_BODY_CHARS`, and the ticket says how many it does not list.
+ */
+export function ticketBody(group: TicketGroup, marker: string, lead: readonly Adf[] = []): Adf[] {
+  for (let listed = group.credentials.length; ; listed--) {
+    const body = [...lead, ...bodyListing(group, marker, listed)];
+    if (listed === 0 || JSON.stringify(doc(body)).length <= MAX_JIRA_BODY_CHARS) return body;
+  }
+}
+
+function bodyListing(group: TicketGroup, marker: string, listed: number): Adf[] {
+  const more = (group.moreCredentials ?? 0) + group.credentials.length - listed;
   return [
     paragraph([text(group.summary)]),
     paragraph([
@@ -181,8 +201,8 @@ export function ticketBody(group: TicketGroup, marker: string): Adf[] {
         : []),
     ]),
     heading("Credentials"),
-    bullets(group.credentials.map(credentialParagraphs)),
-    ...(group.moreCredentials ? [paragraph([text(moreCredentialsLine(group.moreCredentials))])] : []),
+    ...(listed > 0 ? [bullets(group.credentials.slice(0, listed).map(credentialParagraphs))] : []),
+    ...(more > 0 ? [paragraph([text(moreCredentialsLine(more))])] : []),
     ...(group.reportUrl !== undefined ? [paragraph([link("Full report", group.reportUrl)])] : []),
     paragraph([text(marker, ["code"])]),
   ];

@@ -129,6 +129,8 @@ export class FakeJira {
       if (fields.description !== undefined && !isAdf(fields.description)) {
         problems.description =
           "Operation value must be an Atlassian Document (see the Atlassian Document Format)";
+      } else if (fields.description !== undefined && tooLong(fields.description)) {
+        problems.description = "CONTENT_LIMIT_EXCEEDED";
       }
       if (Object.keys(problems).length > 0) return error(400, [], problems);
       this.#seq += 1;
@@ -166,6 +168,7 @@ export class FakeJira {
         const commentBody = (body as { body?: unknown } | undefined)?.body;
         if (!isAdf(commentBody))
           return error(400, [], { comment: "Comment body must be an Atlassian Document" });
+        if (tooLong(commentBody)) return error(400, [], { comment: "CONTENT_LIMIT_EXCEEDED" });
         this.#seq += 1;
         const comment = {
           id: String(20_000 + this.#seq),
@@ -209,6 +212,14 @@ const TRANSITIONS = [
   { id: "21", name: "In Progress", to: { name: "In Progress", statusCategory: { key: "indeterminate" } } },
   { id: "31", name: "Done", to: { name: "Done", statusCategory: { key: "done" } } },
 ];
+
+/**
+ * Jira Cloud refuses a description or comment over 32,767 characters (CONTENT_LIMIT_EXCEEDED,
+ * https://jira.atlassian.com/browse/JRACLOUD-78553); measured here on the ADF JSON.
+ */
+function tooLong(value: unknown): boolean {
+  return JSON.stringify(value).length > 32_767;
+}
 
 function isAdf(value: unknown): boolean {
   const v = value as { type?: unknown; version?: unknown; content?: unknown } | null;

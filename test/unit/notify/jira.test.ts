@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TicketGroup, TicketResolution } from "../../../lambdas/core/notifications.ts";
 import { composeNotifications } from "../../../lambdas/core/notifications.ts";
 import { DeliveryError } from "../../../lambdas/core/ports/notifier.ts";
-import { JiraTicketSink } from "../../../lambdas/notify/jira.ts";
+import { JiraTicketSink, MAX_JIRA_BODY_CHARS } from "../../../lambdas/notify/jira.ts";
 import { FakeJira } from "../../../sandbox/providers/jira.ts";
 import { item } from "./plan-items.ts";
 
@@ -57,6 +57,36 @@ describe("JiraTicketSink", () => {
     expect(issue?.issueType).toBe("Task");
     expect(JSON.stringify(issue?.description)).toContain("AKIA2");
     expect(jira.requests.some((r) => r.path === "/rest/api/3/search/jql" && r.status === 200)).toBe(true);
+  });
+
+  it("keeps a description and a comment within Jira's 32,767 characters, saying how many it does not list", async () => {
+    // Prepare: 30 credentials, each with a long explanation (the longest "why" a ticket keeps).
+    const long = (n: number, why: string) =>
+      composeNotifications({
+        items: Array.from({ length: n }, (_, i) =>
+          item({
+            action: "ticket",
+            summary: why,
+            credential: { nativeId: `AKIA${String(i).padStart(16, "0")}` },
+          }),
+        ),
+        mode: "enforce",
+      }).tickets[0]!;
+    const first = long(30, "x".repeat(1_200));
+    const changed = long(31, "y".repeat(1_200));
+
+    // Act
+    const created = await sink().upsert(first);
+    const commented = await sink().upsert(changed);
+
+    // Assess: both accepted (the fake refuses more, as Jira does), each listing what fits.
+    expect([created.outcome, commented.outcome]).toEqual(["created", "commented"]);
+    const [issue] = jira.withLabel(first.key);
+    for (const body of [issue!.description, issue!.comments[0]!.body]) {
+      const json = JSON.stringify(body);
+      expect(json.length).toBeLessThanOrEqual(MAX_JIRA_BODY_CHARS);
+      expect(json).toMatch(/…and \d+ more credentials, not listed here/);
+    }
   });
 
   it("does nothing on a re-run with the same content, comments once when it changes, never duplicates", async () => {
