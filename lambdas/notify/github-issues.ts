@@ -39,6 +39,8 @@ export class GitHubIssuesSink implements TicketSink {
   readonly #owner: string;
   readonly #repo: string;
   readonly #htmlUrl: string;
+  /** The token's access checked once (see `#canLabel`); a failed check is asked again. */
+  #labelAccess: Promise<void> | undefined;
 
   constructor(options: GitHubIssuesSinkOptions) {
     this.#octokit = options.octokit;
@@ -54,6 +56,7 @@ export class GitHubIssuesSink implements TicketSink {
     const marker = revisionMarker(group.key, group.revision);
     const existing = await this.#findOpen(group.key);
     if (existing === undefined) {
+      await this.#canLabel();
       const { data } = await call("create issue", () =>
         this.#octokit.issues.create({
           owner: this.#owner,
@@ -63,6 +66,13 @@ export class GitHubIssuesSink implements TicketSink {
           labels: [ISSUE_LABEL, group.key],
         }),
       );
+      const labels = (data.labels ?? []).map((l) => (typeof l === "string" ? l : l.name));
+      if (!labels.includes(group.key)) {
+        // Created, but unfindable: the next run would create another. Say why, loudly.
+        throw new DeliveryError(`GitHub created issue #${data.number} without its labels: ${LABEL_ACCESS}`, {
+          code: "labels_dropped",
+        });
+      }
       return { outcome: "created", ...ref(data.number, data.html_url) };
     }
     if (await this.#hasMarker(existing, marker))
@@ -109,6 +119,30 @@ export class GitHubIssuesSink implements TicketSink {
   }
 
   /** The oldest open issue labelled `key` (pull requests share the endpoint and are skipped). */
+  /**
+   * Refuses to create an issue the sink could not find again: GitHub drops a new issue's labels
+   * when the token lacks push access ("Labels are silently dropped otherwise"), and every run
+   * would then open another. Checked once per sink from the repository's `permissions` (shown to
+   * a user token; an App token's are not shown, and the labels of the created issue are checked
+   * instead).
+   */
+  #canLabel(): Promise<void> {
+    this.#labelAccess ??= (async () => {
+      const { data } = await call("read repository", () =>
+        this.#octokit.repos.get({ owner: this.#owner, repo: this.#repo }),
+      );
+      if (data.permissions !== undefined && !data.permissions.push) {
+        throw new DeliveryError(`cannot open tickets in ${this.#owner}/${this.#repo}: ${LABEL_ACCESS}`, {
+          code: "missing_permission",
+        });
+      }
+    })();
+    this.#labelAccess.catch(() => {
+      this.#labelAccess = undefined;
+    });
+    return this.#labelAccess;
+  }
+
   async #findOpen(key: string): Promise<FoundIssue | undefined> {
     const issues = await call("list issues", () =>
       this.#octokit.paginate(this.#octokit.issues.listForRepo, {
@@ -178,6 +212,10 @@ function credentialName(c: TicketCredentialLine): string {
 function cell(value: string): string {
   return md(value).replaceAll("|", "\\|").replaceAll("\n", " ");
 }
+
+/** Why a ticket needs push access: labels are how the sink finds its tickets again. */
+const LABEL_ACCESS =
+  "the token needs push access to the repository to label new issues (GitHub drops the labels of others silently), and iam-hygiene finds its tickets by label";
 
 /**
  * Keeps user-controlled text (principal names, tags, display names) as text: no HTML, no

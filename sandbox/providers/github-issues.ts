@@ -25,6 +25,14 @@ export class FakeGitHubIssues {
   readonly requests: { method: string; path: string; status: number }[] = [];
   /** When true every call answers 503. */
   outage = false;
+  /**
+   * Whether the token has push access to the repository. Without it GitHub silently drops the
+   * labels of a new issue ("Only users with push access can set labels for new issues. Labels
+   * are silently dropped otherwise.", Create an issue). @default true
+   */
+  pushAccess = true;
+  /** Whether `GET /repos/{owner}/{repo}` shows the caller's `permissions` (an App token's does not). */
+  showsPermissions = true;
   #server!: LocalServer;
   readonly #owner: string;
   readonly #repo: string;
@@ -138,9 +146,25 @@ export class FakeGitHubIssues {
       const issue = this.seed({
         title: body.title,
         body: typeof body.body === "string" ? body.body : "",
-        labels: ((body.labels as string[] | undefined) ?? []).map(String),
+        labels: this.pushAccess ? ((body.labels as string[] | undefined) ?? []).map(String) : [],
       });
       return reply(201, this.#issueJson(issue));
+    }
+    if (path === `/repos/${this.#owner}/${this.#repo}` && method === "GET") {
+      return reply(200, {
+        full_name: `${this.#owner}/${this.#repo}`,
+        ...(this.showsPermissions
+          ? {
+              permissions: {
+                admin: false,
+                maintain: false,
+                push: this.pushAccess,
+                triage: this.pushAccess,
+                pull: true,
+              },
+            }
+          : {}),
+      });
     }
     const match = new RegExp(`^${base}/(\\d+)(/comments)?$`).exec(path);
     const issue = match ? this.issues.find((i) => i.number === Number(match[1])) : undefined;

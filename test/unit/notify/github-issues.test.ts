@@ -173,6 +173,37 @@ describe("GitHubIssuesSink", () => {
     );
   });
 
+  it("opens no ticket with a token whose labels GitHub would drop, and says why", async () => {
+    // Prepare: a user token without push access (GitHub shows its permissions on the repository).
+    github.pushAccess = false;
+
+    // Act
+    const upserting = sink().upsert(ticketFor(["AKIA1"]));
+
+    // Assess: refused before anything is created (every run would open another unfindable one).
+    const error = await upserting.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect((error as DeliveryError).details.code).toBe("missing_permission");
+    expect((error as Error).message).toMatch(/needs push access/);
+    expect(github.issues).toEqual([]);
+  });
+
+  it("says so when GitHub created an issue without its labels (a token whose permissions are not shown)", async () => {
+    // Prepare: an App token: the repository shows no permissions; the labels are dropped.
+    github.pushAccess = false;
+    github.showsPermissions = false;
+
+    // Act
+    const upserting = sink().upsert(ticketFor(["AKIA1"]));
+
+    // Assess: the issue exists, but the delivery is a failure naming it and the cause.
+    const error = await upserting.catch((e: unknown) => e);
+    expect((error as DeliveryError).details.code).toBe("labels_dropped");
+    expect((error as Error).message).toMatch(
+      /^GitHub created issue #1 without its labels: the token needs push access/,
+    );
+  });
+
   it("turns the primary rate limit into a DeliveryError that says when to retry", async () => {
     // Prepare
     github.rateLimit(1);
