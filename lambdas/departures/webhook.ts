@@ -15,7 +15,7 @@ import * as z from "zod";
 import type { Clock } from "../core/clock.ts";
 import type { Person } from "../core/model.ts";
 import type { DepartureEvent, Store } from "../core/ports/store.ts";
-import { EVENT_ID_PATTERN, isTriggerReceipt, triggerReceiptId } from "./events.ts";
+import { EVENT_ID_PATTERN, triggerReceiptId } from "./events.ts";
 import { mergePeople } from "./merge.ts";
 import { departureFields, validateRow } from "./row.ts";
 
@@ -183,16 +183,14 @@ export async function handleDepartureWebhook(
   try {
     // The receipt is looked for before storing, not only when the event is already stored: a
     // departure cancelled by deleting its event keeps its receipt, and a late delivery of that
-    // id must not store the departure again.
-    if (hasReceipt(await deps.store.listDepartureEvents(), eventId)) {
-      return json(200, { status: "duplicate", eventId });
-    }
+    // id must not store the departure again. One item read, however long the history.
+    const receipt = () => deps.store.getDepartureEvent(triggerReceiptId(eventId));
+    if (await receipt()) return json(200, { status: "duplicate", eventId });
     if (!(await deps.store.putDepartureEvent(event))) {
-      const existing = await deps.store.listDepartureEvents();
-      if (hasReceipt(existing, eventId)) return json(200, { status: "duplicate", eventId });
+      if (await receipt()) return json(200, { status: "duplicate", eventId });
       // Stored before, but its scan was never confirmed started: trigger it again, with
       // the people first stored (the first delivery of an event id is authoritative).
-      stored = existing.find((e) => e.eventId === eventId && !isTriggerReceipt(e));
+      stored = await deps.store.getDepartureEvent(eventId);
     }
   } catch (cause) {
     deps.logger?.warn("HR webhook could not store the event", cause);
@@ -226,11 +224,6 @@ export async function handleDepartureWebhook(
     people: triggered.people.length,
     ...(stored === event ? {} : { retriggered: true }),
   });
-}
-
-function hasReceipt(events: readonly DepartureEvent[], eventId: string): boolean {
-  const receipt = triggerReceiptId(eventId);
-  return events.some((e) => e.eventId === receipt);
 }
 
 function parseEvent(

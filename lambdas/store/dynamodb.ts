@@ -595,6 +595,19 @@ export class DynamoDbStore implements Store {
     }
   }
 
+  async getDepartureEvent(eventId: string): Promise<DepartureEvent | undefined> {
+    const result = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: STORE_PARTITIONS.departure, sk: eventId },
+        ConsistentRead: true,
+      }),
+    );
+    return result.Item
+      ? departureFromStored(withoutKeys(result.Item) as unknown as StoredDepartureEvent)
+      : undefined;
+  }
+
   async listDepartureEvents(): Promise<DepartureEvent[]> {
     const items = await this.queryPartition(STORE_PARTITIONS.departure);
     return items

@@ -280,6 +280,11 @@ export class LocalDirectoryStore implements Store {
     return this.files.create(this.departurePath(event.eventId), departureToStored(event));
   }
 
+  async getDepartureEvent(eventId: string): Promise<DepartureEvent | undefined> {
+    const stored = await this.files.read<StoredDepartureEvent>(this.departurePath(eventId));
+    return stored ? departureFromStored(stored) : undefined;
+  }
+
   async listDepartureEvents(): Promise<DepartureEvent[]> {
     const records = await this.readAll<StoredDepartureEvent>(this.departuresDir);
     return records

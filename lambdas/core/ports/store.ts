@@ -138,6 +138,8 @@ export interface Store {
 
   /** Stores a webhook departure once; false when the event id was seen before. */
   putDepartureEvent(event: DepartureEvent): Promise<boolean>;
+  /** One stored departure event (or marker) by id, read consistently; `undefined` when absent. */
+  getDepartureEvent(eventId: string): Promise<DepartureEvent | undefined>;
   listDepartureEvents(): Promise<DepartureEvent[]>;
   getAcceptedListMeta(): Promise<AcceptedListMeta | undefined>;
   putAcceptedListMeta(meta: AcceptedListMeta): Promise<void>;

@@ -699,6 +699,9 @@ export function describeStoreContract(name: string, start: () => Promise<StoreHa
           { eventId: "hr-evt-0", receivedAt: T0, people: [] },
           event,
         ]);
+        // One event read alone, as the webhook reads an id's receipt: the first put's, or nothing.
+        expect(await b.getDepartureEvent(event.eventId)).toEqual(event);
+        expect(await b.getDepartureEvent("hr-evt-unknown")).toBeUndefined();
       });
 
       it("never lets an older list replace a newer one written at the same time", async () => {
