@@ -401,10 +401,18 @@ export class DynamoDbStore implements Store {
   }
 
   private async readFinding(findingId: string): Promise<StoredFinding | undefined> {
+    const item = await this.getItem(findingKey(findingId));
+    return item ? findingFromItem(item) : undefined;
+  }
+
+  /** One item by its key, read consistently: a read that follows a conditional write sees it. */
+  private async getItem(
+    Key: Record<string, string>,
+  ): Promise<Record<string, NativeAttributeValue> | undefined> {
     const result = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: findingKey(findingId), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }),
     );
-    return result.Item ? findingFromItem(result.Item) : undefined;
+    return result.Item;
   }
 
   private async listStoredFindings(): Promise<StoredFinding[]> {
@@ -564,10 +572,8 @@ export class DynamoDbStore implements Store {
   }
 
   private async readOutbox(key: string): Promise<StoredOutbox | undefined> {
-    const result = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: outboxKey(key), ConsistentRead: true }),
-    );
-    return result.Item ? outboxFromItem(result.Item) : undefined;
+    const item = await this.getItem(outboxKey(key));
+    return item ? outboxFromItem(item) : undefined;
   }
 
   async listOutbox(keyPrefix: string): Promise<OutboxEntry[]> {
@@ -596,16 +602,8 @@ export class DynamoDbStore implements Store {
   }
 
   async getDepartureEvent(eventId: string): Promise<DepartureEvent | undefined> {
-    const result = await this.doc.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: STORE_PARTITIONS.departure, sk: eventId },
-        ConsistentRead: true,
-      }),
-    );
-    return result.Item
-      ? departureFromStored(withoutKeys(result.Item) as unknown as StoredDepartureEvent)
-      : undefined;
+    const item = await this.getItem({ pk: STORE_PARTITIONS.departure, sk: eventId });
+    return item ? departureFromStored(withoutKeys(item) as unknown as StoredDepartureEvent) : undefined;
   }
 
   async listDepartureEvents(): Promise<DepartureEvent[]> {
@@ -618,16 +616,8 @@ export class DynamoDbStore implements Store {
   }
 
   async getAcceptedListMeta(): Promise<AcceptedListMeta | undefined> {
-    const result = await this.doc.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: STORE_PARTITIONS.meta, sk: ACCEPTED_LIST_SK },
-        ConsistentRead: true,
-      }),
-    );
-    return result.Item
-      ? acceptedMetaFromStored(withoutKeys(result.Item) as unknown as StoredAcceptedListMeta)
-      : undefined;
+    const item = await this.getItem({ pk: STORE_PARTITIONS.meta, sk: ACCEPTED_LIST_SK });
+    return item ? acceptedMetaFromStored(withoutKeys(item) as unknown as StoredAcceptedListMeta) : undefined;
   }
 
   async putAcceptedListMeta(meta: AcceptedListMeta): Promise<void> {
