@@ -3,7 +3,7 @@
  * report. The CDK construct's alarms and dashboard read exactly these names.
  */
 import type { PlanItem } from "./core/plan-types.ts";
-import { NOTIFICATION_STEP_FAILED_NOTE, type ScanReport } from "./scan.ts";
+import type { ScanReport } from "./scan.ts";
 
 /** Metric names: the construct's alarms and dashboard use these constants. */
 export const METRIC = {
@@ -77,12 +77,13 @@ export function revocationFailed(item: PlanItem): boolean {
  * What a scan could not deliver, from its report: the outcome's `failed` (the notification step
  * in `wiring.ts` counts there the items that failed this run and those given up as dead), one per
  * configured channel whose adapter could not be set up (`details.unavailable`), and one when the
- * step failed as a whole (the report does not say which channels it would have served).
+ * step failed as a whole (`notificationFailure`; the report does not say which channels it would
+have served).
  */
 export function notificationFailures(report: ScanReport): number {
   const outcome = report.notifications;
   if (outcome === undefined) {
-    return report.notes.some((note) => note.startsWith(NOTIFICATION_STEP_FAILED_NOTE)) ? 1 : 0;
+    return report.notificationFailure !== undefined ? 1 : 0;
   }
   const unavailable = outcome.details?.unavailable;
   return outcome.failed + (Array.isArray(unavailable) ? unavailable.length : 0);

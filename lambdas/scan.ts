@@ -171,6 +171,8 @@ export interface ScanReport {
   readonly sources: readonly SourceSummary[];
   readonly resolved: readonly FindingHistory[];
   readonly notifications?: NotifyOutcome;
+  /** Why the notification step failed as a whole (it then has no `notifications`), if it did. */
+  readonly notificationFailure?: string;
   readonly notes: readonly string[];
 }
 
@@ -454,12 +456,6 @@ async function revokeAll(
   return outcomes;
 }
 
-/**
- * How the note starts that a scan adds when its notification step throws (the report then has no
- * `notifications`); the `NotificationFailures` metric counts such a run (`observability.ts`).
- */
-export const NOTIFICATION_STEP_FAILED_NOTE = "notifications deferred: ";
-
 /** How a revocation's intent record starts: `sending revocation of access-key AKIA…`. */
 const INTENT_PREFIX = "sending revocation of";
 
@@ -741,6 +737,7 @@ async function scanHoldingLease(
     const store = deps.store;
     if (store) {
       try {
+        const leaveAlone = leaveAloneFor(history, credentials, config, clock.now());
         for (const source of sources) {
           if (!source.housekeeping) continue;
           if (!(await run.mayAct())) {
@@ -752,7 +749,7 @@ async function scanHoldingLease(
           for (const done of await source.housekeeping({
             now: clock.now(),
             history,
-            leaveAlone: leaveAloneFor(history, credentials, config, clock.now()),
+            leaveAlone,
           })) {
             await store.recordAction(done.findingId, done.action);
           }
@@ -836,6 +833,7 @@ async function scanHoldingLease(
   }
 
   let notifications: NotifyOutcome | undefined;
+  let notificationFailure: string | undefined;
   if (deps.notify) {
     deps.progress?.("notifying");
     try {
@@ -851,7 +849,8 @@ async function scanHoldingLease(
       // Messages wait in the outbox for the next run; a notifier outage never fails the scan.
       const message = error instanceof Error ? error.message : String(error);
       deps.log?.error("notification step failed", { error: message });
-      run.notes.push(`${NOTIFICATION_STEP_FAILED_NOTE}${message}`);
+      notificationFailure = message;
+      run.notes.push(`notifications deferred: ${message}`);
     }
     if (notifications?.notes) run.notes.push(...notifications.notes);
   }
@@ -881,6 +880,7 @@ async function scanHoldingLease(
     })),
     resolved,
     ...(notifications ? { notifications } : {}),
+    ...(notificationFailure !== undefined ? { notificationFailure } : {}),
     notes: run.notes,
   };
   for (const publish of deps.publishers ?? []) {

@@ -224,7 +224,8 @@ export function actionToStored(action: ActionRecord): StoredAction {
  * The id an action is recorded under, made once per `recordAction` so a resent write carries
  * the same one. An action with a time is identified by its content: recording an equal one
  * again (a caller that saw a write fail after it landed) is the same action. One without a
- * time gets a fresh id, so repeating it (a brake that held in two scans) is not lost.
+ * time gets a fresh id, so repeating it is never taken for a resend (the scan times every action
+ * it records; an untimed one can only come from another caller).
  */
 export function actionId(action: ActionRecord): string {
   if (action.at === undefined) return randomUUID();
