@@ -2,13 +2,16 @@
  * Jira Cloud tickets through jira.js (`Version3Client`). A ticket is found by its stable key,
  * kept as a label, with the enhanced JQL search (`GET /rest/api/3/search/jql`, which replaced
  * `/rest/api/3/search`); descriptions and comments are Atlassian Document Format. Each revision's
- * marker is written into the ticket, so a re-run never comments the same content twice.
+ * marker is written into the ticket, so a re-run never comments the same content twice. The search
+ * lags behind writes, so the tickets earlier deliveries created (`TicketHints`) are also read by
+ * key, which does not: a ticket created seconds ago is commented, not created again.
  */
 import type { Version3Client, Version3Models } from "jira.js";
 import type { TicketCredentialLine, TicketGroup, TicketResolution } from "../core/notifications.ts";
 import { accountLabel, moreCredentialsLine } from "../core/notifications.ts";
 import { DeliveryError } from "../core/ports/notifier.ts";
 import type {
+  TicketHints,
   TicketRef,
   TicketResolveResult,
   TicketSink,
@@ -38,7 +41,18 @@ interface FoundIssue {
   readonly id: string;
   readonly key: string;
   readonly description?: unknown;
+  /** Jira's `created`, when it answered one. */
+  readonly created?: string;
 }
+
+/** The fields a found issue is read with. */
+const ISSUE_FIELDS = ["summary", "status", "labels", "description", "created", "project"];
+
+/**
+ * Most known tickets read by key per delivery: the newest. Older ones are long in the search
+ * index (it catches up within minutes), so the search finds them.
+ */
+export const MAX_KNOWN_TICKETS = 3;
 
 /** Creates, updates and closes iam-hygiene tickets in one Jira project. */
 export class JiraTicketSink implements TicketSink {
@@ -56,9 +70,9 @@ export class JiraTicketSink implements TicketSink {
     this.#done = options.doneTransition ?? "Done";
   }
 
-  async upsert(group: TicketGroup): Promise<TicketUpsertResult> {
+  async upsert(group: TicketGroup, hints: TicketHints = {}): Promise<TicketUpsertResult> {
     const marker = revisionMarker(group.key, group.revision);
-    const existing = await this.#findOpen(group.key);
+    const existing = await this.#findOpen(group.key, hints);
     if (existing === undefined) {
       const created = await call("create issue", () =>
         this.#client.issues.createIssue({
@@ -87,8 +101,8 @@ export class JiraTicketSink implements TicketSink {
     return { outcome: "commented", ...this.#ref(existing.key) };
   }
 
-  async resolve(resolution: TicketResolution): Promise<TicketResolveResult> {
-    const existing = await this.#findOpen(resolution.key);
+  async resolve(resolution: TicketResolution, hints: TicketHints = {}): Promise<TicketResolveResult> {
+    const existing = await this.#findOpen(resolution.key, hints);
     if (existing === undefined) return { outcome: "absent" };
     const marker = revisionMarker(resolution.key, resolution.revision);
     // A run that died between the comment and the transition must not comment again.
@@ -132,21 +146,45 @@ export class JiraTicketSink implements TicketSink {
     return { key, url: `${this.#host}/browse/${key}` };
   }
 
-  /** The oldest open issue labelled `key` (a closed one is history: a recurrence gets a new ticket). */
-  async #findOpen(key: string): Promise<FoundIssue | undefined> {
+  /**
+   * The oldest open issue labelled `key` (a closed one is history: a recurrence gets a new ticket):
+   * the search's, or one of `hints.knownTickets` read by key when the search has not caught up.
+   */
+  async #findOpen(key: string, hints: TicketHints): Promise<FoundIssue | undefined> {
     const jql = `project = "${this.#project}" AND labels = "${key}" AND statusCategory != Done ORDER BY created ASC`;
     const result = await call("search", () =>
       this.#client.issueSearch.searchForIssuesUsingJqlEnhancedSearch({
         jql,
-        fields: ["summary", "status", "labels", "description"],
+        fields: ISSUE_FIELDS,
         maxResults: 5,
       }),
     );
-    const issue = result.issues?.[0];
-    if (issue?.key === undefined) return undefined;
-    return { id: issue.id, key: issue.key, description: issue.fields?.description };
+    const found: FoundIssue[] = [];
+    const first = result.issues?.[0];
+    if (first?.key !== undefined) found.push(foundIssue(first.id, first.key, first.fields));
+    for (const ticket of [...new Set(hints.knownTickets ?? [])].slice(0, MAX_KNOWN_TICKETS)) {
+      if (found.some((issue) => issue.key === ticket)) continue;
+      const issue = await this.#openByKey(ticket, key);
+      if (issue !== undefined) found.push(issue);
+    }
+    return oldest(found);
   }
 
+  /** The issue `ticket`, read by key, if it is still open, in this project and labelled `key`. */
+  async #openByKey(ticket: string, key: string): Promise<FoundIssue | undefined> {
+    let issue: Version3Models.Issue;
+    try {
+      issue = await this.#client.issues.getIssue({ issueIdOrKey: ticket, fields: ISSUE_FIELDS });
+    } catch (error) {
+      // Deleted, or no longer visible to the bot: the search decides alone.
+      if ((error as { status?: number }).status === 404) return undefined;
+      return call("read issue", () => Promise.reject(error));
+    }
+    const fields = issue.fields as Partial<Version3Models.Fields> | undefined;
+    const open = fields?.status?.statusCategory?.key !== "done";
+    const ours = fields?.project?.key === this.#project && (fields?.labels ?? []).includes(key);
+    return open && ours ? foundIssue(issue.id, issue.key, fields) : undefined;
+  }
   /** Whether the description or a comment already carries `marker`. */
   async #hasMarker(issue: FoundIssue, marker: string): Promise<boolean> {
     if (adfContains(issue.description, marker)) return true;
@@ -166,6 +204,33 @@ export class JiraTicketSink implements TicketSink {
       if (comments.length === 0 || startAt >= (page.total ?? 0)) return false;
     }
   }
+}
+
+function foundIssue(
+  id: string,
+  key: string,
+  fields: { description?: unknown; created?: unknown } | undefined,
+): FoundIssue {
+  return {
+    id,
+    key,
+    description: fields?.description,
+    ...(typeof fields?.created === "string" ? { created: fields.created } : {}),
+  };
+}
+
+/** The issue created first; the lower id breaks a tie (or stands in for a missing `created`). */
+function oldest(issues: readonly FoundIssue[]): FoundIssue | undefined {
+  const at = (issue: FoundIssue): number => Date.parse(issue.created ?? "") || Number.POSITIVE_INFINITY;
+  return issues.reduce<FoundIssue | undefined>(
+    (best, issue) =>
+      best === undefined ||
+      at(issue) < at(best) ||
+      (at(issue) === at(best) && Number(issue.id) < Number(best.id))
+        ? issue
+        : best,
+    undefined,
+  );
 }
 
 /**

@@ -8,7 +8,7 @@ import type { ComposedMessage, Composition, TicketGroup, TicketResolution } from
 import type { NotificationReceipt, Notifier, SendContext } from "../core/ports/notifier.ts";
 import { DeliveryError, formatReceipt } from "../core/ports/notifier.ts";
 import type { OutboxEntry, OutboxItem, Store } from "../core/ports/store.ts";
-import type { TicketSink } from "../core/ports/ticket-sink.ts";
+import type { TicketRef, TicketSink } from "../core/ports/ticket-sink.ts";
 
 /** What an outbox item carries. Plain JSON, as the store keeps it. */
 export type OutboxPayload =
@@ -237,7 +237,7 @@ export async function deliver(options: DeliverOptions): Promise<DeliveryReport> 
       (entry.attempts > 0 && !(entry.lastError ?? "").startsWith(`${NOT_DELIVERED}:`));
     try {
       const payload = readPayload(entry);
-      const newer = await newerTicketItem(store, entry, payload);
+      const { newer, knownTickets } = await ticketHistory(store, entry, payload);
       if (newer !== undefined) {
         // Delivering it now would bring back what a later item replaced: an old revision would
         // reopen a ticket its resolution closed, an old resolution would close a ticket whose
@@ -266,19 +266,16 @@ export async function deliver(options: DeliverOptions): Promise<DeliveryReport> 
         }
       } else if (payload.type === "ticket-upsert") {
         const sink = required(options.ticketSink, "no ticket tracker is configured");
-        const result = await sink.upsert(payload.group);
+        const result = await sink.upsert(payload.group, { knownTickets });
         ticketLinks[payload.group.key] = result.url;
         recovered = result.outcome === "unchanged";
         // Remembered per finding before marking sent: a resolution later finds its ticket by it.
         for (const id of payload.group.findingIds) await setTicketKey(store, id, payload.group.key);
-        receipt = `${result.outcome} ${result.key} ${result.url}`;
+        receipt = ticketReceipt(result.outcome, result);
       } else {
         const sink = required(options.ticketSink, "no ticket tracker is configured");
-        const result = await sink.resolve(payload.resolution);
-        receipt =
-          result.ticket !== undefined
-            ? `${result.outcome} ${result.ticket.key} ${result.ticket.url}`
-            : result.outcome;
+        const result = await sink.resolve(payload.resolution, { knownTickets });
+        receipt = result.ticket !== undefined ? ticketReceipt(result.outcome, result.ticket) : result.outcome;
       }
       await store.markSent(entry.key, receipt, now);
       (recovered ? report.recovered : report.sent).push({
@@ -331,27 +328,51 @@ function readPayload(entry: OutboxEntry): OutboxPayload {
   return payload as unknown as OutboxPayload;
 }
 
-/**
- * For a ticket item, the last item about the same ticket queued after it, if any. Queue order is
- * the order the scans saw things in; delivery order is not (backoffs differ), so a ticket item is
- * only delivered while it is the latest word on its ticket. A finding that comes back after its
- * ticket was closed is queued after the resolution, so it still opens a new ticket.
- */
-async function newerTicketItem(
+/** A ticket item's receipt: what the tracker did, to which ticket (`created SEC-42 https://…`). */
+export function ticketReceipt(outcome: string, ticket: TicketRef): string {
+  return `${outcome} ${ticket.key} ${ticket.url}`;
+}
+
+/** The tracker key in a ticket item's receipt, when the item reached a ticket it left open. */
+function openedTicketOf(receipt: string | undefined): string | undefined {
+  return /^(?:created|commented|unchanged) (\S+) /.exec(receipt ?? "")?.[1];
+}
+
+/** What the outbox knows of a ticket item's ticket from the other items about it. */
+interface TicketHistory {
+  /**
+   * The last item about the same ticket queued after this one, if any. Queue order is the order
+   * the scans saw things in; delivery order is not (backoffs differ), so a ticket item is only
+   * delivered while it is the latest word on its ticket. A finding that comes back after its
+   * ticket was closed is queued after the resolution, so it still opens a new ticket.
+   */
+  readonly newer?: OutboxEntry;
+  /**
+   * The tracker keys earlier deliveries created or updated, the latest queued first: the tracker's search may
+   * not show a ticket created seconds ago, so the sink reads these by key (`TicketHints`).
+   */
+  readonly knownTickets: readonly string[];
+}
+
+async function ticketHistory(
   store: Store,
   entry: OutboxEntry,
   payload: OutboxPayload,
-): Promise<OutboxEntry | undefined> {
-  if (payload.type === "message") return undefined;
+): Promise<TicketHistory> {
+  if (payload.type === "message") return { knownTickets: [] };
   const ticketKey = payload.type === "ticket-upsert" ? payload.group.key : payload.resolution.key;
-  let newest: OutboxEntry | undefined;
+  let newer: OutboxEntry | undefined;
+  const delivered: OutboxEntry[] = [];
   for (const prefix of ticketOutboxPrefixes(ticketKey)) {
     for (const other of await store.listOutbox(prefix)) {
-      if (other.createdAt.getTime() <= (newest ?? entry).createdAt.getTime()) continue;
-      newest = other;
+      if (openedTicketOf(other.receipt) !== undefined) delivered.push(other);
+      if (other.createdAt.getTime() <= (newer ?? entry).createdAt.getTime()) continue;
+      newer = other;
     }
   }
-  return newest;
+  delivered.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  const knownTickets = [...new Set(delivered.map((other) => openedTicketOf(other.receipt)!))];
+  return { ...(newer !== undefined ? { newer } : {}), knownTickets };
 }
 
 function required<T>(adapter: T | undefined, why: string): T {

@@ -1,8 +1,11 @@
 /**
  * A local fake of the Jira Cloud REST API v3 endpoints iam-hygiene calls, on 127.0.0.1: the
  * enhanced JQL search (`GET /rest/api/3/search/jql`; the old `/rest/api/3/search` answers 410 as
- * it now does on Jira Cloud), create issue (ADF description required), comments, transitions.
- * Errors have Jira's shape: `{ errorMessages: [], errors: {} }`. Basic auth with email:apiToken.
+ * it now does on Jira Cloud), get and create issue (ADF description required), comments,
+ * transitions. Errors have Jira's shape: `{ errorMessages: [], errors: {} }`. Basic auth with
+ * email:apiToken. Like Jira Cloud's search, the fake's can lag behind writes (`searchLagMs`): the
+ * search "doesn't provide read-after-write consistency by default" (Atlassian, "Search after write
+ * with search and reconcile"), while reading an issue by key does.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { LocalServer } from "./local-server.ts";
@@ -16,6 +19,8 @@ export interface FakeJiraIssue {
   description: unknown;
   issueType: string;
   status: "To Do" | "In Progress" | "Done";
+  /** When the issue was created (Jira's `created` field). */
+  readonly created: Date;
   readonly comments: { id: string; body: unknown; created: string }[];
 }
 
@@ -25,6 +30,12 @@ export class FakeJira {
   readonly requests: { method: string; path: string; status: number }[] = [];
   /** When true every call answers 503. */
   outage = false;
+  /**
+   * How long a new issue stays out of search results (Jira Cloud's search index catches up "from
+   * a few seconds to minutes" after a write). Reading the issue by key sees it at once.
+   * @default 0
+   */
+  searchLagMs = 0;
   #server!: LocalServer;
   readonly #project: string;
   readonly #auth: string;
@@ -94,7 +105,7 @@ export class FakeJira {
     }
     if (path === "/rest/api/3/search/jql" && method === "GET") {
       const jql = url.searchParams.get("jql") ?? "";
-      const found = this.#search(jql);
+      const found = this.#search(jql, Date.now());
       if (found === "unbounded") return error(400, ["Unbounded JQL queries are not allowed here."]);
       const max = Number(url.searchParams.get("maxResults") ?? 50);
       const fields = (url.searchParams.get("fields") ?? "id").split(",");
@@ -104,15 +115,7 @@ export class FakeJira {
           id: i.id,
           key: i.key,
           self: `${this.host}/rest/api/3/issue/${i.id}`,
-          fields: pick(
-            {
-              summary: i.summary,
-              labels: i.labels,
-              description: i.description,
-              status: { name: i.status, statusCategory: { key: i.status === "Done" ? "done" : "new" } },
-            },
-            fields,
-          ),
+          fields: pick(issueFields(i, this.#project), fields),
         })),
         isLast: true,
       });
@@ -142,10 +145,24 @@ export class FakeJira {
         description: fields.description,
         issueType: (fields.issuetype as { name: string }).name,
         status: "To Do",
+        created: new Date(),
         comments: [],
       };
       this.issues.push(issue);
       return reply(201, { id: issue.id, key: issue.key, self: `${this.host}/rest/api/3/issue/${issue.id}` });
+    }
+    const byKey = /^\/rest\/api\/3\/issue\/([^/]+)$/.exec(path);
+    if (byKey && method === "GET") {
+      const found = this.issues.find((i) => i.key === byKey[1] || i.id === byKey[1]);
+      if (found === undefined)
+        return error(404, ["Issue does not exist or you do not have permission to see it."]);
+      const fields = (url.searchParams.get("fields") ?? "*all").split(",");
+      return reply(200, {
+        id: found.id,
+        key: found.key,
+        self: `${this.host}/rest/api/3/issue/${found.id}`,
+        fields: pick(issueFields(found, this.#project), fields),
+      });
     }
     const match = /^\/rest\/api\/3\/issue\/([^/]+)\/(comment|transitions)$/.exec(path);
     const issue = match ? this.issues.find((i) => i.key === match[1] || i.id === match[1]) : undefined;
@@ -193,7 +210,7 @@ export class FakeJira {
   }
 
   /** Understands the JQL iam-hygiene writes: `project = "X" AND labels = "Y" [AND statusCategory != Done]`. */
-  #search(jql: string): FakeJiraIssue[] | "unbounded" {
+  #search(jql: string, now: number): FakeJiraIssue[] | "unbounded" {
     const project = /project\s*=\s*"?([\w-]+)"?/i.exec(jql)?.[1];
     const label = /labels\s*=\s*"?([\w-]+)"?/i.exec(jql)?.[1];
     if (project === undefined && label === undefined) return "unbounded";
@@ -202,9 +219,22 @@ export class FakeJira {
       (i) =>
         (project === undefined || i.key.startsWith(`${project}-`)) &&
         (label === undefined || i.labels.includes(label)) &&
-        (!openOnly || i.status !== "Done"),
+        (!openOnly || i.status !== "Done") &&
+        i.created.getTime() + this.searchLagMs <= now,
     );
   }
+}
+
+/** An issue's fields as Jira answers them (`created` in Jira's `2026-11-29T06:00:00.000+0000` form). */
+function issueFields(issue: FakeJiraIssue, project: string): Record<string, unknown> {
+  return {
+    summary: issue.summary,
+    labels: issue.labels,
+    description: issue.description,
+    created: issue.created.toISOString().replace("Z", "+0000"),
+    project: { key: project },
+    status: { name: issue.status, statusCategory: { key: issue.status === "Done" ? "done" : "new" } },
+  };
 }
 
 const TRANSITIONS = [

@@ -19,15 +19,24 @@ export interface TicketResolveResult {
 }
 
 /**
+ * What the caller already knows of a stable key's tickets: the tracker keys its earlier
+ * deliveries created or updated, newest first. A tracker whose search lags behind its writes
+ * (Jira's) reads these directly, so a ticket created seconds ago is found and not created again.
+ */
+export interface TicketHints {
+  readonly knownTickets?: readonly string[];
+}
+
+/**
  * A ticket tracker (Jira, GitHub Issues). Idempotent by the group's stable key (a label on the
  * ticket) and its revision (a marker in the ticket's text): calling `upsert` twice with the same
  * group creates one ticket and adds no second comment.
  */
 export interface TicketSink {
   /** Finds the open ticket labelled `group.key`: comments when the revision is new, else creates one. */
-  upsert(group: TicketGroup): Promise<TicketUpsertResult>;
+  upsert(group: TicketGroup, hints?: TicketHints): Promise<TicketUpsertResult>;
   /** Comments on and closes the open ticket labelled `resolution.key`, if there is one. */
-  resolve(resolution: TicketResolution): Promise<TicketResolveResult>;
+  resolve(resolution: TicketResolution, hints?: TicketHints): Promise<TicketResolveResult>;
   /** A link that finds the ticket(s) of a stable key in the tracker's UI, without an API call. */
   linkFor(key: string): string;
 }

@@ -279,6 +279,24 @@ describe.each([
     expect((await store.getFinding(a.finding.id))?.ticketKey).toMatch(/^iam-hygiene-[0-9a-f]{16}$/);
   });
 
+  it("comments on the ticket a scan a minute earlier created, though the tracker's search has not caught up", async () => {
+    // Prepare: Jira's search lags behind writes (GitHub's issue list does not; the case holds there too).
+    jira.searchLagMs = 10 * MINUTE;
+    const store = new LocalDirectoryStore(dir);
+    const a = item({ action: "ticket", credential: { nativeId: "AKIA1" } });
+    const b = item({ action: "ticket", credential: { nativeId: "AKIA2" } });
+    const at = (minutes: number) => new Date(NOW.getTime() + minutes * MINUTE);
+
+    // Act: the scheduled scan, then a webhook's scan a minute later with one more credential.
+    const first = await scan(store, "s1", [a], at(0));
+    const second = await scan(store, "s2", [a, b], at(1));
+
+    // Assess
+    expect(first.sent.map((o) => o.receipt?.split(" ")[0])).toEqual(["created"]);
+    expect(second.sent.map((o) => o.receipt?.split(" ")[0])).toEqual(["commented"]);
+    expect(tickets()).toEqual([{ comments: 1, open: true }]);
+  });
+
   const outage = (on: boolean) => {
     jira.outage = on;
     github.outage = on;

@@ -111,6 +111,77 @@ describe("JiraTicketSink", () => {
     expect(JSON.stringify(jira.issues[0]?.comments[0]?.body)).toContain("AKIA2");
   });
 
+  it("comments on a ticket the search has not indexed yet when the caller knows its key, and duplicates it otherwise", async () => {
+    // Prepare: Jira's search lags behind writes; the first revision's ticket is not searchable yet.
+    jira.searchLagMs = 60_000;
+    const first = ticketFor(["AKIA1"]);
+    const changed = ticketFor(["AKIA1", "AKIA2"]);
+    const created = await sink().upsert(first);
+
+    // Act
+    const known = await sink().upsert(changed, { knownTickets: [created.key] });
+    const blind = await sink().upsert(changed);
+
+    // Assess: read by key, the known ticket is commented; a blind search misses it and creates again.
+    expect(known).toEqual({ outcome: "commented", key: "SEC-1", url: `${jira.host}/browse/SEC-1` });
+    expect(blind.outcome).toBe("created");
+    expect(jira.issues.map((i) => i.comments.length)).toEqual([1, 0]);
+    expect(
+      jira.requests.filter((r) => r.method === "GET" && r.path === "/rest/api/3/issue/SEC-1"),
+    ).toHaveLength(1);
+  });
+
+  it("closes a ticket the search has not indexed yet when the caller knows its key", async () => {
+    // Prepare
+    jira.searchLagMs = 60_000;
+    const group = ticketFor(["AKIA1"]);
+    const created = await sink().upsert(group);
+
+    // Act
+    const closed = await sink().resolve(resolutionOf(group), { knownTickets: [created.key] });
+
+    // Assess
+    expect(closed.outcome).toBe("closed");
+    expect(jira.issues[0]?.status).toBe("Done");
+  });
+
+  it("ignores a known ticket that is closed, deleted or labelled for another key, and prefers the oldest open one", async () => {
+    // Prepare: a closed ticket, another key's ticket, an open one created an hour ago (searchable),
+    // and a newer open one the search has not indexed yet.
+    const group = ticketFor(["AKIA1"]);
+    const closed = await sink().upsert(group);
+    await sink().resolve(resolutionOf(group));
+    const other = await sink().upsert({ ...ticketFor(["AKIA9"]), key: "iam-hygiene-other" });
+    const older = await sink().upsert(group);
+    const at = jira.issues.findIndex((i) => i.key === older.key);
+    jira.issues[at] = { ...jira.issues[at]!, created: new Date(Date.now() - 3_600_000) };
+    jira.searchLagMs = 60_000;
+    jira.issues.push({ ...jira.issues[at]!, id: "10099", key: "SEC-99", comments: [], created: new Date() });
+
+    // Act
+    const result = await sink().upsert(
+      { ...group, revision: "r-new" },
+      { knownTickets: ["SEC-99", "SEC-404", other.key, closed.key] },
+    );
+
+    // Assess: the older open ticket is commented; the others are left as they were.
+    expect(result).toMatchObject({ outcome: "commented", key: older.key });
+    expect(jira.issues.map((i) => [i.key, i.comments.length])).toEqual([
+      [closed.key, 1],
+      [other.key, 0],
+      [older.key, 1],
+      ["SEC-99", 0],
+    ]);
+    const reads = jira.requests.filter(
+      (r) => r.method === "GET" && /^\/rest\/api\/3\/issue\/[^/]+$/.test(r.path),
+    );
+    expect(reads.map((r) => [r.path.split("/").pop(), r.status])).toEqual([
+      ["SEC-99", 200],
+      ["SEC-404", 404],
+      [other.key, 200],
+    ]);
+  });
+
   it("closes the ticket on resolve with a comment and the Done transition, once", async () => {
     // Prepare
     const group = ticketFor(["AKIA1"]);
