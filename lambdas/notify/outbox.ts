@@ -291,6 +291,7 @@ export async function deliver(options: DeliverOptions): Promise<DeliveryReport> 
       const message = describe(error);
       const retryAt = error instanceof DeliveryError ? error.details.retryAt : undefined;
       const nextAttemptAt = new Date(Math.max(now.getTime() + backoff(attempts), retryAt?.getTime() ?? 0));
+      // `now` is when this run claimed the item: only that claim ends, not a reclaimer's.
       await store.markFailed(entry.key, message, nextAttemptAt, now);
       const after = await store.getOutbox(entry.key);
       const outcome = { key: entry.key, channel: entry.channel, attempts, error: message };

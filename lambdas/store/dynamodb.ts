@@ -530,21 +530,22 @@ export class DynamoDbStore implements Store {
   }
 
   /**
-   * Ends a claim that failed: `pending` again at `nextAttemptAt`, or `dead` once the attempts
-   * are used up. Only a `sending` item changes: if it was meanwhile sent by a reclaimer, that
-   * outcome stands. DynamoDB cannot choose a value by condition, so two conditional writes.
+   * Ends the claim made at `claimedAt` that failed: `pending` again at `nextAttemptAt`, or `dead`
+   * once the attempts are used up. Only that claim ends: if the item was meanwhile sent, or
+   * reclaimed after the claim went stale, that stands. DynamoDB cannot choose a value by
+   * condition, so two conditional writes.
    */
-  async markFailed(key: string, error: string, nextAttemptAt: Date, now: Date): Promise<void> {
+  async markFailed(key: string, error: string, nextAttemptAt: Date, claimedAt: Date): Promise<void> {
     const values = {
       ":sending": "sending",
       ":max": this.options.maxAttempts,
       ":error": error,
       ":next": iso(nextAttemptAt),
-      ":now": iso(now),
+      ":claimedAt": iso(claimedAt),
     };
     for (const [state, condition] of [
-      ["dead", "#state = :sending AND attempts >= :max"],
-      ["pending", "#state = :sending AND attempts < :max"],
+      ["dead", "#state = :sending AND claimedAt = :claimedAt AND attempts >= :max"],
+      ["pending", "#state = :sending AND claimedAt = :claimedAt AND attempts < :max"],
     ] as const) {
       try {
         await this.doc.send(
@@ -552,7 +553,7 @@ export class DynamoDbStore implements Store {
             TableName: this.tableName,
             Key: outboxKey(key),
             UpdateExpression:
-              "SET #state = :state, lastError = :error, nextAttemptAt = :next, failedAt = :now REMOVE claimedAt, claimedBy",
+              "SET #state = :state, lastError = :error, nextAttemptAt = :next, lastAttemptAt = :claimedAt REMOVE claimedAt, claimedBy",
             ConditionExpression: condition,
             ExpressionAttributeNames: { "#state": "state" },
             ExpressionAttributeValues: { ...values, ":state": state },
@@ -692,7 +693,7 @@ function outboxToItem(stored: StoredOutbox): Record<string, NativeAttributeValue
 }
 
 function outboxFromItem(item: Record<string, NativeAttributeValue>): StoredOutbox {
-  const { payloadJson, expiresAt: _ttl, failedAt: _failedAt, ...rest } = withoutKeys(item);
+  const { payloadJson, expiresAt: _ttl, lastAttemptAt: _lastAttemptAt, ...rest } = withoutKeys(item);
   let payload: unknown;
   try {
     payload = JSON.parse(String(payloadJson));

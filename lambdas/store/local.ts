@@ -233,13 +233,14 @@ export class LocalDirectoryStore implements Store {
     });
   }
 
-  async markFailed(key: string, error: string, nextAttemptAt: Date, _now: Date): Promise<void> {
+  async markFailed(key: string, error: string, nextAttemptAt: Date, claimedAt: Date): Promise<void> {
     await this.exclusively(async () => {
       const path = this.outboxPath(key);
       const stored = await this.files.read<StoredOutbox>(path);
       if (!stored) throw new OutboxItemNotFoundError(key);
-      // Only a claim ends in failure; a reclaimer may have sent it meanwhile, and that stands.
-      if (stored.state !== "sending") return;
+      // Only the caller's claim ends in failure: a reclaimer may have sent the item meanwhile, or
+      // claimed it again after this claim went stale, and that stands.
+      if (stored.state !== "sending" || stored.claimedAt !== iso(claimedAt)) return;
       const { claimedAt: _claimedAt, claimedBy: _claimedBy, ...rest } = stored;
       await this.files.write(path, {
         ...rest,

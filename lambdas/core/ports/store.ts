@@ -126,9 +126,11 @@ export interface Store {
   markSent(key: string, receipt: string, now: Date): Promise<void>;
   /**
    * Ends a claim that failed: `pending` again at `nextAttemptAt`, or `dead` after the last
-   * attempt. Changes only a `sending` item, so a repeat changes nothing (and counts no attempt).
+   * attempt. `claimedAt` is the `now` the caller gave `claimOutbox`: only the claim made then
+   * ends, so a repeat changes nothing (and counts no attempt), and a sender that wakes after its
+   * stale claim was taken over leaves the new claim alone.
    */
-  markFailed(key: string, error: string, nextAttemptAt: Date, now: Date): Promise<void>;
+  markFailed(key: string, error: string, nextAttemptAt: Date, claimedAt: Date): Promise<void>;
   getOutbox(key: string): Promise<OutboxEntry | undefined>;
   /**
    * Every item whose key starts with `keyPrefix`, in any state (a sent one until its retention

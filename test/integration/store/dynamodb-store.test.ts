@@ -36,7 +36,7 @@ const isMarkSent = ({ update }: WriteRequest) => update.includes("#state = :sent
 const isMarkFailedTo =
   (to: "pending" | "dead") =>
   ({ update, state }: WriteRequest) =>
-    update.includes("failedAt = :now") && state === to;
+    update.includes("lastAttemptAt = :claimedAt") && state === to;
 const isEnqueue = ({ command, partition }: WriteRequest) =>
   command === "PutItemCommand" && partition === "OUTBOX";
 

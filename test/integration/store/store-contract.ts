@@ -638,6 +638,31 @@ export function describeStoreContract(name: string, start: () => Promise<StoreHa
         expect(none).toEqual([]);
       });
 
+      it("leaves a reclaimer's live claim alone when the stale sender wakes up and fails", async () => {
+        // Prepare: one sender claims, hangs past the stale timeout; a second one reclaims.
+        const store = (await harness.fresh())({ staleSendingMs: 15 * MINUTE, maxAttempts: 5 });
+        await store.enqueue([item("k1")]);
+        await store.claimOutbox("k1", at(0));
+        await store.claimOutbox("k1", at(15));
+
+        // Act: the first sender wakes and reports its failure; then the reclaimer's fails too.
+        await store.markFailed("k1", "the first sender woke up", at(20), at(0));
+        const afterLateFailure = await store.getOutbox("k1");
+        const thirdClaim = await store.claimOutbox("k1", at(21));
+        await store.markFailed("k1", "the reclaimer failed", at(40), at(15));
+
+        // Assess: the late failure changed nothing, so nobody else could claim the item meanwhile.
+        expect(afterLateFailure).toMatchObject({ state: "sending", attempts: 2 });
+        expect(afterLateFailure?.lastError).toBeUndefined();
+        expect(thirdClaim).toBe(false);
+        expect(await store.getOutbox("k1")).toMatchObject({
+          state: "pending",
+          attempts: 2,
+          lastError: "the reclaimer failed",
+          nextAttemptAt: at(40),
+        });
+      });
+
       it("offers a stale `sending` item again, and a late failure does not undo a send", async () => {
         // Prepare
         const store = (await harness.fresh())({ staleSendingMs: 15 * MINUTE });
@@ -653,7 +678,7 @@ export function describeStoreContract(name: string, start: () => Promise<StoreHa
           store.claimOutbox("k1", at(15)),
         ]);
         await store.markSent("k1", "receipt-2", at(16));
-        await store.markFailed("k1", "the first sender woke up", at(20), at(17));
+        await store.markFailed("k1", "the first sender woke up", at(20), at(0));
 
         // Assess
         expect(dueTooEarly).toEqual([]);
