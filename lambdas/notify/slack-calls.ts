@@ -183,6 +183,8 @@ export function describeSlackError(error: unknown, outcome: CallOutcome = classi
   const data = (error as { data?: { needed?: string; provided?: string } }).data;
   if (outcome.code === "missing_scope" && data?.needed !== undefined)
     return `missing_scope (needed: ${data.needed}; the token has: ${data.provided ?? "?"})`;
+  if (outcome.code === "not_in_channel")
+    return "not_in_channel (the app is not a member of the channel: invite it there with /invite, see docs/notifications.md)";
   if (outcome.kind === "rate-limited")
     return outcome.guessed
       ? `ratelimited (no Retry-After in seconds or as a date; back in ${outcome.retryAfterMs / 1000} s)`

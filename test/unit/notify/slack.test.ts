@@ -371,6 +371,23 @@ describe("SlackNotifier never posts twice", () => {
     expect(slack.calls("conversations.history")).toHaveLength(0);
   });
 
+  it("says how to fix not_in_channel: invite the app to the channel", async () => {
+    // Prepare: the security channel exists, but nobody invited the app (Slack's `not_in_channel`).
+    slack.fail(1, { status: 200, error: "not_in_channel" }, "chat.postMessage");
+
+    // Act
+    const sending = notifier().send(managerMessage());
+
+    // Assess
+    await expect(sending).rejects.toBeInstanceOf(NotDeliveredError);
+    await expect(sending).rejects.toMatchObject({
+      message: expect.stringContaining(
+        "not_in_channel (the app is not a member of the channel: invite it there with /invite",
+      ),
+      details: { code: "not_in_channel" },
+    });
+  });
+
   it("reads history page by page from `since` on, and only from then", async () => {
     // Prepare: the message, then 20 others after it, so it is on the second page of 15.
     const message = managerMessage();
