@@ -159,6 +159,12 @@ const awsIam = z
       .nullable()
       .default(null)
       .describe("Delete access keys that have been inactive this long after revocation. Off by default."),
+    denyAllWhenPolicyQuotaFull: z
+      .boolean()
+      .default(true)
+      .describe(
+        "When a departed person's user has no room left for the session-revocation policy (IAM's 2,048-character quota on a user's inline policies), attach AWS's AWSDenyAll to the user instead. false: the revocation fails and waits for a human.",
+      ),
     sessionRevocationRoleArns: z.array(z.string().startsWith("arn:")).default([]),
     sessionRevocationRoleTag: z
       .object({ key: z.string(), value: z.string().optional() })

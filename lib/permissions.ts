@@ -96,7 +96,14 @@ export function scannerAllowStatements(options: ScannerPermissionOptions): iam.P
         statements.push(...roleSessionStatements(options, s.Action));
         continue;
       }
-      statements.push(new iam.PolicyStatement({ sid: s.Sid, actions: s.Action, resources: s.Resource }));
+      statements.push(
+        new iam.PolicyStatement({
+          sid: s.Sid,
+          actions: s.Action,
+          resources: s.Resource,
+          ...(s.Condition ? { conditions: s.Condition } : {}),
+        }),
+      );
     }
   }
   if (options.cognitoUserPoolArns.length > 0) {
@@ -196,7 +203,7 @@ export function scannerPermissionRows(): PermissionRow[] {
           ? "`*`"
           : s.sid === ROLE_SESSIONS_SID
             ? "`sessionRevocationRoleArns`, and `role/*` tagged with `sessionRevocationRoleTag.key`"
-            : `\`arn:<partition>:iam::<account>:${s.scope}/*\``,
+            : `\`arn:<partition>:iam::<account>:${s.scope}/*\`${s.policyArn ? `, only with \`iam:PolicyARN\` = \`arn:<partition>:iam::aws:policy/${s.policyArn}\`` : ""}`,
       why: s.why,
     }),
   );

@@ -62,8 +62,16 @@ export interface ScenarioUser {
   sshKeys?: ScenarioSshKey[];
   serviceSpecificCredentials?: ScenarioServiceSpecificCredential[];
   signingCertificates?: ScenarioSigningCertificate[];
-  /** Inline policies by name: the JSON document, as a string or an object. */
+  /**
+   * Inline policies by name: the JSON document, as a string or an object. IAM's aggregate
+   * size quota (2,048 non-whitespace characters per user) is not enforced when seeding.
+   */
   inlinePolicies?: Record<string, string | Record<string, unknown>>;
+  /**
+   * ARNs of AWS managed policies to attach, e.g. `arn:aws:iam::aws:policy/AWSDenyAll`; each
+   * must be one the sandbox knows (`AWS_MANAGED_POLICIES`). At most ten, as in AWS.
+   */
+  attachedPolicies?: string[];
 }
 
 /** One IAM role. */
@@ -75,6 +83,7 @@ export interface ScenarioRole {
   /** The trust policy, as a string or an object. @default trusts the account root */
   assumeRolePolicy?: string | Record<string, unknown>;
   createdAt?: Instant;
+  /** As for users; IAM's 10,240-character quota per role is not enforced when seeding. */
   inlinePolicies?: Record<string, string | Record<string, unknown>>;
 }
 
@@ -191,6 +200,10 @@ const user = z
       )
       .optional(),
     inlinePolicies: z.record(z.string(), policy).optional(),
+    attachedPolicies: z
+      .array(z.string())
+      .max(10, "AWS allows at most 10 managed policies per user")
+      .optional(),
   })
   .strict();
 

@@ -4,6 +4,17 @@ import { SandboxServiceError } from "../errors.ts";
 import { optional, page, required, structList } from "../protocols/query.ts";
 import { buildCredentialReportCsv } from "./credential-report.ts";
 import type { CredentialStatus, IamRole, IamState, IamUser, SecondaryCredential } from "./state.ts";
+import { AWS_MANAGED_POLICIES } from "./state.ts";
+
+/**
+ * IAM's quota on the aggregate size of one identity's inline policies, in characters not
+ * counting whitespace (groups, which the sandbox lacks, get 5,120).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+ */
+export const INLINE_POLICY_SIZE_QUOTA = { user: 2_048, role: 10_240 } as const;
+
+/** IAM's default quota of managed policies attached to one user. */
+export const MANAGED_POLICIES_PER_USER_QUOTA = 10;
 
 /** AWS keeps a credential report for four hours before `GenerateCredentialReport` rebuilds it. */
 export const CREDENTIAL_REPORT_TTL_MS = 4 * 60 * 60 * 1000;
@@ -83,9 +94,9 @@ function userDetail(user: IamUser): Record<string, unknown> {
     Arn: user.arn,
     CreateDate: user.createdAt,
     UserPolicyList: policyDetailList(user.inlinePolicies),
-    // The sandbox has no groups or managed policies: AWS sends these lists empty then.
+    // The sandbox has no groups: AWS sends this list empty then.
     GroupList: [],
-    AttachedManagedPolicies: [],
+    AttachedManagedPolicies: attachedPolicyList(user),
     Tags: user.tags.size > 0 ? tagList(user.tags) : undefined,
   };
 }
@@ -101,6 +112,7 @@ function roleDetail(role: IamRole): Record<string, unknown> {
     AssumeRolePolicyDocument: encodeURIComponent(role.assumeRolePolicy),
     InstanceProfileList: [],
     RolePolicyList: policyDetailList(role.inlinePolicies),
+    // Managed policies can only be attached to users in the sandbox (no AttachRolePolicy).
     AttachedManagedPolicies: [],
     Tags: role.tags.size > 0 ? tagList(role.tags) : undefined,
     RoleLastUsed: {
@@ -474,13 +486,58 @@ export class IamService {
         status(p);
       return undefined;
     },
-    PutUserPolicy: (p) => putInlinePolicy(this.#user(required(p, "UserName")), p),
+    PutUserPolicy: (p) => {
+      const user = this.#user(required(p, "UserName"));
+      return putInlinePolicy(user, "user", user.userName, p);
+    },
     GetUserPolicy: (p) => {
       const user = this.#user(required(p, "UserName"));
       return { UserName: user.userName, ...getInlinePolicy(user, "user", p) };
     },
     ListUserPolicies: (p) => listInlinePolicies(this.#user(required(p, "UserName")), p),
     DeleteUserPolicy: (p) => deleteInlinePolicy(this.#user(required(p, "UserName")), "user", p),
+    // https://docs.aws.amazon.com/IAM/latest/APIReference/API_AttachUserPolicy.html
+    AttachUserPolicy: (p) => {
+      const user = this.#user(required(p, "UserName"));
+      const arn = policyArn(p);
+      const policy = AWS_MANAGED_POLICIES.get(arn);
+      if (!policy) {
+        throw new SandboxServiceError(
+          "NoSuchEntity",
+          `Policy ${arn} does not exist or is not attachable.`,
+          404,
+        );
+      }
+      // Attaching a policy that is already attached succeeds and changes nothing, as in AWS.
+      if (user.attachedPolicies.has(arn)) return undefined;
+      if (user.attachedPolicies.size >= MANAGED_POLICIES_PER_USER_QUOTA) {
+        throw new SandboxServiceError(
+          "LimitExceeded",
+          `Cannot exceed quota for PoliciesPerUser: ${MANAGED_POLICIES_PER_USER_QUOTA}`,
+          409,
+        );
+      }
+      user.attachedPolicies.set(arn, policy.policyName);
+      return undefined;
+    },
+    // https://docs.aws.amazon.com/IAM/latest/APIReference/API_DetachUserPolicy.html
+    DetachUserPolicy: (p) => {
+      const user = this.#user(required(p, "UserName"));
+      const arn = policyArn(p);
+      if (!user.attachedPolicies.delete(arn)) {
+        throw new SandboxServiceError("NoSuchEntity", `Policy ${arn} was not found.`, 404);
+      }
+      return undefined;
+    },
+    // PathPrefix filters on the policy's path (`/job-function/`), not the user's.
+    // https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListAttachedUserPolicies.html
+    ListAttachedUserPolicies: (p) => {
+      const user = this.#user(required(p, "UserName"));
+      const prefix = optional(p, "PathPrefix") ?? "/";
+      const attached = attachedPolicyList(user).filter((a) => policyPath(a.PolicyArn).startsWith(prefix));
+      const { items, ...rest } = page(attached, p);
+      return { AttachedPolicies: items, ...rest };
+    },
     ListRoles: (p) => {
       const prefix = optional(p, "PathPrefix") ?? "/";
       const roles = [...this.state.roles.values()].filter((r) => r.path.startsWith(prefix));
@@ -488,7 +545,10 @@ export class IamService {
       return { Roles: items.map((r) => roleShape(r, false)), ...rest };
     },
     GetRole: (p) => ({ Role: roleShape(this.#role(required(p, "RoleName")), true) }),
-    PutRolePolicy: (p) => putInlinePolicy(this.#role(required(p, "RoleName")), p),
+    PutRolePolicy: (p) => {
+      const role = this.#role(required(p, "RoleName"));
+      return putInlinePolicy(role, "role", role.roleName, p);
+    },
     GetRolePolicy: (p) => {
       const role = this.#role(required(p, "RoleName"));
       return { RoleName: role.roleName, ...getInlinePolicy(role, "role", p) };
@@ -500,7 +560,8 @@ export class IamService {
       return { Tags: items, ...rest };
     },
     // One page holds up to MaxItems entities of every requested type, users first, then
-    // roles (the sandbox has no groups or managed policies); the Marker walks that sequence.
+    // roles; the Marker walks that sequence. The sandbox has no groups and does not list
+    // managed policy details (`Policies`): attached AWS managed policies show only on users.
     // https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html
     GetAccountAuthorizationDetails: (p) => {
       const filter = authorizationDetailFilter(p);
@@ -581,13 +642,54 @@ export class IamService {
   }
 }
 
+/** An `AttachedPolicy` list, in attachment order. */
+function attachedPolicyList(user: IamUser): { PolicyName: string; PolicyArn: string }[] {
+  return [...user.attachedPolicies].map(([PolicyArn, PolicyName]) => ({ PolicyName, PolicyArn }));
+}
+
+/** `PolicyArn`, refused as IAM does (`InvalidInput`) unless it has the shape of a policy ARN. */
+function policyArn(p: Params): string {
+  const arn = required(p, "PolicyArn");
+  if (!/^arn:aws:iam::(aws|\d{12}):policy\/([\w+=,.@-]+\/)*[\w+=,.@-]+$/.test(arn)) {
+    throw new SandboxServiceError("InvalidInput", `ARN ${arn} is not valid.`, 400);
+  }
+  return arn;
+}
+
+/** The path of a well-formed policy ARN: `arn:aws:iam::aws:policy/job-function/X` → `/job-function/`. */
+function policyPath(arn: string): string {
+  const resource = arn.slice(arn.indexOf(":policy/") + ":policy".length);
+  return resource.slice(0, resource.lastIndexOf("/") + 1);
+}
+
 /** Inline policies work the same for users and roles: one owner, a name, a document. */
 interface PolicyOwner {
   readonly inlinePolicies: Map<string, string>;
 }
 
-function putInlinePolicy(owner: PolicyOwner, p: Params): undefined {
-  owner.inlinePolicies.set(required(p, "PolicyName"), required(p, "PolicyDocument"));
+/** A document's size as IAM counts it against the quota: characters other than whitespace. */
+function policySize(doc: string): number {
+  return [...doc.replace(/\s/gu, "")].length;
+}
+
+/**
+ * Stores the policy unless the owner's inline policies would then exceed IAM's aggregate
+ * quota; a policy replaced under the same name counts with its new document only.
+ */
+function putInlinePolicy(owner: PolicyOwner, kind: "user" | "role", ownerName: string, p: Params): undefined {
+  const name = required(p, "PolicyName");
+  const doc = required(p, "PolicyDocument");
+  let total = policySize(doc);
+  for (const [other, otherDoc] of owner.inlinePolicies) if (other !== name) total += policySize(otherDoc);
+  const quota = INLINE_POLICY_SIZE_QUOTA[kind];
+  if (total > quota) {
+    throw new SandboxServiceError(
+      "LimitExceeded",
+      `Maximum policy size of ${quota} bytes exceeded for ${kind} ${ownerName}`,
+      409,
+    );
+  }
+  owner.inlinePolicies.set(name, doc);
   return undefined;
 }
 

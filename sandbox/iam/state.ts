@@ -58,6 +58,8 @@ export interface IamUser {
   readonly serviceSpecificCredentials: SecondaryCredential[];
   readonly signingCertificates: SecondaryCredential[];
   readonly inlinePolicies: Map<string, string>;
+  /** Attached AWS managed policies, ARN to policy name, in the order they were attached. */
+  readonly attachedPolicies: Map<string, string>;
 }
 
 /** An IAM role. */
@@ -73,6 +75,60 @@ export interface IamRole {
   lastUsedAt?: Date;
   lastUsedRegion?: string;
 }
+
+/** An AWS managed policy: owned by AWS (`arn:aws:iam::aws:policy/...`), attachable in every account. */
+export interface ManagedPolicy {
+  readonly policyName: string;
+  readonly arn: string;
+  readonly path: string;
+  /**
+   * The default version's document, kept only where it is short; nothing serves documents
+   * yet (no GetPolicy / GetPolicyVersion).
+   */
+  readonly document?: string;
+}
+
+function awsManagedPolicy(path: string, policyName: string, document?: string): ManagedPolicy {
+  return {
+    policyName,
+    arn: `arn:aws:iam::aws:policy${path}${policyName}`,
+    path,
+    ...(document === undefined ? {} : { document }),
+  };
+}
+
+/**
+ * The AWS managed policies the sandbox knows, by ARN: attaching any other policy fails with
+ * `NoSuchEntity`, as attaching a policy that does not exist does in AWS. Eleven or more, so
+ * that tests can reach the ten-policies-per-user quota through the API.
+ * https://docs.aws.amazon.com/aws-managed-policy/latest/reference/policy-list.html
+ */
+export const AWS_MANAGED_POLICIES: ReadonlyMap<string, ManagedPolicy> = new Map(
+  [
+    awsManagedPolicy(
+      "/",
+      "AWSDenyAll",
+      '{"Version":"2012-10-17","Statement":[{"Sid":"DenyAll","Effect":"Deny","Action":["*"],"Resource":"*"}]}',
+    ),
+    awsManagedPolicy(
+      "/",
+      "AdministratorAccess",
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}',
+    ),
+    awsManagedPolicy("/", "ReadOnlyAccess"),
+    awsManagedPolicy("/", "PowerUserAccess"),
+    awsManagedPolicy("/", "SecurityAudit"),
+    awsManagedPolicy("/", "IAMFullAccess"),
+    awsManagedPolicy("/", "IAMReadOnlyAccess"),
+    awsManagedPolicy("/", "IAMUserChangePassword"),
+    awsManagedPolicy("/", "AmazonS3FullAccess"),
+    awsManagedPolicy("/", "AmazonS3ReadOnlyAccess"),
+    awsManagedPolicy("/", "AmazonEC2ReadOnlyAccess"),
+    awsManagedPolicy("/", "AWSCloudTrail_ReadOnlyAccess"),
+    awsManagedPolicy("/job-function/", "ViewOnlyAccess"),
+    awsManagedPolicy("/job-function/", "Billing"),
+  ].map((p) => [p.arn, p]),
+);
 
 /** A generated credential report, built when generation starts and served once it is ready. */
 export interface CredentialReport {
@@ -139,6 +195,7 @@ export class IamState {
       serviceSpecificCredentials: [],
       signingCertificates: [],
       inlinePolicies: new Map(),
+      attachedPolicies: new Map(),
     };
     this.users.set(userName, user);
     return user;
@@ -247,8 +304,20 @@ export class IamState {
           body: c.body ?? `-----BEGIN CERTIFICATE-----\n${this.ids.secret(64)}\n-----END CERTIFICATE-----`,
         });
       }
+      // Seeding skips IAM's inline policy size quota on purpose: tests seed users at the limit.
       for (const [name, doc] of Object.entries(spec.inlinePolicies ?? {})) {
         user.inlinePolicies.set(name, typeof doc === "string" ? doc : JSON.stringify(doc));
+      }
+      for (const arn of spec.attachedPolicies ?? []) {
+        const policy = AWS_MANAGED_POLICIES.get(arn);
+        if (!policy) {
+          throw new Error(
+            `iam.users: user ${spec.userName}: attachedPolicies: ${arn} is not an AWS managed policy the sandbox knows (see AWS_MANAGED_POLICIES in sandbox/iam/state.ts)`,
+          );
+        }
+        if (user.attachedPolicies.has(arn))
+          throw new Error(`iam.users: user ${spec.userName}: attachedPolicies: duplicate ${arn}`);
+        user.attachedPolicies.set(arn, policy.policyName);
       }
     }
     for (const k of iam.rootAccessKeys ?? []) this.addAccessKey(undefined, k, this.accountCreatedAt);
@@ -267,6 +336,7 @@ export class IamState {
         trust,
         Object.entries(spec.tags ?? {}),
       );
+      // As for users, the inline policy size quota is not enforced here.
       for (const [name, doc] of Object.entries(spec.inlinePolicies ?? {})) {
         role.inlinePolicies.set(name, typeof doc === "string" ? doc : JSON.stringify(doc));
       }

@@ -371,6 +371,22 @@ describe("IAM", () => {
     });
   });
 
+  it("lets iam:AttachUserPolicy attach AWSDenyAll only", () => {
+    const attach = statements.filter(
+      (s) => s.Effect === "Allow" && s.Action.includes("iam:AttachUserPolicy"),
+    );
+    expect(attach.map((s) => [s.Sid, s.Action])).toEqual([
+      ["AwsIamDenyAllFallback", ["iam:AttachUserPolicy"]],
+    ]);
+    expect(attach[0]?.Condition).toEqual({
+      ArnEquals: {
+        "iam:PolicyARN": {
+          "Fn::Join": ["", ["arn:", { Ref: "AWS::Partition" }, ":iam::aws:policy/AWSDenyAll"]],
+        },
+      },
+    });
+  });
+
   it("scopes Cognito to the configured pool", () => {
     const cognito = statements.filter((s) => s.Action.some((a) => a.startsWith("cognito-idp:")));
     expect(cognito.flatMap((s) => s.Action).sort()).toEqual(

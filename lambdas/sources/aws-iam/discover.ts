@@ -47,7 +47,13 @@ import type {
 } from "./credential-report.ts";
 import { fetchCredentialReport } from "./fetch-report.ts";
 import { ownerHintsOf, principalTypeOf } from "./owner-hints.ts";
-import { decodePolicyDocument, revokedBefore, SESSION_REVOCATION_POLICY_NAME } from "./session-policy.ts";
+import {
+  DENY_ALL_POLICY_NAME,
+  decodePolicyDocument,
+  isDenyAllPolicyArn,
+  revokedBefore,
+  SESSION_REVOCATION_POLICY_NAME,
+} from "./session-policy.ts";
 import { revokesOnRoles, sessionRoles, type TaggedRole } from "./session-roles.ts";
 
 /** No owner hints: resolving a user name alone. */
@@ -95,6 +101,8 @@ interface DetailedUser {
   readonly tags: ReadonlyMap<string, string>;
   /** The cut-off of the user's `IamHygieneRevokeOlderSessions` policy, if it has one. */
   readonly sessionsRevokedBefore: Date | undefined;
+  /** `AWSDenyAll` is attached: every request is denied, sessions included (the quota fallback). */
+  readonly deniesAll: boolean;
 }
 
 /** A user to read: from the report, from the authorization details, or both. */
@@ -285,6 +293,7 @@ function detailedUser(userName: string, u: UserDetail): DetailedUser {
     createdAt: u.CreateDate,
     tags,
     sessionsRevokedBefore: sessionCutoff(u.UserPolicyList),
+    deniesAll: (u.AttachedManagedPolicies ?? []).some((p) => isDenyAllPolicyArn(p.PolicyArn)),
   };
 }
 
@@ -309,10 +318,14 @@ function hintsOf(deps: DiscoveryDeps, entry: UserEntry): OwnerHints {
   );
 }
 
-/** Whether a user's sessions issued before the person left are already denied by its own policy. */
+/**
+ * Whether a user's sessions issued before the person left are already denied: by its own
+ * session policy, or by `AWSDenyAll` attached (the fallback when the policy had no room).
+ */
 function userSessionsRevoked(entry: UserEntry, person: Person | undefined): boolean {
-  const cutoff = entry.detail?.sessionsRevokedBefore;
-  return person !== undefined && cutoff !== undefined && cutoff >= person.departedAt;
+  if (person === undefined || entry.detail === undefined) return false;
+  const cutoff = entry.detail.sessionsRevokedBefore;
+  return entry.detail.deniesAll || (cutoff !== undefined && cutoff >= person.departedAt);
 }
 
 /**
@@ -615,6 +628,7 @@ function sessionsCredential(
     active: !userSessionsRevoked(entry, person) || (open !== undefined && open.length > 0),
     details: details({
       sessionsRevokedBefore: entry.detail?.sessionsRevokedBefore?.toISOString() ?? null,
+      ...(entry.detail?.deniesAll ? { sessionsDeniedBy: DENY_ALL_POLICY_NAME } : {}),
       ...(open ? { sessionRolesOpen: open.length > 0 ? open.join(", ") : null } : {}),
     }),
   };

@@ -24,6 +24,11 @@ export interface AwsIamPolicyStatementSpec {
   readonly scope: ResourceScope;
   /** Why the statement exists, for the construct's documentation and cdk-nag reasons. */
   readonly why: string;
+  /**
+   * The one AWS managed policy (by name) the statement's attach action may attach: rendered as
+   * an `ArnEquals` condition on `iam:PolicyARN`.
+   */
+  readonly policyArn?: "AWSDenyAll";
 }
 
 /** Every statement the `aws-iam` source needs. */
@@ -54,9 +59,10 @@ export const awsIamPolicyStatements: readonly AwsIamPolicyStatementSpec[] = [
       "iam:ListSigningCertificates",
       "iam:ListMFADevices",
       "iam:GetUserPolicy",
+      "iam:ListAttachedUserPolicies",
     ],
     scope: "user",
-    why: "Fresh, targeted reads of the users matched to departed people, and read-back of their session-revocation policy.",
+    why: "Fresh, targeted reads of the users matched to departed people, and read-back of their session-revocation policy (or of AWSDenyAll, its fallback).",
   },
   {
     sid: "AwsIamReadRoles",
@@ -81,6 +87,14 @@ export const awsIamPolicyStatements: readonly AwsIamPolicyStatementSpec[] = [
     why: "Deactivate one credential at a time, delete quarantined keys, and revoke a user's sessions.",
   },
   {
+    sid: "AwsIamDenyAllFallback",
+    access: "write",
+    actions: ["iam:AttachUserPolicy"],
+    scope: "user",
+    policyArn: "AWSDenyAll",
+    why: "Attach AWSDenyAll, and no other policy, to a departed person's user whose inline policies leave no room for the session-revocation policy (denyAllWhenPolicyQuotaFull).",
+  },
+  {
     sid: "AwsIamRevokeRoleSessions",
     access: "write",
     actions: ["iam:PutRolePolicy"],
@@ -101,6 +115,7 @@ export interface RenderedStatement {
   readonly Effect: "Allow";
   readonly Action: string[];
   readonly Resource: string[];
+  readonly Condition?: { readonly ArnEquals: { readonly "iam:PolicyARN": string } };
 }
 
 /**
@@ -120,5 +135,13 @@ export function renderAwsIamPolicyStatements(options: {
   };
   return awsIamPolicyStatements
     .filter((s) => options.access === "read-write" || s.access === "read")
-    .map((s) => ({ Sid: s.sid, Effect: "Allow", Action: [...s.actions], Resource: [resource[s.scope]] }));
+    .map((s) => ({
+      Sid: s.sid,
+      Effect: "Allow",
+      Action: [...s.actions],
+      Resource: [resource[s.scope]],
+      ...(s.policyArn
+        ? { Condition: { ArnEquals: { "iam:PolicyARN": `arn:${partition}:iam::aws:policy/${s.policyArn}` } } }
+        : {}),
+    }));
 }

@@ -9,18 +9,23 @@
  * - console password: DeleteLoginProfile (IAM has no "disable"; an admin can set a new one);
  * - SSH key, service-specific credential, signing certificate: `Inactive` (reversible);
  * - sessions already issued: the `IamHygieneRevokeOlderSessions` inline policy on the user
- *   and on every role the person could assume (see `session-policy.ts`).
+ *   and on every role the person could assume (see `session-policy.ts`); a user with no room
+ *   left for it under IAM's inline-policy quota gets AWS's `AWSDenyAll` attached instead
+ *   (`denyAllWhenPolicyQuotaFull`).
  *
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html#Using_CreateAccessKey
  */
 import {
+  AttachUserPolicyCommand,
   DeleteAccessKeyCommand,
   DeleteLoginProfileCommand,
   GetLoginProfileCommand,
   GetRolePolicyCommand,
+  GetUserCommand,
   GetUserPolicyCommand,
   type IAMClient,
   ListAccessKeysCommand,
+  ListAttachedUserPoliciesCommand,
   ListServiceSpecificCredentialsCommand,
   ListSigningCertificatesCommand,
   ListSSHPublicKeysCommand,
@@ -40,8 +45,11 @@ import type { FindingHistory } from "../../core/ports/store.ts";
 import { type CallCounter, errorInfo, isAwsError } from "./aws-calls.ts";
 import { credentialId, parseSlotId } from "./credential-ids.ts";
 import {
+  DENY_ALL_POLICY_NAME,
   decodePolicyDocument,
+  denyAllPolicyArn,
   formatIssueTime,
+  isDenyAllPolicyArn,
   mergeSessionRevocation,
   revokedBefore,
   SESSION_REVOCATION_POLICY_NAME,
@@ -479,7 +487,19 @@ export class AwsIamRevoker {
           out.push(record("done", `${detail}: already denies sessions issued before ${cutoff}`));
           continue;
         }
-        await this.#writeSessionPolicy(target, JSON.stringify(merge.document));
+        try {
+          await this.#writeSessionPolicy(target, JSON.stringify(merge.document));
+        } catch (error) {
+          if (!this.#fallsBackToDenyAll(target, error)) throw error;
+          const arn = await this.#attachDenyAll(target.name, credential.principalArn);
+          out.push(
+            record(
+              "done",
+              `${detail}: no room under IAM's inline policy quota (${errorInfo(error).message}); attached ${arn} instead, which denies every action (detach it to undo)`,
+            ),
+          );
+          continue;
+        }
         out.push(record("done", `${detail}: denies sessions issued before ${cutoff}`));
       } catch (error) {
         out.push(record("failed", detail, error));
@@ -497,16 +517,25 @@ export class AwsIamRevoker {
     if (problems[0]) return { ...problems[0], type: "verify" };
     const wanted = ctx.revokeSessionsIssuedBefore;
     const missing: string[] = [];
+    const deniedAll: string[] = [];
     for (const target of targets) {
       const existing = await this.#readSessionPolicy(target);
       const cutoff = existing === undefined ? undefined : revokedBefore(decodePolicyDocument(existing));
-      if (cutoff === undefined || cutoff < wanted) {
-        missing.push(
-          `${target.type} ${target.name} (${cutoff ? `only before ${cutoff.toISOString()}` : "no policy"})`,
-        );
+      if (cutoff !== undefined && cutoff >= wanted) continue;
+      if (target.type === "user" && (await this.#deniesAll(target.name))) {
+        deniedAll.push(`${target.type} ${target.name}`);
+        continue;
       }
+      missing.push(
+        `${target.type} ${target.name} (${cutoff ? `only before ${cutoff.toISOString()}` : "no policy"})`,
+      );
     }
-    const names = targets.map((t) => `${t.type} ${t.name}`).join(", ");
+    const names = targets
+      .map(
+        (t) =>
+          `${t.type} ${t.name}${deniedAll.includes(`${t.type} ${t.name}`) ? ` (by ${DENY_ALL_POLICY_NAME})` : ""}`,
+      )
+      .join(", ");
     if (missing.length === 0) {
       return record("verified", `sessions issued before ${formatIssueTime(wanted)} denied on ${names}`);
     }
@@ -606,6 +635,45 @@ export class AwsIamRevoker {
       if (isAwsError(error, "NoSuchEntity")) return undefined;
       throw error;
     }
+  }
+
+  /** Whether a failed write of the session policy is the user's full inline-policy quota, and the config says to fall back. */
+  #fallsBackToDenyAll(target: SessionTarget, error: unknown): boolean {
+    return (
+      target.type === "user" &&
+      this.deps.config.denyAllWhenPolicyQuotaFull &&
+      isAwsError(error, "LimitExceeded")
+    );
+  }
+
+  /**
+   * Attaches `AWSDenyAll` to the user (attaching it again changes nothing); returns its ARN. The
+   * partition comes from the user's ARN, read with GetUser when the credential does not carry it.
+   */
+  async #attachDenyAll(UserName: string, principalArn: string | undefined): Promise<string> {
+    const { iam, calls } = this.deps;
+    const userArn =
+      principalArn ??
+      (await calls.run("iam:GetUser", () => iam.send(new GetUserCommand({ UserName })))).User?.Arn;
+    const PolicyArn = denyAllPolicyArn(userArn?.split(":")[1] || "aws");
+    await calls.run("iam:AttachUserPolicy", () =>
+      iam.send(new AttachUserPolicyCommand({ UserName, PolicyArn })),
+    );
+    return PolicyArn;
+  }
+
+  /** Whether `AWSDenyAll` is attached to the user. */
+  async #deniesAll(UserName: string): Promise<boolean> {
+    const { iam, calls } = this.deps;
+    let Marker: string | undefined;
+    do {
+      const page = await calls.run("iam:ListAttachedUserPolicies", () =>
+        iam.send(new ListAttachedUserPoliciesCommand({ UserName, Marker })),
+      );
+      if ((page.AttachedPolicies ?? []).some((p) => isDenyAllPolicyArn(p.PolicyArn))) return true;
+      Marker = page.IsTruncated ? page.Marker : undefined;
+    } while (Marker);
+    return false;
   }
 
   async #writeSessionPolicy(target: SessionTarget, PolicyDocument: string): Promise<void> {

@@ -15,6 +15,24 @@
 /** The inline policy name this scanner owns, on users and on roles. */
 export const SESSION_REVOCATION_POLICY_NAME = "IamHygieneRevokeOlderSessions";
 
+/**
+ * The fallback for a user with no room left for the policy (IAM caps a user's inline policies at
+ * 2,048 characters, whitespace aside): AWS's own managed `AWSDenyAll`, which denies every action,
+ * attached instead. It revokes the sessions too, and more; detaching it undoes it.
+ * https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSDenyAll.html
+ */
+export const DENY_ALL_POLICY_NAME = "AWSDenyAll";
+
+/** `AWSDenyAll`'s ARN in a partition (`aws`, `aws-cn`, `aws-us-gov`). */
+export function denyAllPolicyArn(partition: string): string {
+  return `arn:${partition}:iam::aws:policy/${DENY_ALL_POLICY_NAME}`;
+}
+
+/** Whether `arn` is `AWSDenyAll`'s, in any partition. */
+export function isDenyAllPolicyArn(arn: string | undefined): boolean {
+  return arn !== undefined && /^arn:[\w-]+:iam::aws:policy\/AWSDenyAll$/.test(arn);
+}
+
 const CONDITION_KEY = "aws:TokenIssueTime";
 
 /** An IAM policy document, as far as this module reads it. */

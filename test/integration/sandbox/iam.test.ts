@@ -1,4 +1,5 @@
 import {
+  AttachUserPolicyCommand,
   CreateAccessKeyCommand,
   CreateLoginProfileCommand,
   CreateServiceSpecificCredentialCommand,
@@ -6,8 +7,10 @@ import {
   DeleteAccessKeyCommand,
   DeleteLoginProfileCommand,
   DeleteUserPolicyCommand,
+  DetachUserPolicyCommand,
   EnableMFADeviceCommand,
   GetAccessKeyLastUsedCommand,
+  GetAccountAuthorizationDetailsCommand,
   GetLoginProfileCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
@@ -15,6 +18,7 @@ import {
   GetUserPolicyCommand,
   IAMClient,
   ListAccessKeysCommand,
+  ListAttachedUserPoliciesCommand,
   ListMFADevicesCommand,
   ListRolePoliciesCommand,
   ListRolesCommand,
@@ -27,6 +31,7 @@ import {
   PutRolePolicyCommand,
   PutUserPolicyCommand,
   paginateListAccessKeys,
+  paginateListAttachedUserPolicies,
   paginateListUsers,
   TagUserCommand,
   UpdateAccessKeyCommand,
@@ -39,10 +44,41 @@ import {
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Sandbox, Scenario } from "../../../sandbox/index.ts";
-import { startSandbox } from "../../../sandbox/index.ts";
+import { InvalidScenarioError, startSandbox } from "../../../sandbox/index.ts";
 import { sandboxClientConfig } from "../../support/sandbox.ts";
 
 const NOW = new Date("2025-06-01T12:00:00Z");
+
+const DENY_ALL_ARN = "arn:aws:iam::aws:policy/AWSDenyAll";
+const VIEW_ONLY_ARN = "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess";
+/** Eleven AWS managed policies the sandbox knows: one more than a user may have attached. */
+const ELEVEN_MANAGED_POLICY_ARNS = [
+  DENY_ALL_ARN,
+  "arn:aws:iam::aws:policy/AdministratorAccess",
+  "arn:aws:iam::aws:policy/ReadOnlyAccess",
+  "arn:aws:iam::aws:policy/PowerUserAccess",
+  "arn:aws:iam::aws:policy/SecurityAudit",
+  "arn:aws:iam::aws:policy/IAMFullAccess",
+  "arn:aws:iam::aws:policy/IAMReadOnlyAccess",
+  "arn:aws:iam::aws:policy/IAMUserChangePassword",
+  "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+  "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess",
+  VIEW_ONLY_ARN,
+];
+
+/**
+ * A policy document of exactly `size` characters once whitespace is left out, as IAM counts
+ * them against its inline policy quota; `indent` pretty-prints it (adding only whitespace).
+ */
+function policyOfSize(size: number, indent?: number): string {
+  const build = (sid: string) => ({
+    Version: "2012-10-17",
+    Statement: [{ Sid: sid, Effect: "Deny", Action: "*", Resource: "*" }],
+  });
+  const padding = size - JSON.stringify(build("")).length;
+  if (padding < 1) throw new RangeError(`a policy needs more than ${size} characters`);
+  return JSON.stringify(build("P".repeat(padding)), null, indent);
+}
 
 function scenario(extraUsers = 0): Scenario {
   return {
@@ -424,5 +460,275 @@ describe("sandbox IAM and STS over the real SDK", () => {
     expect(policy).toMatchObject({ RoleName: "deployer", PolicyName: "p", PolicyDocument: "%7B%7D" });
     expect(auditor.PolicyNames).toEqual(["audit"]);
     expect(missing).toMatchObject({ name: "NoSuchEntityException" });
+  });
+
+  it("refuses an inline policy that takes a user over 2,048 characters, changing nothing", async () => {
+    // Prepare: seeding does not enforce the quota, so jane.doe starts exactly at it.
+    const atLimit = policyOfSize(2_048);
+    sb.seed({ now: NOW, iam: { users: [{ userName: "jane.doe", inlinePolicies: { existing: atLimit } }] } });
+    // Act
+    const added = await iam
+      .send(
+        new PutUserPolicyCommand({
+          UserName: "jane.doe",
+          PolicyName: "extra",
+          PolicyDocument: policyOfSize(100),
+        }),
+      )
+      .catch((e: Error) => e);
+    const grown = await iam
+      .send(
+        new PutUserPolicyCommand({
+          UserName: "jane.doe",
+          PolicyName: "existing",
+          PolicyDocument: policyOfSize(2_049),
+        }),
+      )
+      .catch((e: Error) => e);
+    const existing = await iam.send(
+      new GetUserPolicyCommand({ UserName: "jane.doe", PolicyName: "existing" }),
+    );
+    const extra = await iam
+      .send(new GetUserPolicyCommand({ UserName: "jane.doe", PolicyName: "extra" }))
+      .catch((e: Error) => e);
+    const names = await iam.send(new ListUserPoliciesCommand({ UserName: "jane.doe" }));
+    // Assess
+    for (const refused of [added, grown]) {
+      expect(refused).toMatchObject({
+        name: "LimitExceededException",
+        message: "Maximum policy size of 2048 bytes exceeded for user jane.doe",
+        $metadata: { httpStatusCode: 409 },
+      });
+    }
+    expect(decodeURIComponent(existing.PolicyDocument!)).toBe(atLimit);
+    expect(extra).toMatchObject({ name: "NoSuchEntityException" });
+    expect(names.PolicyNames).toEqual(["existing"]);
+  });
+
+  it("counts a replaced inline policy's new document only, and no whitespace", async () => {
+    // Prepare: two policies that together fill the user's 2,048 characters.
+    sb.seed({
+      now: NOW,
+      iam: {
+        users: [{ userName: "jane.doe", inlinePolicies: { a: policyOfSize(1_000), b: policyOfSize(1_048) } }],
+      },
+    });
+    const pretty = policyOfSize(1_048, 8);
+    // Act
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: "jane.doe",
+        PolicyName: "a",
+        PolicyDocument: policyOfSize(1_000),
+      }),
+    );
+    await iam.send(
+      new PutUserPolicyCommand({ UserName: "jane.doe", PolicyName: "b", PolicyDocument: pretty }),
+    );
+    const onePastQuota = await iam
+      .send(
+        new PutUserPolicyCommand({
+          UserName: "jane.doe",
+          PolicyName: "a",
+          PolicyDocument: policyOfSize(1_001),
+        }),
+      )
+      .catch((e: Error) => e);
+    const b = await iam.send(new GetUserPolicyCommand({ UserName: "jane.doe", PolicyName: "b" }));
+    // Assess
+    expect(pretty.length).toBeGreaterThan(1_200);
+    expect(decodeURIComponent(b.PolicyDocument!)).toBe(pretty);
+    expect(onePastQuota).toMatchObject({
+      name: "LimitExceededException",
+      $metadata: { httpStatusCode: 409 },
+    });
+    expect(sb.iam.users.get("jane.doe")!.inlinePolicies.get("a")).toBe(policyOfSize(1_000));
+  });
+
+  it("allows a role 10,240 characters of inline policies", async () => {
+    // Act
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: "deployer",
+        PolicyName: "big",
+        PolicyDocument: policyOfSize(10_000),
+      }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: "deployer",
+        PolicyName: "small",
+        PolicyDocument: policyOfSize(240),
+      }),
+    );
+    const refused = await iam
+      .send(
+        new PutRolePolicyCommand({
+          RoleName: "deployer",
+          PolicyName: "more",
+          PolicyDocument: policyOfSize(100),
+        }),
+      )
+      .catch((e: Error) => e);
+    const names = await iam.send(new ListRolePoliciesCommand({ RoleName: "deployer" }));
+    // Assess
+    expect(refused).toMatchObject({
+      name: "LimitExceededException",
+      message: "Maximum policy size of 10240 bytes exceeded for role deployer",
+      $metadata: { httpStatusCode: 409 },
+    });
+    expect(names.PolicyNames).toEqual(["big", "small"]);
+  });
+
+  it("attaches, lists and detaches AWS managed policies", async () => {
+    // Act
+    await iam.send(new AttachUserPolicyCommand({ UserName: "bob", PolicyArn: DENY_ALL_ARN }));
+    await iam.send(new AttachUserPolicyCommand({ UserName: "bob", PolicyArn: VIEW_ONLY_ARN }));
+    const listed = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: "bob" }));
+    const jobFunctions = await iam.send(
+      new ListAttachedUserPoliciesCommand({ UserName: "bob", PathPrefix: "/job-function/" }),
+    );
+    const paged: string[] = [];
+    for await (const page of paginateListAttachedUserPolicies(
+      { client: iam, pageSize: 1 },
+      { UserName: "bob" },
+    )) {
+      for (const a of page.AttachedPolicies ?? []) paged.push(a.PolicyName!);
+    }
+    await iam.send(new DetachUserPolicyCommand({ UserName: "bob", PolicyArn: DENY_ALL_ARN }));
+    const afterDetach = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: "bob" }));
+    const detachedAgain = await iam
+      .send(new DetachUserPolicyCommand({ UserName: "bob", PolicyArn: DENY_ALL_ARN }))
+      .catch((e: Error) => e);
+    const none = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: "alice" }));
+    // Assess
+    expect(listed).toMatchObject({
+      AttachedPolicies: [
+        { PolicyName: "AWSDenyAll", PolicyArn: DENY_ALL_ARN },
+        { PolicyName: "ViewOnlyAccess", PolicyArn: VIEW_ONLY_ARN },
+      ],
+      IsTruncated: false,
+    });
+    expect(jobFunctions.AttachedPolicies).toEqual([
+      { PolicyName: "ViewOnlyAccess", PolicyArn: VIEW_ONLY_ARN },
+    ]);
+    expect(paged).toEqual(["AWSDenyAll", "ViewOnlyAccess"]);
+    expect(afterDetach.AttachedPolicies).toEqual([
+      { PolicyName: "ViewOnlyAccess", PolicyArn: VIEW_ONLY_ARN },
+    ]);
+    expect(detachedAgain).toMatchObject({
+      name: "NoSuchEntityException",
+      message: `Policy ${DENY_ALL_ARN} was not found.`,
+      $metadata: { httpStatusCode: 404 },
+    });
+    expect(none.AttachedPolicies ?? []).toEqual([]);
+  });
+
+  it("attaches an already attached policy as a no-op, counting both calls", async () => {
+    // Prepare
+    sb.resetCalls();
+    // Act
+    await iam.send(new AttachUserPolicyCommand({ UserName: "bob", PolicyArn: DENY_ALL_ARN }));
+    await iam.send(new AttachUserPolicyCommand({ UserName: "bob", PolicyArn: DENY_ALL_ARN }));
+    const listed = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: "bob" }));
+    // Assess
+    expect(listed.AttachedPolicies).toEqual([{ PolicyName: "AWSDenyAll", PolicyArn: DENY_ALL_ARN }]);
+    expect(sb.calls()).toMatchObject({ "iam:AttachUserPolicy": 2, "iam:ListAttachedUserPolicies": 1 });
+  });
+
+  it("refuses unknown policies, malformed ARNs and unknown users as IAM does", async () => {
+    // Prepare
+    const attach = (UserName: string, PolicyArn: string) =>
+      iam.send(new AttachUserPolicyCommand({ UserName, PolicyArn })).catch((e: Error) => e);
+    // Act
+    const unknownAws = await attach("bob", "arn:aws:iam::aws:policy/NoSuchPolicy");
+    const unknownLocal = await attach("bob", "arn:aws:iam::123456789012:policy/team/ReadEverything");
+    const malformed = await attach("bob", "AWSDenyAll");
+    const noUser = await attach("nobody", DENY_ALL_ARN);
+    // Assess
+    expect(unknownAws).toMatchObject({
+      name: "NoSuchEntityException",
+      message: "Policy arn:aws:iam::aws:policy/NoSuchPolicy does not exist or is not attachable.",
+      $metadata: { httpStatusCode: 404 },
+    });
+    expect(unknownLocal).toMatchObject({ name: "NoSuchEntityException", $metadata: { httpStatusCode: 404 } });
+    expect(malformed).toMatchObject({
+      name: "InvalidInputException",
+      message: "ARN AWSDenyAll is not valid.",
+      $metadata: { httpStatusCode: 400 },
+    });
+    expect(noUser).toMatchObject({
+      name: "NoSuchEntityException",
+      message: "The user with name nobody cannot be found.",
+    });
+    expect(sb.iam.users.get("bob")!.attachedPolicies.size).toBe(0);
+  });
+
+  it("refuses an 11th attached managed policy with LimitExceeded", async () => {
+    // Prepare
+    const [eleventh, ...ten] = ELEVEN_MANAGED_POLICY_ARNS.toReversed();
+    for (const arn of ten) await iam.send(new AttachUserPolicyCommand({ UserName: "bob", PolicyArn: arn }));
+    // Act
+    const refused = await iam
+      .send(new AttachUserPolicyCommand({ UserName: "bob", PolicyArn: eleventh! }))
+      .catch((e: Error) => e);
+    await iam.send(new AttachUserPolicyCommand({ UserName: "bob", PolicyArn: ten[0]! }));
+    const listed = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: "bob" }));
+    // Assess
+    expect(refused).toMatchObject({
+      name: "LimitExceededException",
+      message: "Cannot exceed quota for PoliciesPerUser: 10",
+      $metadata: { httpStatusCode: 409 },
+    });
+    expect(listed.AttachedPolicies?.map((a) => a.PolicyArn)).toEqual(ten);
+  });
+
+  it("lists attached managed policies in GetAccountAuthorizationDetails", async () => {
+    // Prepare
+    await iam.send(new AttachUserPolicyCommand({ UserName: "bob", PolicyArn: DENY_ALL_ARN }));
+    // Act
+    const details = await iam.send(
+      new GetAccountAuthorizationDetailsCommand({ Filter: ["User"], MaxItems: 2 }),
+    );
+    // Assess
+    const byName = new Map(details.UserDetailList?.map((u) => [u.UserName, u]));
+    expect(byName.get("bob")?.AttachedManagedPolicies).toEqual([
+      { PolicyName: "AWSDenyAll", PolicyArn: DENY_ALL_ARN },
+    ]);
+    expect(byName.get("alice")?.AttachedManagedPolicies ?? []).toEqual([]);
+  });
+
+  it("seeds attached managed policies and refuses ones it does not know", async () => {
+    // Prepare
+    const withPolicies = (attachedPolicies: string[]): Scenario => ({
+      now: NOW,
+      iam: { users: [{ userName: "jane.doe", attachedPolicies }] },
+    });
+    // Act
+    sb.seed(withPolicies([DENY_ALL_ARN, "arn:aws:iam::aws:policy/ReadOnlyAccess"]));
+    const listed = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: "jane.doe" }));
+    const unknown = (() => {
+      try {
+        sb.seed(withPolicies(["arn:aws:iam::aws:policy/NoSuchPolicy"]));
+      } catch (err) {
+        return err;
+      }
+    })();
+    const tooMany = (() => {
+      try {
+        sb.seed(withPolicies(ELEVEN_MANAGED_POLICY_ARNS));
+      } catch (err) {
+        return err;
+      }
+    })();
+    // Assess
+    expect(listed.AttachedPolicies).toEqual([
+      { PolicyName: "AWSDenyAll", PolicyArn: DENY_ALL_ARN },
+      { PolicyName: "ReadOnlyAccess", PolicyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess" },
+    ]);
+    expect(unknown).toBeInstanceOf(Error);
+    expect((unknown as Error).message).toMatch(/jane\.doe.*arn:aws:iam::aws:policy\/NoSuchPolicy/);
+    expect(tooMany).toBeInstanceOf(InvalidScenarioError);
+    expect((tooMany as Error).message).toContain("iam.users.0.attachedPolicies");
   });
 });

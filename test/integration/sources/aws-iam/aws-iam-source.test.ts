@@ -575,6 +575,89 @@ describe("AwsIamSource against the sandbox", () => {
     expect(check.status).toBe("verified");
   });
 
+  /**
+   * An inline policy of 2,010 characters (whitespace aside): the session policy's 201 do not fit
+   * under IAM's 2,048 for a user. (The SDK retries IAM's `LimitExceeded` as throttling, so the
+   * tests below make one attempt.)
+   */
+  const bulkyPolicy = () => ({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: Array.from(
+          { length: 58 },
+          (_, i) => `arn:aws:s3:::team-bucket-${String(i).padStart(3, "0")}/*`,
+        ),
+      },
+    ],
+  });
+
+  it("attaches AWSDenyAll when the user's inline policies leave no room for the session policy, and verifies it", async () => {
+    // Prepare: Dana's user carries a bulky inline policy; IAM caps a user's at 2,048 characters.
+    sb.seed(scenario({ danaPolicies: { "legacy-s3-access": bulkyPolicy() } }));
+    const source = makeSource({ maxAttempts: 1 });
+    const sessionsOf = async () =>
+      (await source.discover(discoverCtx)).credentials.find(
+        (c) => c.kind === "sts-sessions" && c.principal === "dana.smith",
+      )!;
+    const before = await sessionsOf();
+
+    // Act
+    const records = await source.revoke(before, revokeCtx);
+    const check = await source.verify(before, revokeCtx);
+    const after = await sessionsOf();
+    const again = await source.revoke(after, revokeCtx);
+
+    // Assess: the write hit the quota, AWSDenyAll went on instead; the role got its policy.
+    const arn = "arn:aws:iam::aws:policy/AWSDenyAll";
+    expect(records.map((r) => [r.status, r.detail])).toEqual([
+      [
+        "done",
+        expect.stringMatching(
+          /^PutUserPolicy IamHygieneRevokeOlderSessions on user dana\.smith: no room under IAM's inline policy quota \(.*2048.*\); attached arn:aws:iam::aws:policy\/AWSDenyAll instead/,
+        ),
+      ],
+      ["done", expect.stringMatching(/^PutRolePolicy IamHygieneRevokeOlderSessions on role admin: denies/)],
+    ]);
+    const dana = sb.iam.users.get("dana.smith")!;
+    expect(dana.inlinePolicies.has(SESSION_REVOCATION_POLICY_NAME)).toBe(false);
+    expect([...dana.attachedPolicies.keys()]).toEqual([arn]);
+    expect(check).toMatchObject({
+      status: "verified",
+      detail: expect.stringContaining("denied on user dana.smith (by AWSDenyAll), role admin"),
+    });
+    expect(before).toMatchObject({ active: true });
+    expect(after).toMatchObject({ active: false, details: { sessionsDeniedBy: "AWSDenyAll" } });
+    expect(again.map((r) => r.status)).toEqual(["done", "done"]);
+    expect([...dana.attachedPolicies.keys()]).toEqual([arn]);
+  });
+
+  it("leaves a full user alone, the revocation failed, with denyAllWhenPolicyQuotaFull false", async () => {
+    // Prepare
+    sb.seed(scenario({ danaPolicies: { "legacy-s3-access": bulkyPolicy() } }));
+    const source = makeSource({ maxAttempts: 1, aws: { denyAllWhenPolicyQuotaFull: false } });
+    const { credentials } = await source.discover(discoverCtx);
+    const sessions = credentials.find((c) => c.kind === "sts-sessions" && c.principal === "dana.smith")!;
+
+    // Act
+    const records = await source.revoke(sessions, revokeCtx);
+    const check = await source.verify(sessions, revokeCtx);
+
+    // Assess
+    expect(records[0]).toMatchObject({
+      status: "failed",
+      detail: "PutUserPolicy IamHygieneRevokeOlderSessions on user dana.smith",
+      error: { name: "LimitExceededException" },
+    });
+    expect(sb.iam.users.get("dana.smith")!.attachedPolicies.size).toBe(0);
+    expect(check).toMatchObject({
+      status: "failed",
+      detail: expect.stringContaining("still allowed on user dana.smith"),
+    });
+  });
+
   it("keeps a departed user's sessions open while a role's policy write fails, and writes it on the next run", async () => {
     // Prepare: every PutRolePolicy fails (5xx), past the SDK's retries.
     const source = makeSource({ maxAttempts: 1 });
