@@ -203,6 +203,7 @@ describe("permissions", () => {
         "iam:ListSigningCertificates",
         "iam:ListMFADevices",
         "iam:GetUserPolicy",
+        "iam:ListAttachedUserPolicies",
         "iam:GetRolePolicy",
         "cloudtrail:LookupEvents",
         "sts:GetCallerIdentity",
@@ -217,6 +218,7 @@ describe("permissions", () => {
         "iam:UpdateServiceSpecificCredential",
         "iam:UpdateSigningCertificate",
         "iam:PutUserPolicy",
+        "iam:AttachUserPolicy",
         "iam:PutRolePolicy",
       ].sort(),
     );
