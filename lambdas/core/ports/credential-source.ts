@@ -1,4 +1,5 @@
 import type { ActionRecord, Credential, Evidence, Person, SourceId } from "../model.ts";
+import type { PreflightCheck } from "./preflight.ts";
 import type { FindingHistory } from "./store.ts";
 
 /** Who a credential belongs to, as the core resolves it (see `identity.ts`). */
@@ -118,4 +119,6 @@ export interface CredentialSource {
    * their quarantine. Run only when revocations may run. Never throws for provider errors.
    */
   housekeeping?(ctx: HousekeepingContext): Promise<HousekeepingAction[]>;
+  /** Read-only checks that the source can reach and read its provider (`iam-hygiene check`). */
+  preflight?(): Promise<PreflightCheck[]>;
 }

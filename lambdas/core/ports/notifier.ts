@@ -1,4 +1,5 @@
 import type { ComposedMessage } from "../notifications.ts";
+import type { PreflightCheck } from "./preflight.ts";
 
 /** Where a message landed: enough to find it again (and to dedupe against it). */
 export interface NotificationReceipt {
@@ -26,6 +27,8 @@ export interface Notifier {
   send(message: ComposedMessage, context?: SendContext): Promise<NotificationReceipt>;
   /** Looks in the target conversation for a message carrying `message.key`; its receipt if found. */
   alreadySent(message: ComposedMessage): Promise<NotificationReceipt | undefined>;
+  /** Read-only checks that messages can be delivered as configured (`iam-hygiene check`). */
+  preflight?(): Promise<PreflightCheck[]>;
 }
 
 /** A provider refused or failed a delivery. The outbox records it and retries later. */

@@ -1,4 +1,5 @@
 import type { TicketGroup, TicketResolution } from "../notifications.ts";
+import type { PreflightCheck } from "./preflight.ts";
 
 /** A ticket as the tracker knows it. */
 export interface TicketRef {
@@ -39,6 +40,8 @@ export interface TicketSink {
   resolve(resolution: TicketResolution, hints?: TicketHints): Promise<TicketResolveResult>;
   /** A link that finds the ticket(s) of a stable key in the tracker's UI, without an API call. */
   linkFor(key: string): string;
+  /** Read-only checks that tickets can be found, created and closed as configured (`iam-hygiene check`). */
+  preflight?(): Promise<PreflightCheck[]>;
 }
 
 /** The marker written into a ticket's text for each revision, so re-runs can tell it is there. */
