@@ -80,6 +80,7 @@ const program = new Command()
 Examples:
   $ iam-hygiene demo                                   # the whole story against a local sandbox
   $ iam-hygiene validate --config iam-hygiene.json --departures hr.csv
+  $ AWS_PROFILE=prod iam-hygiene check --config iam-hygiene.json
   $ AWS_PROFILE=prod iam-hygiene scan --config iam-hygiene.json --departures hr.csv
 ${EXIT_CODES_HELP}`,
   );
@@ -137,6 +138,27 @@ Examples:
   .action((options) =>
     run(async () => (await import("../cli/validate.ts")).validateCommand(options, processIo())),
   );
+
+program
+  .command("check")
+  .description(
+    "Check, with reads only, that a scan with this config can reach everything it needs: list, store, sources, Slack, tickets.",
+  )
+  .option("-c, --config <file>", "config file (default: ./iam-hygiene.json or .jsonc if present, else {})")
+  .option("-d, --departures <path>", "departure list file; overrides departures.source")
+  .addHelpText(
+    "after",
+    `
+One line per check: the departure list read and validated, one read of the store, each enabled
+source's provider (identity, a first read), the Slack token, scopes and security channel, the
+Jira project or GitHub repository. Nothing is written, sent or revoked. Exit 0 when every check
+passed, 1 otherwise, 2 for an invalid config.
+
+Examples:
+  $ AWS_PROFILE=prod iam-hygiene check --config iam-hygiene.json
+  $ iam-hygiene check --config enforce.json && iam-hygiene scan --config enforce.json --apply`,
+  )
+  .action((options) => run(async () => (await import("../cli/check.ts")).checkCommand(options, processIo())));
 
 program
   .command("sandbox")

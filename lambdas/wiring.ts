@@ -15,8 +15,9 @@ import type { Clock } from "./core/clock.ts";
 import type { ActionRecord, Credential, SourceId } from "./core/model.ts";
 import { composeNotifications, reopenedFindings } from "./core/notifications.ts";
 import type { CredentialSource, Discovery, RevokeContext } from "./core/ports/credential-source.ts";
-import type { DepartureList } from "./core/ports/departure-source.ts";
+import type { DepartureList, DepartureSource } from "./core/ports/departure-source.ts";
 import type { Notifier } from "./core/ports/notifier.ts";
+import type { PreflightCheck } from "./core/ports/preflight.ts";
 import type { AuditLog, OutboxItem, Store } from "./core/ports/store.ts";
 import type { TicketSink } from "./core/ports/ticket-sink.ts";
 import { assessList } from "./departures/sanity.ts";
@@ -151,6 +152,10 @@ export class UnavailableSource implements CredentialSource {
 
   async verify(_credential: Credential, ctx: RevokeContext): Promise<ActionRecord> {
     return { type: "verify", status: "failed", detail: this.#problem.message, at: ctx.now };
+  }
+
+  async preflight(): Promise<PreflightCheck[]> {
+    return [{ name: `${this.id}: setup`, ok: false, detail: this.#problem.message }];
   }
 }
 
@@ -545,11 +550,13 @@ export function s3ReportPublisher(
   };
 }
 
-/** Everything `runScan` needs, from one runtime. `overrides` lets a caller swap one adapter (targeted scans). */
-export async function scanDependencies(
-  runtime: Runtime,
-  overrides: Partial<ScanDependencies> = {},
-): Promise<ScanDependencies> {
+/**
+ * The departures a scan reads: the configured list (a relative file path resolved next to the
+ * config) and, whatever list is configured, the webhook's stored departures. A targeted scan
+ * that found the lease busy, or scheduled a person for later, leaves them to a later scan.
+ * (With `type: "dynamodb"` the list already is those events.)
+ */
+export function departuresFromRuntime(runtime: Runtime): DepartureSource | undefined {
   const { config, clients, store } = runtime;
   const listSource = departureSourceFromConfig(
     {
@@ -564,13 +571,18 @@ export async function scanDependencies(
       ...(config.departures.source?.type === "s3" ? { s3: clients.s3() } : {}),
     },
   );
-  // Every scan sees the webhook's stored departures, whatever list is configured: a targeted
-  // scan that found the lease busy, or scheduled a person for later, leaves them to a later scan.
-  // (With `type: "dynamodb"` the list already is those events.)
-  const departures =
-    config.departures.source?.type === "dynamodb"
-      ? listSource
-      : new WebhookDeparturesSource(store, listSource, { lenient: config.departures.lenient });
+  return config.departures.source?.type === "dynamodb"
+    ? listSource
+    : new WebhookDeparturesSource(store, listSource, { lenient: config.departures.lenient });
+}
+
+/** Everything `runScan` needs, from one runtime. `overrides` lets a caller swap one adapter (targeted scans). */
+export async function scanDependencies(
+  runtime: Runtime,
+  overrides: Partial<ScanDependencies> = {},
+): Promise<ScanDependencies> {
+  const { config, store } = runtime;
+  const departures = departuresFromRuntime(runtime);
   const assessDepartures = async (list: DepartureList, knownIdentities: number): Promise<DepartureList> => {
     const previous = await store.getAcceptedListMeta();
     const assessed = assessList(list, {

@@ -9,7 +9,7 @@ describe.concurrent("iam-hygiene --help", SLOW, () => {
   it("every command has help with examples, exit 0", async () => {
     const cwd = await workDir();
     const runs = await Promise.all(
-      [[], ["scan"], ["validate"], ["sandbox"], ["demo"]].map((command) =>
+      [[], ["scan"], ["validate"], ["sandbox"], ["demo"], ["check"]].map((command) =>
         runCli([...command, "--help"], { cwd, env: childEnv() }),
       ),
     );
@@ -21,6 +21,8 @@ describe.concurrent("iam-hygiene --help", SLOW, () => {
     expect(runs[1]?.stdout).toMatch(
       /AWS_PROFILE=prod iam-hygiene scan --config iam-hygiene.json --departures hr.csv/,
     );
+    expect(runs[0]?.stdout).toMatch(/^\s+check /m);
+    expect(runs[5]?.stdout).toMatch(/Nothing is written, sent or revoked/);
   });
 });
 

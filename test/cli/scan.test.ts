@@ -35,6 +35,44 @@ describe.concurrent("iam-hygiene scan, read-only against one sandbox", SLOW, () 
     expect(run.stderr).not.toMatch(/\r|at .*\.ts:\d+/);
   });
 
+  it("check: exits 0 with one ok line per check, and calls nothing that writes", async () => {
+    // Prepare
+    const cwd = await workDir({ "hr.csv": company.departures });
+    const before = sandbox.calls();
+
+    // Act
+    const run = await runCli(["check", "--departures", "hr.csv"], { cwd, env: sandboxEnv(sandbox) });
+
+    // Assess
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^ok {4}departures: 1 people from .*hr\.csv$/m);
+    expect(run.stdout).toMatch(/^ok {4}store: directory \.iam-hygiene: readable; no list accepted yet$/m);
+    expect(run.stdout).toMatch(/^ok {4}aws-iam: identity: account 111122223333/m);
+    expect(run.stdout).toMatch(/^ok {4}aws-iam: read users: GetAccountAuthorizationDetails answers$/m);
+    expect(run.stdout).toMatch(/4 check\(s\) passed; nothing was written, sent or revoked/);
+    const calls = Object.entries(sandbox.calls())
+      .filter(([action, n]) => n !== before[action])
+      .map(([action]) => action)
+      .sort();
+    expect(calls).toEqual(["iam:GetAccountAuthorizationDetails", "sts:GetCallerIdentity"]);
+    expect(existsSync(join(cwd, ".iam-hygiene"))).toBe(false);
+  });
+
+  it("check: exits 1 naming the line of a departure list a scan would reject", async () => {
+    // Prepare
+    const cwd = await workDir({ "hr.csv": "email,name,departed_at\nalice@corp.example,Alice,yesterday\n" });
+
+    // Act
+    const run = await runCli(["check", "-d", "hr.csv"], { cwd, env: sandboxEnv(sandbox) });
+
+    // Assess
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toMatch(
+      /^FAIL {2}departures: .*hr\.csv would be rejected: .*\(line 2, field departed_at: /m,
+    );
+    expect(run.stdout).toMatch(/1 of 4 check\(s\) failed/);
+  });
+
   it("--format json prints a report that parses and names the findings; --quiet keeps stderr to the verdict", async () => {
     const cwd = await workDir({ "hr.csv": company.departures });
     const run = await runCli(

@@ -14,10 +14,12 @@ import type {
   Discovery,
   RevokeContext,
 } from "../../core/ports/credential-source.ts";
-import { CallCounter, TokenBucket } from "../aws-iam/aws-calls.ts";
+import type { PreflightCheck } from "../../core/ports/preflight.ts";
+import { CallCounter, errorInfo, isAwsError, TokenBucket } from "../aws-iam/aws-calls.ts";
 import { CognitoCalls } from "./calls.ts";
 import { discoverPools } from "./discover.ts";
 import { PoolFactsCache } from "./pool-facts.ts";
+import { regionOfPool } from "./pool-id.ts";
 import { CognitoRevoker } from "./revoke.ts";
 
 /** How an `AwsCognitoSource` is built. The client factory is created once per cold start by the caller. */
@@ -62,6 +64,35 @@ export class AwsCognitoSource implements CredentialSource {
     });
     this.#facts = new PoolFactsCache(this.#cognito, options.accountId);
     this.#revoker = new CognitoRevoker({ calls: this.#cognito, config: options.config });
+  }
+
+  /**
+   * Read-only checks for `iam-hygiene check`: each configured pool is described (DescribeUserPool,
+   * its app clients' token lifetimes), as discovery first does.
+   */
+  async preflight(): Promise<PreflightCheck[]> {
+    const checks: PreflightCheck[] = [];
+    for (const pool of this.#options.config.pools) {
+      const region = pool.region ?? regionOfPool(pool.userPoolId);
+      const name = `aws-cognito: pool ${pool.userPoolId}`;
+      try {
+        const facts = await this.#facts.get(pool.userPoolId, region);
+        checks.push({
+          name,
+          ok: true,
+          detail: `${facts.name} in ${region}: about ${facts.estimatedUsers} users, ${facts.clients.length} app client(s); sign-in history ${facts.authEvents ? "readable" : "off (threat protection not enabled)"}`,
+        });
+      } catch (error) {
+        const { name: errorName, message } = errorInfo(error);
+        const hint = isAwsError(error, "ResourceNotFound")
+          ? " (no such pool in this region: check userPoolId and region)"
+          : isAwsError(error, "AccessDenied", "NotAuthorized")
+            ? " (grant the Cognito statements in docs/deploy.md on this pool's ARN)"
+            : "";
+        checks.push({ name, ok: false, detail: `DescribeUserPool failed: ${errorName}: ${message}${hint}` });
+      }
+    }
+    return checks;
   }
 
   /** Looks up every departed person in every configured pool. Never throws: failures become `problems`. */

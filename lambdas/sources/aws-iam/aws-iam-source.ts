@@ -5,7 +5,7 @@
  * `investigate.ts`.
  */
 import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
-import type { IAMClient } from "@aws-sdk/client-iam";
+import { GetAccountAuthorizationDetailsCommand, type IAMClient } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand, type STSClient } from "@aws-sdk/client-sts";
 import type { Config } from "../../config.ts";
 import { type Clock, DAY_MS } from "../../core/clock.ts";
@@ -18,7 +18,8 @@ import type {
   HousekeepingContext,
   RevokeContext,
 } from "../../core/ports/credential-source.ts";
-import { CallCounter, errorInfo, TokenBucket } from "./aws-calls.ts";
+import type { PreflightCheck } from "../../core/ports/preflight.ts";
+import { CallCounter, errorInfo, isAwsError, TokenBucket } from "./aws-calls.ts";
 import { discoverAccount } from "./discover.ts";
 import { investigateAccessKey } from "./investigate.ts";
 import { AwsIamRevoker, type QuarantinedKey, quarantinedKeysIn } from "./revoke.ts";
@@ -98,6 +99,55 @@ export class AwsIamSource implements CredentialSource {
       });
     this.#accountId = pending;
     return pending;
+  }
+
+  /**
+   * Read-only checks for `iam-hygiene check`: who the scan runs as (GetCallerIdentity), and that it
+   * may read the account's users (GetAccountAuthorizationDetails, one user). Write permissions
+   * cannot be checked without writing; docs/deploy.md lists them.
+   */
+  async preflight(): Promise<PreflightCheck[]> {
+    const checks: PreflightCheck[] = [];
+    const sts = this.#options.sts;
+    try {
+      const who = sts ? await sts.send(new GetCallerIdentityCommand({})) : undefined;
+      const account = who?.Account ?? (await this.accountId());
+      checks.push({
+        name: "aws-iam: identity",
+        ok: true,
+        detail: `account ${account}${who?.Arn ? ` as ${who.Arn}` : ""}`,
+      });
+    } catch (error) {
+      const { name, message } = errorInfo(error);
+      checks.push({
+        name: "aws-iam: identity",
+        ok: false,
+        detail: `GetCallerIdentity failed: ${name}: ${message} (AWS credentials or region missing or refused)`,
+      });
+      return checks;
+    }
+    try {
+      await this.#options.iam.send(
+        new GetAccountAuthorizationDetailsCommand({ Filter: ["User"], MaxItems: 1 }),
+      );
+      checks.push({
+        name: "aws-iam: read users",
+        ok: true,
+        detail: "GetAccountAuthorizationDetails answers",
+      });
+    } catch (error) {
+      const { name, message } = errorInfo(error);
+      checks.push({
+        name: "aws-iam: read users",
+        ok: false,
+        detail: `GetAccountAuthorizationDetails failed: ${name}: ${message}${
+          isAwsError(error, "AccessDenied")
+            ? ' (grant the read statements in docs/deploy.md, "Permissions")'
+            : ""
+        }`,
+      });
+    }
+    return checks;
   }
 
   /** Discovers the account's credentials. Never throws: failures become `problems`. */

@@ -196,6 +196,35 @@ describe("AwsCognitoSource against the sandbox", () => {
     return found!;
   };
 
+  it("preflight describes each configured pool, names one that does not exist, and changes nothing", async () => {
+    // Prepare
+    const source = newSource({
+      sources: {
+        "aws-cognito": { pools: [{ userPoolId: STAFF }, { userPoolId: "us-east-1_Missing01" }] },
+      },
+    });
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks).toEqual([
+      {
+        name: `aws-cognito: pool ${STAFF}`,
+        ok: true,
+        detail: "staff in us-east-1: about 3 users, 1 app client(s); sign-in history readable",
+      },
+      {
+        name: "aws-cognito: pool us-east-1_Missing01",
+        ok: false,
+        detail: expect.stringMatching(
+          /^DescribeUserPool failed: ResourceNotFoundException: .*\(no such pool in this region: check userPoolId and region\)$/,
+        ),
+      },
+    ]);
+    expect(Object.keys(sb.calls()).filter((call) => !/:(Describe|List)/.test(call))).toEqual([]);
+  });
+
   it("revokes a departed person's refresh token, leaves a colleague's alone, and reads the disable back", async () => {
     // Prepare
     const janeTokens = await signIn(SHOP, "jane");

@@ -177,6 +177,36 @@ describe("AwsIamSource against the sandbox", () => {
     for (const c of clients.splice(0)) c.destroy();
   });
 
+  it("preflight names the account, reads one user, and fails the read check when IAM does not answer", async () => {
+    // Prepare
+    const source = makeSource({ maxAttempts: 1 });
+
+    // Act
+    const healthy = await source.preflight();
+    sb.faults.set("iam:GetAccountAuthorizationDetails", { errorRate: 1 });
+    const failing = await source.preflight();
+    sb.faults.clear();
+
+    // Assess
+    expect(healthy).toEqual([
+      {
+        name: "aws-iam: identity",
+        ok: true,
+        detail: expect.stringMatching(new RegExp(`^account ${ACCOUNT} as arn:`)),
+      },
+      { name: "aws-iam: read users", ok: true, detail: "GetAccountAuthorizationDetails answers" },
+    ]);
+    expect(failing[1]).toMatchObject({
+      name: "aws-iam: read users",
+      ok: false,
+      detail: expect.stringMatching(/^GetAccountAuthorizationDetails failed: /),
+    });
+    expect(Object.keys(sb.calls()).sort()).toEqual([
+      "iam:GetAccountAuthorizationDetails",
+      "sts:GetCallerIdentity",
+    ]);
+  });
+
   it("discovers each credential of a departed user with real ids, status and last use", async () => {
     // Prepare
     const source = makeSource();
