@@ -146,6 +146,11 @@ program
   )
   .option("-c, --config <file>", "config file (default: ./iam-hygiene.json or .jsonc if present, else {})")
   .option("-d, --departures <path>", "departure list file; overrides departures.source")
+  .option(
+    "--secrets-manager",
+    "read secretArn secrets from Secrets Manager with your AWS credentials, as the Lambdas do",
+    false,
+  )
   .addHelpText(
     "after",
     `
@@ -156,6 +161,7 @@ passed, 1 otherwise, 2 for an invalid config.
 
 Examples:
   $ AWS_PROFILE=prod iam-hygiene check --config iam-hygiene.json
+  $ AWS_PROFILE=prod iam-hygiene check --config deployed.json --secrets-manager   # the deployed config's secrets
   $ iam-hygiene check --config enforce.json && iam-hygiene scan --config enforce.json --apply`,
   )
   .action((options) => run(async () => (await import("../cli/check.ts")).checkCommand(options, processIo())));

@@ -11,6 +11,8 @@ import type { CommandIo } from "./io.ts";
 export interface CheckOptions {
   readonly config?: string;
   readonly departures?: string;
+  /** Read `secretArn` secrets from Secrets Manager with the caller's AWS credentials, as the Lambdas do. */
+  readonly secretsManager?: boolean;
 }
 
 /** Runs every check and prints `ok`/`FAIL`, the check's name and what it found. */
@@ -24,6 +26,7 @@ export async function checkCommand(options: CheckOptions, io: CommandIo): Promis
     config,
     env: io.env,
     ...(loaded.path ? { configPath: loaded.path } : {}),
+    ...(options.secretsManager ? { useSecretsManager: true } : {}),
   });
   const checks = await runPreflight(runtime);
   io.stdout.write(`config ${loaded.path ?? "(defaults)"}: mode ${config.mode}\n`);
