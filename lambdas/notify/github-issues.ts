@@ -7,6 +7,7 @@ import type { Octokit } from "@octokit/rest";
 import type { TicketCredentialLine, TicketGroup, TicketResolution } from "../core/notifications.ts";
 import { accountLabel, moreCredentialsLine } from "../core/notifications.ts";
 import { DeliveryError } from "../core/ports/notifier.ts";
+import type { PreflightCheck } from "../core/ports/preflight.ts";
 import type {
   TicketRef,
   TicketResolveResult,
@@ -118,7 +119,51 @@ export class GitHubIssuesSink implements TicketSink {
     return `${this.#htmlUrl}/issues?q=${encodeURIComponent(`is:issue label:${key}`)}`;
   }
 
-  /** The oldest open issue labelled `key` (pull requests share the endpoint and are skipped). */
+  /**
+   * Read-only checks for `iam-hygiene check`; opens, comments and closes nothing. One read, the
+   * one the sink makes before its first issue: `GET /repos/{owner}/{repo}`
+   * (https://docs.github.com/rest/repos/repos#get-a-repository), whose answer says whether the
+   * token sees the repository, whether issues are enabled (`has_issues`), and the token's
+   * `permissions` (shown to a user token, not to a GitHub App's).
+   */
+  async preflight(): Promise<PreflightCheck[]> {
+    const repository = `${this.#owner}/${this.#repo}`;
+    const name = `github-issues: repository ${repository}`;
+    let data: Awaited<ReturnType<Octokit["repos"]["get"]>>["data"];
+    try {
+      ({ data } = await this.#readRepository());
+    } catch (error) {
+      return [repositoryProblem(name, error as DeliveryError)];
+    }
+    const access = pushAccess(data.permissions);
+    return [
+      { name, ok: true, detail: `${data.full_name ?? repository} is visible to the token` },
+      data.has_issues === false
+        ? {
+            name: `github-issues: issues in ${repository}`,
+            ok: false,
+            detail:
+              "issues are disabled on the repository: enable them in the repository's Settings → General → Features → Issues",
+          }
+        : { name: `github-issues: issues in ${repository}`, ok: true, detail: "issues are enabled" },
+      {
+        name: `github-issues: push access to ${repository}`,
+        ok: access !== "refused",
+        detail:
+          access === "refused"
+            ? LABEL_ACCESS
+            : access === "granted"
+              ? "the token has push access, so new issues keep their labels"
+              : "GitHub does not show this token's permissions on the repository (a GitHub App token): push access could not be read here, and is checked on the first issue (its labels are read back)",
+      },
+    ];
+  }
+
+  /** The repository as the token sees it. */
+  #readRepository() {
+    return call("read repository", () => this.#octokit.repos.get({ owner: this.#owner, repo: this.#repo }));
+  }
+
   /**
    * Refuses to create an issue the sink could not find again: GitHub drops a new issue's labels
    * when the token lacks push access ("Labels are silently dropped otherwise"), and every run
@@ -128,10 +173,8 @@ export class GitHubIssuesSink implements TicketSink {
    */
   #canLabel(): Promise<void> {
     this.#labelAccess ??= (async () => {
-      const { data } = await call("read repository", () =>
-        this.#octokit.repos.get({ owner: this.#owner, repo: this.#repo }),
-      );
-      if (data.permissions !== undefined && !data.permissions.push) {
+      const { data } = await this.#readRepository();
+      if (pushAccess(data.permissions) === "refused") {
         throw new DeliveryError(`cannot open tickets in ${this.#owner}/${this.#repo}: ${LABEL_ACCESS}`, {
           code: "missing_permission",
         });
@@ -143,6 +186,7 @@ export class GitHubIssuesSink implements TicketSink {
     return this.#labelAccess;
   }
 
+  /** The oldest open issue labelled `key` (pull requests share the endpoint and are skipped). */
   async #findOpen(key: string): Promise<FoundIssue | undefined> {
     const issues = await call("list issues", () =>
       this.#octokit.paginate(this.#octokit.issues.listForRepo, {
@@ -230,6 +274,47 @@ function md(value: string): string {
     .replaceAll(">", "&gt;")
     .replaceAll("@", "@\u200b")
     .replaceAll("#", "#\u200b");
+}
+
+/**
+ * What a repository's `permissions` say of the token's push access: granted, refused, or not shown
+ * (GitHub shows them to a user token, not to a GitHub App's).
+ */
+function pushAccess(permissions: { readonly push?: boolean } | undefined): "granted" | "refused" | "unknown" {
+  if (permissions === undefined) return "unknown";
+  return permissions.push === true ? "granted" : "refused";
+}
+
+/** Why the repository could not be read, and what to do: a refused token, an unseen repository, a limit. */
+function repositoryProblem(name: string, error: DeliveryError): PreflightCheck {
+  const original = (error.cause ?? error) as { status?: number; message?: string };
+  const said = `${original.status !== undefined ? `HTTP ${original.status}: ` : ""}${original.message ?? String(error)}`;
+  const retryAt = error.details?.retryAt;
+  if (original.status === 401)
+    return {
+      name: "github-issues: token",
+      ok: false,
+      detail: `GitHub refused the token (${said}): put a current token in the tickets.token secret (a fine-grained token or GitHub App with Issues: read and write on the repository)`,
+    };
+  if (original.status === 404)
+    return {
+      name,
+      ok: false,
+      detail: `repository not found or not visible to the token (${said}): check tickets.owner and tickets.repo, and give the token access to the repository (a fine-grained token's Repository access, or the App's installation)`,
+    };
+  if (retryAt !== undefined)
+    return {
+      name,
+      ok: false,
+      detail: `GitHub's rate limit is spent (${said}): try again after ${retryAt.toISOString()}`,
+    };
+  if (original.status !== undefined)
+    return { name, ok: false, detail: `could not read the repository (${said})` };
+  return {
+    name,
+    ok: false,
+    detail: `could not ask GitHub (${said}): try again later, and check tickets.baseUrl if it is set`,
+  };
 }
 
 function ref(number: number, url: string): TicketRef {

@@ -10,6 +10,7 @@ import type { Version3Client, Version3Models } from "jira.js";
 import type { TicketCredentialLine, TicketGroup, TicketResolution } from "../core/notifications.ts";
 import { accountLabel, moreCredentialsLine } from "../core/notifications.ts";
 import { DeliveryError } from "../core/ports/notifier.ts";
+import type { PreflightCheck } from "../core/ports/preflight.ts";
 import type {
   TicketHints,
   TicketRef,
@@ -53,6 +54,17 @@ const ISSUE_FIELDS = ["summary", "status", "labels", "description", "created", "
  * index (it catches up within minutes), so the search finds them.
  */
 export const MAX_KNOWN_TICKETS = 3;
+
+/**
+ * The project permissions the sink uses, each with what needs it: the ones docs/notifications.md
+ * asks the bot account to be granted. Keys as `GET /rest/api/3/mypermissions` takes them.
+ */
+export const JIRA_PROJECT_PERMISSIONS: Readonly<Record<string, string>> = {
+  BROWSE_PROJECTS: "to find and read its tickets",
+  CREATE_ISSUES: "to open a ticket",
+  ADD_COMMENTS: "to add a changed revision or the resolution to a ticket",
+  TRANSITION_ISSUES: "to close a ticket",
+};
 
 /** Creates, updates and closes iam-hygiene tickets in one Jira project. */
 export class JiraTicketSink implements TicketSink {
@@ -135,6 +147,122 @@ export class JiraTicketSink implements TicketSink {
       this.#client.issues.doTransition({ issueIdOrKey: existing.key, transition: { id: done.id } }),
     );
     return { outcome: "closed", ticket: this.#ref(existing.key) };
+  }
+
+  /**
+   * Read-only checks for `iam-hygiene check`; creates, comments and moves nothing. Three reads:
+   *
+   * - `GET /rest/api/3/myself` (`myself.getCurrentUser`,
+   *   https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-myself/#api-rest-api-3-myself-get):
+   *   whether the email/API token pair is accepted. Asked first, and alone when refused: Get project
+   *   answers bad credentials with 404, not 401 (JRACLOUD-94680), which would blame the project.
+   * - `GET /rest/api/3/project/{key}` (`projects.getProject`,
+   *   https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-projects/#api-rest-api-3-project-projectidorkey-get):
+   *   the project, visible only with Browse Projects, and its `issueTypes` (in every answer, no
+   *   `expand` needed), which must hold `issueType`.
+   * - `GET /rest/api/3/mypermissions?projectKey=&permissions=` (`permissions.getMyPermissions`,
+   *   https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-permissions/#api-rest-api-3-mypermissions-get):
+   *   `havePermission` of each of `JIRA_PROJECT_PERMISSIONS` in the project.
+   */
+  async preflight(): Promise<PreflightCheck[]> {
+    let me: Version3Models.User;
+    try {
+      me = await this.#client.myself.getCurrentUser();
+    } catch (error) {
+      const { status } = jiraError(error);
+      return [
+        {
+          name: "jira: account",
+          ok: false,
+          detail:
+            status === 401
+              ? `the email/API token is refused (${jiraSaid(error)}): check tickets.email, and that tickets.apiToken holds a current API token of that account (id.atlassian.com → Security → API tokens; they expire)`
+              : `could not ask Jira (${jiraSaid(error)}), so nothing else was checked: try again later, and check tickets.host`,
+        },
+      ];
+    }
+    const checks: PreflightCheck[] = [
+      {
+        name: "jira: account",
+        ok: true,
+        detail: `the email/API token is accepted: ${me.displayName ?? "?"} (${me.emailAddress ?? `account ${me.accountId ?? "?"}`})`,
+      },
+    ];
+    const projectName = `jira: project ${this.#project}`;
+    let project: Version3Models.Project;
+    try {
+      project = await this.#client.projects.getProject({ projectIdOrKey: this.#project });
+    } catch (error) {
+      const { status } = jiraError(error);
+      checks.push({
+        name: projectName,
+        ok: false,
+        detail:
+          status === 404
+            ? `project ${this.#project} does not exist or the account cannot browse it (Browse projects) (${jiraSaid(error)}): check tickets.projectKey, and grant the account Browse Projects in the project's permission scheme`
+            : `could not read project ${this.#project} (${jiraSaid(error)})`,
+      });
+      // Its permissions and issue types are read in the project: nothing more to learn.
+      return checks;
+    }
+    checks.push({
+      name: projectName,
+      ok: true,
+      detail: `${project.key ?? this.#project} (${project.name ?? "?"}) is visible to the account`,
+    });
+    checks.push(...(await this.#permissionChecks()));
+    checks.push(this.#issueTypeCheck(project.issueTypes ?? []));
+    return checks;
+  }
+
+  /** One check per permission of `JIRA_PROJECT_PERMISSIONS`: granted in the project, or not. */
+  async #permissionChecks(): Promise<PreflightCheck[]> {
+    const keys = Object.keys(JIRA_PROJECT_PERMISSIONS);
+    let granted: Record<string, { havePermission?: boolean; name?: string } | undefined>;
+    try {
+      const answer = await this.#client.permissions.getMyPermissions({
+        projectKey: this.#project,
+        permissions: keys.join(","),
+      });
+      granted = (answer.permissions ?? {}) as typeof granted;
+    } catch (error) {
+      return [
+        {
+          name: `jira: permissions in ${this.#project}`,
+          ok: false,
+          detail: `could not read the account's permissions in ${this.#project} (${jiraSaid(error)})`,
+        },
+      ];
+    }
+    return keys.map((key) => {
+      const permission = granted[key];
+      const why = JIRA_PROJECT_PERMISSIONS[key];
+      const name = `jira: permission ${key} in ${this.#project}`;
+      if (permission?.havePermission === true) return { name, ok: true, detail: `granted (${why})` };
+      return {
+        name,
+        ok: false,
+        detail: `the account lacks ${permission?.name ?? key} in project ${this.#project}, needed ${why}: grant it in the project's permission scheme (Project settings → Permissions), to the account or to a group or role it is in`,
+      };
+    });
+  }
+
+  /** Whether the project has the issue type tickets are created with (a standard one: a sub-task needs a parent). */
+  #issueTypeCheck(types: readonly Version3Models.IssueTypeDetails[]): PreflightCheck {
+    const name = `jira: issue type ${this.#issueType}`;
+    const standard = types.filter((t) => t.subtask !== true).map((t) => t.name ?? "?");
+    const found = types.find((t) => t.name === this.#issueType);
+    if (found !== undefined && found.subtask !== true)
+      return { name, ok: true, detail: `project ${this.#project} has issue type ${this.#issueType}` };
+    const why =
+      found !== undefined
+        ? `${this.#issueType} is a sub-task type in project ${this.#project}, and a sub-task needs a parent issue`
+        : `project ${this.#project} has no issue type named ${this.#issueType}`;
+    return {
+      name,
+      ok: false,
+      detail: `${why}: set tickets.issueType to one of its issue types (${standard.join(", ") || "none"}), or add ${this.#issueType} to the project's issue type scheme`,
+    };
   }
 
   linkFor(key: string): string {
@@ -327,27 +455,42 @@ function adfContains(node: unknown, needle: string): boolean {
   return Array.isArray(n.content) && n.content.some((child) => adfContains(child, needle));
 }
 
+/** What a jira.js error says: the HTTP status, and Jira's messages (or the client's, when Jira said none). */
+function jiraError(error: unknown): { status?: number; text: string } {
+  const e = error as {
+    status?: number;
+    message?: string;
+    response?: { data?: { errorMessages?: string[]; errors?: Record<string, string> } };
+  };
+  const data = e.response?.data;
+  const detail = [
+    ...(data?.errorMessages ?? []),
+    ...Object.entries(data?.errors ?? {}).map(([k, v]) => `${k}: ${v}`),
+  ];
+  return {
+    ...(e.status !== undefined ? { status: e.status } : {}),
+    text: detail.join("; ") || e.message || String(error),
+  };
+}
+
+/** A jira.js error as a preflight names it: `HTTP 404: No project could be found with key 'SEC'.` */
+function jiraSaid(error: unknown): string {
+  const { status, text } = jiraError(error);
+  return status !== undefined ? `HTTP ${status}: ${text}` : text;
+}
+
 async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
     if (error instanceof DeliveryError) throw error;
-    const e = error as {
-      status?: number;
-      message?: string;
-      response?: { data?: { errorMessages?: string[]; errors?: Record<string, string> } };
-      cause?: { response?: { headers?: Record<string, string> } };
-    };
-    const data = e.response?.data;
-    const detail = [
-      ...(data?.errorMessages ?? []),
-      ...Object.entries(data?.errors ?? {}).map(([k, v]) => `${k}: ${v}`),
-    ];
+    const { status, text } = jiraError(error);
+    const e = error as { cause?: { response?: { headers?: Record<string, string> } } };
     const retryAfter = Number(e.cause?.response?.headers?.["retry-after"]);
     throw new DeliveryError(
-      `Jira ${what} failed${e.status !== undefined ? ` (HTTP ${e.status})` : ""}: ${detail.join("; ") || e.message || String(error)}`,
+      `Jira ${what} failed${status !== undefined ? ` (HTTP ${status})` : ""}: ${text}`,
       {
-        ...(e.status !== undefined ? { code: `http_${e.status}` } : {}),
+        ...(status !== undefined ? { code: `http_${status}` } : {}),
         ...(Number.isFinite(retryAfter) && retryAfter > 0
           ? { retryAt: new Date(Date.now() + retryAfter * 1000) }
           : {}),

@@ -191,3 +191,29 @@ export function describeSlackError(error: unknown, outcome: CallOutcome = classi
       : `ratelimited (Retry-After ${outcome.retryAfterMs / 1000} s)`;
   return outcome.code;
 }
+
+/** A failed call as a preflight reports it: Slack's code, what it says about the work, and the scope Slack asked for. */
+export interface SlackFailure {
+  readonly code: string;
+  readonly kind: CallOutcome["kind"];
+  /** With `missing_scope`: the scope(s) Slack says the method needs (its `needed` field). */
+  readonly needed?: string;
+  /** Slack's code, said as `describeSlackError` says it. */
+  readonly description: string;
+}
+
+/**
+ * Reads what a call failed with: the error `callWithRetries` threw (a `DeliveryError` whose cause
+ * is the client's error) or the client's own error.
+ */
+export function slackFailure(error: unknown): SlackFailure {
+  const original = error instanceof DeliveryError && error.cause !== undefined ? error.cause : error;
+  const outcome = classifySlackError(original);
+  const needed = (original as { data?: { needed?: unknown } } | undefined)?.data?.needed;
+  return {
+    code: outcome.code,
+    kind: outcome.kind,
+    ...(typeof needed === "string" ? { needed } : {}),
+    description: describeSlackError(original, outcome),
+  };
+}

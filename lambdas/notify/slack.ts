@@ -10,13 +10,14 @@
  * conversation's recent history for the key instead of posting again.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { LogLevel, RetryOptions, WebClient } from "@slack/web-api";
+import type { AuthTestResponse, LogLevel, RetryOptions, WebClient } from "@slack/web-api";
 import { WebClient as SlackWebClient } from "@slack/web-api";
 import type { Clock } from "../core/clock.ts";
 import type { ComposedMessage } from "../core/notifications.ts";
 import { accountLabel } from "../core/notifications.ts";
 import type { NotificationReceipt, Notifier, SendContext } from "../core/ports/notifier.ts";
 import { DeliveryError } from "../core/ports/notifier.ts";
+import type { PreflightCheck } from "../core/ports/preflight.ts";
 import type { AlreadySentOptions } from "./outbox.ts";
 import { NotDeliveredError } from "./outbox.ts";
 import {
@@ -28,10 +29,27 @@ import {
   type RetryContext,
   retryDelayMs,
   slackDeliveryError,
+  slackFailure,
 } from "./slack-calls.ts";
 
 /** The metadata event type every iam-hygiene message carries. */
 export const SLACK_EVENT_TYPE = "iam_hygiene_notice";
+
+/**
+ * The bot token scopes the notifier uses, each with what needs it: the list of the app manifest in
+ * docs/notifications.md. `iam-hygiene check` reports the ones a token lacks by name.
+ */
+export const SLACK_BOT_SCOPES: Readonly<Record<string, string>> = {
+  "chat:write": "chat.postMessage, to post every message",
+  "im:write": "conversations.open, to open the DM with a person",
+  "users:read": "users.lookupByEmail: Slack grants users:read.email only with it",
+  "users:read.email": "users.lookupByEmail, to find a person by email",
+  "im:history": "conversations.history of a DM, read before a message is posted again",
+  "channels:history":
+    "conversations.history of a public security channel, read before a message is posted again",
+  "groups:history":
+    "conversations.history of a private security channel, read before a message is posted again",
+};
 
 /**
  * The notifier's retries inside one call: few and short, because the outbox retries across runs
@@ -246,6 +264,80 @@ export class SlackNotifier implements Notifier {
   }
 
   /**
+   * Read-only checks for `iam-hygiene check`; posts nothing and opens no DM. Three calls at most:
+   *
+   * - the token: `auth.test` (https://docs.slack.dev/reference/methods/auth.test), which needs no
+   *   scope and names the workspace and the bot user. Refused, nothing else is asked.
+   * - its scopes: Slack names a token's scopes in the `x-oauth-scopes` header of its Web API
+   *   answers, and `@slack/web-api` (7.x, `WebClient.buildResult`) hands them back as
+   *   `response_metadata.scopes`; so the `auth.test` answer already says them. Without the header
+   *   (a proxy may strip it) they cannot be read, which is said, not failed: a missing scope then
+   *   shows as `missing_scope` on the first call that needs it.
+   * - the security channel: `conversations.history` with `limit: 1`
+   *   (https://docs.slack.dev/reference/methods/conversations.history), the read the notifier makes
+   *   before it posts anything twice; it needs the app in the channel, as posting does.
+   */
+  async preflight(): Promise<PreflightCheck[]> {
+    let auth: AuthTestResponse;
+    try {
+      auth = await callWithRetries("auth.test", this.#calls, () => this.#client.auth.test());
+    } catch (error) {
+      return [{ name: "slack: token", ok: false, detail: tokenProblem(error) }];
+    }
+    const checks: PreflightCheck[] = [
+      {
+        name: "slack: token",
+        ok: true,
+        detail: `accepted: bot user ${auth.user ?? "?"} (${auth.user_id ?? "?"}) in workspace ${auth.team ?? "?"} (${auth.team_id ?? "?"})`,
+      },
+      scopeCheck(auth.response_metadata?.scopes),
+    ];
+    if (this.#securityChannel !== "") checks.push(await this.#channelCheck(auth.user));
+    return checks;
+  }
+
+  /** Whether the app can read the security channel's history, as it does before posting. */
+  async #channelCheck(botUser: string | undefined): Promise<PreflightCheck> {
+    const channel = this.#securityChannel;
+    const name = `slack: security channel ${channel}`;
+    try {
+      await callWithRetries("conversations.history", this.#calls, () =>
+        this.#client.conversations.history({ channel, limit: 1 }),
+      );
+      return {
+        name,
+        ok: true,
+        detail:
+          "the app is a member and can read the channel's history (read before a message is posted again)",
+      };
+    } catch (error) {
+      const failure = slackFailure(error);
+      switch (failure.code) {
+        case "not_in_channel":
+          return {
+            name,
+            ok: false,
+            detail: `the app is not a member of the channel (not_in_channel): invite the app to the channel (/invite @${botUser ?? "app"} in it)`,
+          };
+        case "channel_not_found":
+          return {
+            name,
+            ok: false,
+            detail: `no channel with this id is visible to the app: a wrong id, or a private channel the app was not invited to (channel_not_found): check notifications.slack.securityChannel (the id at the bottom of the channel's details), or /invite @${botUser ?? "app"} in the private channel`,
+          };
+        case "missing_scope":
+          return {
+            name,
+            ok: false,
+            detail: `the token lacks ${failure.needed ?? "the channel's history scope"} to read the channel's history (missing_scope): add it to the app's Bot Token Scopes (OAuth & Permissions), then reinstall the app to the workspace`,
+          };
+        default:
+          return { name, ok: false, detail: `could not read the channel's history (${failure.description})` };
+      }
+    }
+  }
+
+  /**
    * After an ambiguous failure: give Slack a moment, then read the history. Found: that is the
    * delivery. Not found, or the history cannot be read: nothing is posted in this call; the error is
    * a plain `DeliveryError`, so the outbox's next attempt (minutes later, when no request can still
@@ -383,6 +475,41 @@ const UNREACHABLE_MEMBER: ReadonlySet<string> = new Set([
   "user_not_found",
   "user_not_visible",
 ]);
+
+/** Why `auth.test` failed, and what to do: a refused token, or a Slack that could not be asked. */
+function tokenProblem(error: unknown): string {
+  const failure = slackFailure(error);
+  // auth.test takes nothing but the token: whatever Slack refuses there is the token
+  // (invalid_auth, not_authed, token_revoked, token_expired, account_inactive, ...).
+  if (failure.kind === "refused")
+    return `Slack refused the bot token (${failure.code}): put the app's Bot User OAuth Token (xoxb-…, under OAuth & Permissions) in the notifications.slack.token secret; if the app was uninstalled or its token revoked, reinstall the app and store the new token`;
+  return `could not ask Slack (${failure.description}), so nothing else was checked: try again later, and check notifications.slack.apiUrl if it is set`;
+}
+
+/** The scopes of `SLACK_BOT_SCOPES` the token lacks, from the scopes Slack named (if it named them). */
+function scopeCheck(granted: readonly string[] | undefined): PreflightCheck {
+  const name = "slack: scopes";
+  if (granted === undefined)
+    return {
+      name,
+      ok: true,
+      detail:
+        "could not read the token's scopes (Slack's answer carried no x-oauth-scopes header): a missing one shows as missing_scope on the first call that needs it",
+    };
+  const have = new Set(granted);
+  const missing = Object.keys(SLACK_BOT_SCOPES).filter((scope) => !have.has(scope));
+  if (missing.length === 0)
+    return {
+      name,
+      ok: true,
+      detail: `the token has every scope the notifier uses: ${Object.keys(SLACK_BOT_SCOPES).join(", ")}`,
+    };
+  return {
+    name,
+    ok: false,
+    detail: `the token lacks ${missing.map((scope) => `${scope} (${SLACK_BOT_SCOPES[scope]})`).join(", ")}: add ${missing.length === 1 ? "it" : "them"} to the app's Bot Token Scopes (OAuth & Permissions, or oauth_config.scopes.bot in the app manifest), then reinstall the app to the workspace`,
+  };
+}
 
 /** A time as a Slack timestamp (`seconds.micros`), the form `oldest` takes. */
 function slackTs(ms: number): string {

@@ -1,7 +1,8 @@
 /**
  * A local fake of the GitHub REST API issue endpoints iam-hygiene calls, on 127.0.0.1: list issues
  * of a repository (labels filter, state, `page`/`per_page` with a `Link` header), create, comment,
- * update state. Errors have GitHub's shape (`{ message, documentation_url }`); a rate-limit switch
+ * update state, and read the repository (`GET /repos/{owner}/{repo}`: `has_issues`, and the caller's
+ * `permissions` when GitHub shows them). Errors have GitHub's shape (`{ message, documentation_url }`); a rate-limit switch
  * answers 403 with `x-ratelimit-remaining: 0` and `x-ratelimit-reset`, as the primary limit does.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -33,6 +34,11 @@ export class FakeGitHubIssues {
   pushAccess = true;
   /** Whether `GET /repos/{owner}/{repo}` shows the caller's `permissions` (an App token's does not). */
   showsPermissions = true;
+  /**
+   * Whether the repository has issues enabled (`has_issues`). Disabled, creating one answers 410
+   * Gone, as GitHub does ("Issues are disabled for this repo"). @default true
+   */
+  hasIssues = true;
   #server!: LocalServer;
   readonly #owner: string;
   readonly #repo: string;
@@ -136,6 +142,12 @@ export class FakeGitHubIssues {
       );
     }
     if (path === base && method === "POST") {
+      if (!this.hasIssues)
+        return reply(410, {
+          message: "Issues are disabled for this repo",
+          documentation_url: "https://docs.github.com/rest/issues/issues#create-an-issue",
+          status: "410",
+        });
       if (typeof body?.title !== "string" || body.title === "") {
         return reply(422, {
           message: "Validation Failed",
@@ -151,8 +163,20 @@ export class FakeGitHubIssues {
       return reply(201, this.#issueJson(issue));
     }
     if (path === `/repos/${this.#owner}/${this.#repo}` && method === "GET") {
+      // https://docs.github.com/rest/repos/repos#get-a-repository (the fields iam-hygiene reads, and a few more)
       return reply(200, {
+        id: 1_296_269,
+        name: this.#repo,
         full_name: `${this.#owner}/${this.#repo}`,
+        owner: { login: this.#owner, type: "Organization" },
+        private: true,
+        html_url: `https://github.test/${this.#owner}/${this.#repo}`,
+        url: `${this.baseUrl}/repos/${this.#owner}/${this.#repo}`,
+        has_issues: this.hasIssues,
+        archived: false,
+        disabled: false,
+        visibility: "private",
+        default_branch: "main",
         ...(this.showsPermissions
           ? {
               permissions: {

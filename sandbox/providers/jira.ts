@@ -2,8 +2,10 @@
  * A local fake of the Jira Cloud REST API v3 endpoints iam-hygiene calls, on 127.0.0.1: the
  * enhanced JQL search (`GET /rest/api/3/search/jql`; the old `/rest/api/3/search` answers 410 as
  * it now does on Jira Cloud), get and create issue (ADF description required), comments,
- * transitions. Errors have Jira's shape: `{ errorMessages: [], errors: {} }`. Basic auth with
- * email:apiToken. Like Jira Cloud's search, the fake's can lag behind writes (`searchLagMs`): the
+ * transitions; and the reads `iam-hygiene check` makes: the current user (`/rest/api/3/myself`), the
+ * project with its issue types (`/rest/api/3/project/{key}`) and the account's permissions in it
+ * (`/rest/api/3/mypermissions`). Errors have Jira's shape: `{ errorMessages: [], errors: {} }`.
+ * Basic auth with email:apiToken. Like Jira Cloud's search, the fake's can lag behind writes (`searchLagMs`): the
  * search "doesn't provide read-after-write consistency by default" (Atlassian, "Search after write
  * with search and reconcile"), while reading an issue by key does.
  */
@@ -24,10 +26,40 @@ export interface FakeJiraIssue {
   readonly comments: { id: string; body: unknown; created: string }[];
 }
 
+/** An issue type of the fake project, as `GET /rest/api/3/project/{key}` lists it. */
+export interface FakeJiraIssueType {
+  readonly name: string;
+  /** A sub-task type (which needs a parent issue). @default false */
+  readonly subtask?: boolean;
+}
+
+/**
+ * The project permissions the fake knows (`GET /rest/api/3/mypermissions` refuses other keys), with
+ * the ids, names and descriptions Jira Cloud gives them.
+ */
+const PROJECT_PERMISSIONS: Readonly<Record<string, { id: string; name: string; description: string }>> = {
+  BROWSE_PROJECTS: {
+    id: "10",
+    name: "Browse Projects",
+    description: "Ability to browse projects and the issues within them.",
+  },
+  CREATE_ISSUES: { id: "11", name: "Create Issues", description: "Ability to create issues." },
+  EDIT_ISSUES: { id: "12", name: "Edit Issues", description: "Ability to edit issues." },
+  ADD_COMMENTS: { id: "15", name: "Add Comments", description: "Ability to comment on issues." },
+  RESOLVE_ISSUES: {
+    id: "17",
+    name: "Resolve Issues",
+    description: "Ability to resolve and reopen issues. This includes the ability to set a fix version.",
+  },
+  CLOSE_ISSUES: { id: "18", name: "Close Issues", description: "Ability to close issues." },
+  TRANSITION_ISSUES: { id: "46", name: "Transition Issues", description: "Ability to transition issues." },
+};
+
 /** A running fake Jira site with one project. */
 export class FakeJira {
   readonly issues: FakeJiraIssue[] = [];
-  readonly requests: { method: string; path: string; status: number }[] = [];
+  /** Every request answered: `query` is the URL's query string (`?a=1&b=2`, or "" without one). */
+  readonly requests: { method: string; path: string; query: string; status: number }[] = [];
   /** When true every call answers 503. */
   outage = false;
   /**
@@ -36,14 +68,35 @@ export class FakeJira {
    * @default 0
    */
   searchLagMs = 0;
+  /** The display name of the account the fake accepts (`GET /rest/api/3/myself`). */
+  displayName = "iam-hygiene bot";
+  /** The project's name (its key is given to `start`). */
+  projectName = "Security";
+  /** The project's issue types, as its issue type scheme gives them. */
+  issueTypes: FakeJiraIssueType[] = [
+    { name: "Task" },
+    { name: "Bug" },
+    { name: "Story" },
+    { name: "Epic" },
+    { name: "Subtask", subtask: true },
+  ];
+  /**
+   * Project permissions the account does not have: `mypermissions` answers `havePermission: false`
+   * for them, and without BROWSE_PROJECTS the project answers 404, as Jira does for a project the
+   * account cannot see. Only these reads look at them: creating, commenting and transitioning
+   * still succeed.
+   */
+  readonly withheldPermissions = new Set<string>();
   #server!: LocalServer;
   readonly #project: string;
+  readonly #email: string;
   readonly #auth: string;
   #seq = 0;
   #rateLimited = 0;
 
   private constructor(project: string, email: string, apiToken: string) {
     this.#project = project;
+    this.#email = email;
     this.#auth = `Basic ${Buffer.from(`${email}:${apiToken}`).toString("base64")}`;
   }
 
@@ -78,7 +131,7 @@ export class FakeJira {
     const method = req.method ?? "GET";
     const body = await readJson(req);
     const reply = (status: number, payload?: unknown, headers: Record<string, string> = {}): void => {
-      this.requests.push({ method, path: url.pathname, status });
+      this.requests.push({ method, path: url.pathname, query: url.search, status });
       res.writeHead(status, {
         ...(payload !== undefined ? { "content-type": "application/json" } : {}),
         ...headers,
@@ -98,6 +151,56 @@ export class FakeJira {
     }
 
     const path = url.pathname;
+    if (path === "/rest/api/3/myself" && method === "GET") {
+      // https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-myself/#api-rest-api-3-myself-get
+      return reply(200, {
+        self: `${this.host}/rest/api/3/user?accountId=${ACCOUNT_ID}`,
+        accountId: ACCOUNT_ID,
+        accountType: "atlassian",
+        emailAddress: this.#email,
+        displayName: this.displayName,
+        active: true,
+        timeZone: "Etc/UTC",
+        locale: "en_US",
+        avatarUrls: {},
+        groups: { size: 0, items: [] },
+        applicationRoles: { size: 0, items: [] },
+        expand: "groups,applicationRoles",
+      });
+    }
+    const projectPath = /^\/rest\/api\/3\/project\/([^/]+)$/.exec(path);
+    if (projectPath && method === "GET") {
+      // https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-projects/#api-rest-api-3-project-projectidorkey-get
+      // "Returned if the project is not found or the user does not have permission to view it."
+      const key = decodeURIComponent(projectPath[1] ?? "");
+      if (!this.#canSee(key)) return error(404, [`No project could be found with key '${key}'.`]);
+      return reply(200, this.#projectJson());
+    }
+    if (path === "/rest/api/3/mypermissions" && method === "GET") {
+      // https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-permissions/#api-rest-api-3-mypermissions-get
+      // `permissions` is required (since February 2019); an unknown key is a 400; a project the
+      // account cannot see is a 404.
+      const wanted = (url.searchParams.get("permissions") ?? "").split(",").filter((k) => k !== "");
+      if (wanted.length === 0) return error(400, ["The 'permissions' query parameter is required."]);
+      const unknown = wanted.filter((k) => PROJECT_PERMISSIONS[k] === undefined);
+      if (unknown.length > 0) return error(400, [`Invalid permission key(s): ${unknown.join(", ")}.`]);
+      const projectKey = url.searchParams.get("projectKey");
+      if (projectKey !== null && !this.#canSee(projectKey))
+        return error(404, [`No project could be found with key '${projectKey}'.`]);
+      return reply(200, {
+        permissions: Object.fromEntries(
+          wanted.map((key) => [
+            key,
+            {
+              ...PROJECT_PERMISSIONS[key],
+              key,
+              type: "PROJECT",
+              havePermission: !this.withheldPermissions.has(key),
+            },
+          ]),
+        ),
+      });
+    }
     if (path === "/rest/api/3/search" || path === "/rest/api/2/search") {
       return error(410, [
         "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API.",
@@ -209,6 +312,47 @@ export class FakeJira {
     return error(404, [`No fake for ${method} ${path}`]);
   }
 
+  /** Whether the account sees project `keyOrId`: it exists, and Browse Projects is not withheld. */
+  #canSee(keyOrId: string): boolean {
+    return (
+      (keyOrId === this.#project || keyOrId === PROJECT_ID) &&
+      !this.withheldPermissions.has("BROWSE_PROJECTS")
+    );
+  }
+
+  /** The project as `GET /rest/api/3/project/{key}` answers it (a company-managed software project). */
+  #projectJson(): Record<string, unknown> {
+    return {
+      expand: "description,lead,issueTypes,url,projectKeys,permissions,insight",
+      self: `${this.host}/rest/api/3/project/${PROJECT_ID}`,
+      id: PROJECT_ID,
+      key: this.#project,
+      name: this.projectName,
+      description: "",
+      lead: { accountId: ACCOUNT_ID, displayName: this.displayName, active: true },
+      components: [],
+      issueTypes: this.issueTypes.map((type, i) => ({
+        self: `${this.host}/rest/api/3/issuetype/${10_001 + i}`,
+        id: String(10_001 + i),
+        description: "",
+        iconUrl: "",
+        name: type.name,
+        subtask: type.subtask ?? false,
+        avatarId: 10_318,
+        hierarchyLevel: type.subtask ? -1 : type.name === "Epic" ? 1 : 0,
+      })),
+      assigneeType: "UNASSIGNED",
+      versions: [],
+      roles: {},
+      avatarUrls: {},
+      projectTypeKey: "software",
+      simplified: false,
+      style: "classic",
+      isPrivate: false,
+      properties: {},
+    };
+  }
+
   /** Understands the JQL iam-hygiene writes: `project = "X" AND labels = "Y" [AND statusCategory != Done]`. */
   #search(jql: string, now: number): FakeJiraIssue[] | "unbounded" {
     const project = /project\s*=\s*"?([\w-]+)"?/i.exec(jql)?.[1];
@@ -236,6 +380,10 @@ function issueFields(issue: FakeJiraIssue, project: string): Record<string, unkn
     status: { name: issue.status, statusCategory: { key: issue.status === "Done" ? "done" : "new" } },
   };
 }
+
+/** The account id of the account the fake accepts, and the id of its project. */
+const ACCOUNT_ID = "5b10ac8d82e05b22cc7d4ef5";
+const PROJECT_ID = "10000";
 
 const TRANSITIONS = [
   { id: "11", name: "To Do", to: { name: "To Do", statusCategory: { key: "new" } } },

@@ -6,6 +6,11 @@
  * they were posted with; `conversations.history` returns them newest first within `oldest`/`latest`,
  * `limit` at a time, with `metadata` only when `include_all_metadata` is true.
  *
+ * Every answer to an accepted token carries its scopes in the `x-oauth-scopes` header, as Slack's
+ * Web API answers do (`@slack/web-api` hands them back as `response_metadata.scopes`). A channel can
+ * exist without the app in it (`nonMemberChannels`): reading or posting there answers
+ * `not_in_channel`, as Slack answers a bot that was never invited (and has no `chat:write.public`).
+ *
  * Switches let a test provoke what real Slack does on a bad day: an outage (every call 503), rate
  * limits, a failure before the call does anything (`fail`), and the ambiguous one, a call that does
  * its work and then fails anyway (`acceptThenFail`: the message is stored, then the caller gets a
@@ -58,12 +63,24 @@ export interface FakeSlackOptions {
    * `deleted: true`, and `conversations.open` answers `user_disabled`, as Slack documents.
    */
   readonly deactivated?: readonly string[];
-  /** Channels that exist besides DMs (the security channel). */
+  /** Channels that exist besides DMs (the security channel), with the app a member of them. */
   readonly channels?: readonly string[];
+  /**
+   * Channels that exist but the app was never invited to (it wins over `channels`):
+   * `conversations.history` and `chat.postMessage` answer `not_in_channel`, as Slack answers a bot
+   * outside a channel (without `chat:write.public`, which the app does not ask for).
+   */
+  readonly nonMemberChannels?: readonly string[];
   /** Accepted bot tokens. @default ["xoxb-test"] */
   readonly tokens?: readonly string[];
   /** Scopes granted to the tokens. @default FAKE_SLACK_SCOPES */
   readonly scopes?: readonly string[];
+  /**
+   * Whether answers to an accepted token carry `x-oauth-scopes`, as Slack's do; false stands for a
+   * proxy that strips the header.
+   * @default true
+   */
+  readonly scopesHeader?: boolean;
   /**
    * Largest `limit` `conversations.history` honours. Slack documents 999, and 15 for commercially
    * distributed apps outside the Marketplace installed since May 2025.
@@ -92,8 +109,10 @@ export class FakeSlack {
   readonly #users: Map<string, string>;
   readonly #deactivated: Set<string>;
   readonly #channels: Set<string>;
+  readonly #nonMember: Set<string>;
   readonly #tokens: Set<string>;
   readonly #scopes: Set<string>;
+  readonly #scopesHeader: boolean;
   readonly #historyMaxLimit: number;
   readonly #clock: () => number;
   #rateLimits: { method: string | undefined; remaining: number; retryAfter: number | string | null }[] = [];
@@ -105,8 +124,10 @@ export class FakeSlack {
     this.#users = new Map(Object.entries(options.users ?? {}).map(([e, id]) => [e.toLowerCase(), id]));
     this.#deactivated = new Set(options.deactivated ?? []);
     this.#channels = new Set(options.channels ?? []);
+    this.#nonMember = new Set(options.nonMemberChannels ?? []);
     this.#tokens = new Set(options.tokens ?? ["xoxb-test"]);
     this.#scopes = new Set(options.scopes ?? FAKE_SLACK_SCOPES);
+    this.#scopesHeader = options.scopesHeader ?? true;
     this.#historyMaxLimit = options.historyMaxLimit ?? 999;
     this.#clock = options.clock ?? Date.now;
   }
@@ -216,7 +237,8 @@ export class FakeSlack {
       injected.remaining -= 1;
       return failWith(injected.fault);
     }
-    reply(200, result);
+    // Slack names the token's scopes on its answers: comma-separated, in `x-oauth-scopes`.
+    reply(200, result, this.#scopesHeader ? { "x-oauth-scopes": [...this.#scopes].join(",") } : {});
   }
 
   /** A `missing_scope` answer when the token lacks `needed`, as Slack words it. */
@@ -234,6 +256,7 @@ export class FakeSlack {
   #dispatch(method: string, params: Record<string, unknown>): Record<string, unknown> {
     switch (method) {
       case "auth.test":
+        // A bot token's answer (https://docs.slack.dev/reference/methods/auth.test): `user` is the bot user.
         return {
           ok: true,
           url: "https://fake.slack.test/",
@@ -241,6 +264,8 @@ export class FakeSlack {
           user: "iam-hygiene",
           team_id: "T1",
           user_id: "UBOT",
+          bot_id: "BBOT",
+          is_enterprise_install: false,
         };
       case "users.lookupByEmail": {
         const missing = this.#missingScope("users:read.email");
@@ -267,6 +292,7 @@ export class FakeSlack {
         const missing = this.#missingScope("chat:write");
         if (missing) return missing;
         const channel = String(params.channel ?? "");
+        if (this.#nonMember.has(channel)) return { ok: false, error: "not_in_channel" };
         if (!this.#channels.has(channel)) return { ok: false, error: "channel_not_found" };
         if (params.text === undefined && params.blocks === undefined) return { ok: false, error: "no_text" };
         const metadata = parseJson(params.metadata, undefined) as FakeSlackMessage["metadata"] | undefined;
@@ -299,6 +325,7 @@ export class FakeSlack {
               : "channels:history",
         );
         if (missing) return missing;
+        if (this.#nonMember.has(channel)) return { ok: false, error: "not_in_channel" };
         if (!this.#channels.has(channel)) return { ok: false, error: "channel_not_found" };
         const withMetadata = params.include_all_metadata === true || params.include_all_metadata === "true";
         const inclusive =

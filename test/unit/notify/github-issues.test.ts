@@ -225,4 +225,153 @@ describe("GitHubIssuesSink", () => {
       message: expect.stringContaining("Bad credentials"),
     });
   });
+
+  describe("preflight", () => {
+    const checking = (options: { auth?: string; repo?: string } = {}) =>
+      new GitHubIssuesSink({
+        octokit: new Octokit({
+          auth: options.auth ?? "ghp_test",
+          baseUrl: github.baseUrl,
+          log: { debug() {}, info() {}, warn() {}, error() {} },
+        }),
+        owner: "acme",
+        repo: options.repo ?? "security",
+      }).preflight();
+
+    /** One read of the repository, nothing written: no issue, comment or label. */
+    const expectOneRead = (repo = "security") => {
+      expect(github.requests.map((r) => [r.method, r.path])).toEqual([["GET", `/repos/acme/${repo}`]]);
+      expect(github.issues).toEqual([]);
+    };
+
+    it("says the repository is visible, issues are enabled and new issues keep their labels, with one read", async () => {
+      // Act
+      const checks = await checking();
+
+      // Assess
+      expect(checks).toEqual([
+        {
+          name: "github-issues: repository acme/security",
+          ok: true,
+          detail: "acme/security is visible to the token",
+        },
+        { name: "github-issues: issues in acme/security", ok: true, detail: "issues are enabled" },
+        {
+          name: "github-issues: push access to acme/security",
+          ok: true,
+          detail: "the token has push access, so new issues keep their labels",
+        },
+      ]);
+      expectOneRead();
+    });
+
+    it("says GitHub refused the token on a 401", async () => {
+      // Act
+      const checks = await checking({ auth: "ghp_wrong" });
+
+      // Assess
+      expect(checks).toEqual([
+        {
+          name: "github-issues: token",
+          ok: false,
+          detail:
+            "GitHub refused the token (HTTP 401: Bad credentials - https://docs.github.com/rest): put a current token in the tickets.token secret (a fine-grained token or GitHub App with Issues: read and write on the repository)",
+        },
+      ]);
+      expect(checks[0]?.detail).not.toContain("ghp_wrong");
+      expectOneRead();
+    });
+
+    it("says the repository is not found or not visible to the token on a 404", async () => {
+      // Act: a typo in tickets.repo.
+      const checks = await checking({ repo: "secrity" });
+
+      // Assess
+      expect(checks).toEqual([
+        {
+          name: "github-issues: repository acme/secrity",
+          ok: false,
+          detail:
+            "repository not found or not visible to the token (HTTP 404: Not Found - https://docs.github.com/rest): check tickets.owner and tickets.repo, and give the token access to the repository (a fine-grained token's Repository access, or the App's installation)",
+        },
+      ]);
+      expectOneRead("secrity");
+    });
+
+    it("says when to come back when the rate limit is spent, rather than blaming the token", async () => {
+      // Prepare
+      github.rateLimit(1);
+
+      // Act
+      const checks = await checking();
+
+      // Assess
+      expect(checks).toHaveLength(1);
+      expect(checks[0]).toMatchObject({ name: "github-issues: repository acme/security", ok: false });
+      expect(checks[0]?.detail).toMatch(
+        /^GitHub's rate limit is spent \(HTTP 403: API rate limit exceeded for user ID 1\. - .+\): try again after \d{4}-\d\d-\d\dT/,
+      );
+      expectOneRead();
+    });
+
+    it("says issues are disabled on the repository, where creating one would be refused", async () => {
+      // Prepare
+      github.hasIssues = false;
+
+      // Act
+      const checks = await checking();
+
+      // Assess
+      expect(checks[1]).toEqual({
+        name: "github-issues: issues in acme/security",
+        ok: false,
+        detail:
+          "issues are disabled on the repository: enable them in the repository's Settings → General → Features → Issues",
+      });
+      expectOneRead();
+      // What the preflight warns of: GitHub answers 410 Gone to a new issue.
+      await expect(sink().upsert(ticketFor(["AKIA1"]))).rejects.toMatchObject({
+        details: { code: "http_410" },
+      });
+      expect(github.issues).toEqual([]);
+    });
+
+    it("says the token lacks push access, with the reason the sink refuses to open tickets", async () => {
+      // Prepare
+      github.pushAccess = false;
+
+      // Act
+      const checks = await checking();
+
+      // Assess
+      expect(checks[2]).toEqual({
+        name: "github-issues: push access to acme/security",
+        ok: false,
+        detail:
+          "the token needs push access to the repository to label new issues (GitHub drops the labels of others silently), and iam-hygiene finds its tickets by label",
+      });
+      expectOneRead();
+      // The same reason the sink gives when it refuses to open a ticket.
+      await expect(sink().upsert(ticketFor(["AKIA1"]))).rejects.toMatchObject({
+        message: expect.stringContaining(checks[2]!.detail),
+      });
+    });
+
+    it("says push access could not be read for a token whose permissions GitHub does not show, without failing", async () => {
+      // Prepare: a GitHub App installation token.
+      github.showsPermissions = false;
+
+      // Act
+      const checks = await checking();
+
+      // Assess
+      expect(checks[2]).toEqual({
+        name: "github-issues: push access to acme/security",
+        ok: true,
+        detail:
+          "GitHub does not show this token's permissions on the repository (a GitHub App token): push access could not be read here, and is checked on the first issue (its labels are read back)",
+      });
+      expectOneRead();
+    });
+  });
 });

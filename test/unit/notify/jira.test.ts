@@ -3,7 +3,11 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TicketGroup, TicketResolution } from "../../../lambdas/core/notifications.ts";
 import { composeNotifications } from "../../../lambdas/core/notifications.ts";
 import { DeliveryError } from "../../../lambdas/core/ports/notifier.ts";
-import { JiraTicketSink, MAX_JIRA_BODY_CHARS } from "../../../lambdas/notify/jira.ts";
+import {
+  JIRA_PROJECT_PERMISSIONS,
+  JiraTicketSink,
+  MAX_JIRA_BODY_CHARS,
+} from "../../../lambdas/notify/jira.ts";
 import { FakeJira } from "../../../sandbox/providers/jira.ts";
 import { item } from "./plan-items.ts";
 
@@ -243,6 +247,167 @@ describe("JiraTicketSink", () => {
     await expect(upserting).rejects.toMatchObject({
       details: { code: "http_401" },
       message: expect.stringContaining("Client must be authenticated"),
+    });
+  });
+
+  describe("preflight", () => {
+    const checking = (options: { apiToken?: string; projectKey?: string; issueType?: string } = {}) =>
+      new JiraTicketSink({
+        client: new Version3Client({
+          host: jira.host,
+          authentication: { basic: { email: "bot@example.com", apiToken: options.apiToken ?? "jira-token" } },
+        }),
+        host: jira.host,
+        projectKey: options.projectKey ?? "SEC",
+        ...(options.issueType !== undefined ? { issueType: options.issueType } : {}),
+      }).preflight();
+
+    /** Only reads were made: nothing created, commented or moved. */
+    const expectOnlyReads = () => {
+      expect(jira.requests.filter((r) => r.method !== "GET")).toEqual([]);
+      expect(jira.issues).toEqual([]);
+    };
+
+    it("says the account, the project, each permission and the issue type are fine, with three reads", async () => {
+      // Act
+      const checks = await checking();
+
+      // Assess
+      expect(checks).toEqual([
+        {
+          name: "jira: account",
+          ok: true,
+          detail: "the email/API token is accepted: iam-hygiene bot (bot@example.com)",
+        },
+        { name: "jira: project SEC", ok: true, detail: "SEC (Security) is visible to the account" },
+        ...Object.entries(JIRA_PROJECT_PERMISSIONS).map(([key, why]) => ({
+          name: `jira: permission ${key} in SEC`,
+          ok: true,
+          detail: `granted (${why})`,
+        })),
+        { name: "jira: issue type Task", ok: true, detail: "project SEC has issue type Task" },
+      ]);
+      expect(jira.requests.map((r) => [r.path, r.status])).toEqual([
+        ["/rest/api/3/myself", 200],
+        ["/rest/api/3/project/SEC", 200],
+        ["/rest/api/3/mypermissions", 200],
+      ]);
+      expectOnlyReads();
+    });
+
+    it("says the email/API token is refused on a 401, and asks nothing more", async () => {
+      // Act
+      const checks = await checking({ apiToken: "wrong-token" });
+
+      // Assess: only the account check; the project's 404 would blame the project.
+      expect(checks).toEqual([
+        {
+          name: "jira: account",
+          ok: false,
+          detail:
+            "the email/API token is refused (HTTP 401: Client must be authenticated to access this resource.): check tickets.email, and that tickets.apiToken holds a current API token of that account (id.atlassian.com → Security → API tokens; they expire)",
+        },
+      ]);
+      expect(checks[0]?.detail).not.toContain("wrong-token");
+      expect(jira.requests.map((r) => r.path)).toEqual(["/rest/api/3/myself"]);
+      expectOnlyReads();
+    });
+
+    it("says Jira could not be asked during an outage, rather than blaming the token", async () => {
+      // Prepare
+      jira.outage = true;
+
+      // Act
+      const checks = await checking();
+
+      // Assess
+      expect(checks).toEqual([
+        {
+          name: "jira: account",
+          ok: false,
+          detail:
+            "could not ask Jira (HTTP 503: Service Unavailable), so nothing else was checked: try again later, and check tickets.host",
+        },
+      ]);
+      jira.outage = false;
+      expectOnlyReads();
+    });
+
+    it.each([
+      ["does not exist", "OPS", undefined],
+      ["cannot be browsed by the account", "SEC", "BROWSE_PROJECTS"],
+    ])("says the project %s, with Jira's 404, and stops there", async (_case, projectKey, withheld) => {
+      // Prepare
+      if (withheld !== undefined) jira.withheldPermissions.add(withheld);
+
+      // Act
+      const checks = await checking({ projectKey });
+
+      // Assess
+      expect(checks.map((c) => [c.name, c.ok])).toEqual([
+        ["jira: account", true],
+        [`jira: project ${projectKey}`, false],
+      ]);
+      expect(checks[1]?.detail).toBe(
+        `project ${projectKey} does not exist or the account cannot browse it (Browse projects) (HTTP 404: No project could be found with key '${projectKey}'.): check tickets.projectKey, and grant the account Browse Projects in the project's permission scheme`,
+      );
+      expectOnlyReads();
+    });
+
+    it("names each permission the account lacks in the project, and where to grant it", async () => {
+      // Prepare
+      jira.withheldPermissions.add("CREATE_ISSUES");
+      jira.withheldPermissions.add("TRANSITION_ISSUES");
+
+      // Act
+      const checks = await checking();
+
+      // Assess
+      const permissions = checks.filter((c) => c.name.startsWith("jira: permission "));
+      expect(permissions.map((c) => [c.name, c.ok])).toEqual([
+        ["jira: permission BROWSE_PROJECTS in SEC", true],
+        ["jira: permission CREATE_ISSUES in SEC", false],
+        ["jira: permission ADD_COMMENTS in SEC", true],
+        ["jira: permission TRANSITION_ISSUES in SEC", false],
+      ]);
+      expect(permissions[1]?.detail).toBe(
+        "the account lacks Create Issues in project SEC, needed to open a ticket: grant it in the project's permission scheme (Project settings → Permissions), to the account or to a group or role it is in",
+      );
+      expect(permissions[3]?.detail).toBe(
+        "the account lacks Transition Issues in project SEC, needed to close a ticket: grant it in the project's permission scheme (Project settings → Permissions), to the account or to a group or role it is in",
+      );
+      const asked = jira.requests.find((r) => r.path === "/rest/api/3/mypermissions");
+      expect(Object.fromEntries(new URLSearchParams(asked?.query))).toEqual({
+        projectKey: "SEC",
+        permissions: "BROWSE_PROJECTS,CREATE_ISSUES,ADD_COMMENTS,TRANSITION_ISSUES",
+      });
+      expectOnlyReads();
+    });
+
+    it.each([
+      [
+        "Incident",
+        "project SEC has no issue type named Incident: set tickets.issueType to one of its issue types (Bug, Story, Epic), or add Incident to the project's issue type scheme",
+      ],
+      [
+        "Subtask",
+        "Subtask is a sub-task type in project SEC, and a sub-task needs a parent issue: set tickets.issueType to one of its issue types (Bug, Story, Epic), or add Subtask to the project's issue type scheme",
+      ],
+    ])("says the project has no usable issue type %s, listing the ones it has", async (issueType, detail) => {
+      // Prepare: a project without Task.
+      jira.issueTypes = [
+        { name: "Bug" },
+        { name: "Story" },
+        { name: "Epic" },
+        { name: "Subtask", subtask: true },
+      ];
+
+      // Act
+      const checks = await checking({ issueType });
+
+      // Assess
+      expect(checks.at(-1)).toEqual({ name: `jira: issue type ${issueType}`, ok: false, detail });
+      expectOnlyReads();
     });
   });
 });

@@ -7,12 +7,13 @@ import { NotDeliveredError } from "../../../lambdas/notify/outbox.ts";
 import {
   createSlackWebClient,
   renderSlackBlocks,
+  SLACK_BOT_SCOPES,
   SLACK_EVENT_TYPE,
   SlackNotifier,
   ticketLabel,
   UnsafeSlackClientError,
 } from "../../../lambdas/notify/slack.ts";
-import { FakeSlack } from "../../../sandbox/providers/slack.ts";
+import { FAKE_SLACK_SCOPES, FakeSlack, type FakeSlackOptions } from "../../../sandbox/providers/slack.ts";
 import { item, person, threeKeysOfJane } from "./plan-items.ts";
 
 const SECURITY = "CSECURITY";
@@ -416,6 +417,215 @@ describe("SlackNotifier never posts twice", () => {
 
     // Assess
     await expect(looking).rejects.toMatchObject({ details: { code: "history_truncated" } });
+  });
+});
+
+describe("SlackNotifier.preflight", () => {
+  let slack: FakeSlack | undefined;
+
+  afterEach(async () => {
+    await slack?.close();
+    slack = undefined;
+  });
+
+  /** A fake workspace (the security channel exists, the app in it, unless told otherwise) and a notifier on it. */
+  const start = async (options: FakeSlackOptions = {}, token = "xoxb-test") => {
+    slack = await FakeSlack.start({ channels: [SECURITY], ...options });
+    const notifier = new SlackNotifier({
+      client: createSlackWebClient(token, {
+        apiUrl: slack.apiUrl,
+        retryConfig: FAST,
+        logLevel: LogLevel.ERROR,
+      }),
+      securityChannel: SECURITY,
+    });
+    return { fake: slack, notifier };
+  };
+
+  /** The preflight left nothing behind: no message posted, no DM opened. */
+  const expectNothingWritten = (fake: FakeSlack) => {
+    expect(fake.messages).toEqual([]);
+    expect(fake.calls("chat.postMessage")).toEqual([]);
+    expect(fake.calls("conversations.open")).toEqual([]);
+  };
+
+  it("checks the scopes of the manifest in docs/notifications.md, the ones the fake grants by default", () => {
+    expect(Object.keys(SLACK_BOT_SCOPES).sort()).toEqual([...FAKE_SLACK_SCOPES].sort());
+  });
+
+  it("says the token, its scopes and the security channel are fine, with two reads", async () => {
+    // Prepare
+    const { fake, notifier } = await start();
+
+    // Act
+    const checks = await notifier.preflight();
+
+    // Assess
+    expect(checks).toEqual([
+      {
+        name: "slack: token",
+        ok: true,
+        detail: "accepted: bot user iam-hygiene (UBOT) in workspace Fake (T1)",
+      },
+      {
+        name: "slack: scopes",
+        ok: true,
+        detail: `the token has every scope the notifier uses: ${Object.keys(SLACK_BOT_SCOPES).join(", ")}`,
+      },
+      {
+        name: `slack: security channel ${SECURITY}`,
+        ok: true,
+        detail:
+          "the app is a member and can read the channel's history (read before a message is posted again)",
+      },
+    ]);
+    expect(fake.requests.map((r) => r.method)).toEqual(["auth.test", "conversations.history"]);
+    expect(fake.calls("conversations.history")[0]?.params).toMatchObject({ channel: SECURITY, limit: "1" });
+    expectNothingWritten(fake);
+  });
+
+  it.each([
+    ["invalid_auth", "a token Slack does not know", undefined],
+    ["token_revoked", "a revoked token", "token_revoked"],
+    ["account_inactive", "the token of an uninstalled app", "account_inactive"],
+  ])("says Slack refused the token (%s: %s), and asks nothing more", async (code, _case, injected) => {
+    // Prepare
+    const { fake, notifier } = await start({}, injected === undefined ? "xoxb-unknown" : "xoxb-test");
+    if (injected !== undefined) fake.fail(1, { status: 200, error: injected }, "auth.test");
+
+    // Act
+    const checks = await notifier.preflight();
+
+    // Assess
+    expect(checks).toEqual([
+      {
+        name: "slack: token",
+        ok: false,
+        detail: `Slack refused the bot token (${code}): put the app's Bot User OAuth Token (xoxb-…, under OAuth & Permissions) in the notifications.slack.token secret; if the app was uninstalled or its token revoked, reinstall the app and store the new token`,
+      },
+    ]);
+    expect(checks[0]?.detail).not.toContain("xoxb-unknown");
+    expect(fake.requests.map((r) => r.method)).toEqual(["auth.test"]);
+    expectNothingWritten(fake);
+  });
+
+  it("says Slack could not be asked during an outage, rather than blaming the token", async () => {
+    // Prepare
+    const { fake, notifier } = await start();
+    fake.outage = true;
+
+    // Act
+    const checks = await notifier.preflight();
+
+    // Assess
+    expect(checks).toEqual([
+      {
+        name: "slack: token",
+        ok: false,
+        detail:
+          "could not ask Slack (http_503), so nothing else was checked: try again later, and check notifications.slack.apiUrl if it is set",
+      },
+    ]);
+    fake.outage = false;
+    expectNothingWritten(fake);
+  });
+
+  it("names each scope of the manifest the token lacks, and how to add it", async () => {
+    // Prepare: the app was installed before DMs and private channels were read.
+    const { fake, notifier } = await start({
+      scopes: FAKE_SLACK_SCOPES.filter((s) => s !== "im:history" && s !== "groups:history"),
+    });
+
+    // Act
+    const checks = await notifier.preflight();
+
+    // Assess
+    expect(checks.find((c) => c.name === "slack: scopes")).toEqual({
+      name: "slack: scopes",
+      ok: false,
+      detail: `the token lacks im:history (${SLACK_BOT_SCOPES["im:history"]}), groups:history (${SLACK_BOT_SCOPES["groups:history"]}): add them to the app's Bot Token Scopes (OAuth & Permissions, or oauth_config.scopes.bot in the app manifest), then reinstall the app to the workspace`,
+    });
+    // The public security channel needs channels:history only, which the token has.
+    expect(checks.find((c) => c.name.startsWith("slack: security channel"))?.ok).toBe(true);
+    expectNothingWritten(fake);
+  });
+
+  it("says the scopes could not be read when Slack's answer has no x-oauth-scopes header, without failing", async () => {
+    // Prepare: a proxy that strips the header.
+    const { fake, notifier } = await start({ scopesHeader: false });
+
+    // Act
+    const checks = await notifier.preflight();
+
+    // Assess
+    expect(checks.find((c) => c.name === "slack: scopes")).toEqual({
+      name: "slack: scopes",
+      ok: true,
+      detail:
+        "could not read the token's scopes (Slack's answer carried no x-oauth-scopes header): a missing one shows as missing_scope on the first call that needs it",
+    });
+    expectNothingWritten(fake);
+  });
+
+  it("says to invite the app to a security channel it is not a member of, where a post would be refused too", async () => {
+    // Prepare: the channel exists; nobody invited the app.
+    const { fake, notifier } = await start({ channels: [], nonMemberChannels: [SECURITY] });
+
+    // Act
+    const checks = await notifier.preflight();
+
+    // Assess
+    expect(checks.at(-1)).toEqual({
+      name: `slack: security channel ${SECURITY}`,
+      ok: false,
+      detail:
+        "the app is not a member of the channel (not_in_channel): invite the app to the channel (/invite @iam-hygiene in it)",
+    });
+    expectNothingWritten(fake);
+    // What the preflight warns of: Slack refuses a post there (no chat:write.public).
+    const digest = composeNotifications({ items: threeKeysOfJane(), mode: "enforce" }).messages.find(
+      (m) => m.kind === "digest",
+    )!;
+    await expect(notifier.send(digest)).rejects.toMatchObject({ details: { code: "not_in_channel" } });
+    expect(fake.messages).toEqual([]);
+  });
+
+  it("says no channel with the id is visible to the app: a wrong id or a private channel it was not invited to", async () => {
+    // Prepare: the configured id names no channel the app can see.
+    const { fake, notifier } = await start({ channels: [] });
+
+    // Act
+    const checks = await notifier.preflight();
+
+    // Assess
+    const check = checks.at(-1)!;
+    expect(check).toMatchObject({ name: `slack: security channel ${SECURITY}`, ok: false });
+    expect(check.detail).toBe(
+      "no channel with this id is visible to the app: a wrong id, or a private channel the app was not invited to (channel_not_found): check notifications.slack.securityChannel (the id at the bottom of the channel's details), or /invite @iam-hygiene in the private channel",
+    );
+    expectNothingWritten(fake);
+  });
+
+  it("names the scope Slack says reading the channel needs", async () => {
+    // Prepare
+    const { fake, notifier } = await start({
+      scopes: FAKE_SLACK_SCOPES.filter((s) => s !== "channels:history"),
+    });
+
+    // Act
+    const checks = await notifier.preflight();
+
+    // Assess
+    expect(checks.at(-1)).toEqual({
+      name: `slack: security channel ${SECURITY}`,
+      ok: false,
+      detail:
+        "the token lacks channels:history to read the channel's history (missing_scope): add it to the app's Bot Token Scopes (OAuth & Permissions), then reinstall the app to the workspace",
+    });
+    expect(checks.find((c) => c.name === "slack: scopes")?.detail).toContain(
+      "the token lacks channels:history (",
+    );
+    expectNothingWritten(fake);
   });
 });
 
