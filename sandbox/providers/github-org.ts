@@ -10,7 +10,14 @@
  * against the App's public key, and answers an installation token (`ghs_...`) with its
  * `expires_at` one hour later. Installation tokens are accepted on the fine-grained PAT grant
  * endpoints and refused on SAML SSO credential authorizations and the GraphQL SAML identities
- * (403 "Resource not accessible by integration"), which GitHub opens to classic tokens only.
+ * (403 "Resource not accessible by integration"), which GitHub opens to classic tokens only. An
+ * installation may list PAT grants with the `organization_personal_access_tokens` permission
+ * (`read` or `write`) and revoke them with `write`; without it GitHub answers the same 403.
+ *
+ * `GET /orgs/{org}` answers the organisation's public fields to any valid token, 404 for an
+ * organisation that does not exist. Answers to the classic token carry its scopes in
+ * `X-OAuth-Scopes`, as GitHub's do; the credential authorization endpoints also say the scope
+ * they accept in `X-Accepted-OAuth-Scopes` (`read:org` to list, `admin:org` to remove).
  */
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -34,6 +41,8 @@ export interface MintedInstallationToken {
   readonly installationId: number;
   readonly token: string;
   readonly expiresAtMs: number;
+  /** The installation's permissions, as the token answer gave them. */
+  readonly permissions: Readonly<Record<string, string>>;
 }
 
 /** One request the fake answered. */
@@ -60,6 +69,8 @@ export interface FakeGitHubOrgOptions {
   readonly now?: () => number;
   /** Lifetime of minted installation tokens. @default 3600000 (GitHub's hour) */
   readonly installationTokenTtlMs?: number;
+  /** The classic token's scopes, sent in `X-OAuth-Scopes`. @default ["admin:org"] */
+  readonly tokenScopes?: readonly string[];
 }
 
 /** How the fake refuses fine-grained PAT grant calls, as GitHub does for the wrong token kind. */
@@ -94,6 +105,7 @@ export class FakeGitHubOrg {
   readonly #apps: readonly FakeGitHubApp[];
   readonly #now: () => number;
   readonly #tokenTtlMs: number;
+  readonly #tokenScopes: readonly string[];
   #rateLimitLeft = 0;
   #rateLimitKind: "primary" | "secondary" = "primary";
   #unauthorized = false;
@@ -108,6 +120,7 @@ export class FakeGitHubOrg {
     this.#apps = options.apps ?? [];
     this.#now = options.now ?? Date.now;
     this.#tokenTtlMs = options.installationTokenTtlMs ?? 3_600_000;
+    this.#tokenScopes = options.tokenScopes ?? ["admin:org"];
   }
 
   /** Starts the fake on 127.0.0.1 and a free port. */
@@ -190,6 +203,8 @@ export class FakeGitHubOrg {
     const query = Object.fromEntries(url.searchParams);
     const method = req.method ?? "GET";
     const nowSeconds = Math.floor(Date.now() / 1000);
+    // Set once the request is known to carry the classic token: GitHub then names its scopes.
+    let scopeHeaders: Record<string, string> = {};
     const send = (status: number, payload?: unknown, headers: Record<string, string> = {}): void => {
       this.calls.push({
         method,
@@ -207,6 +222,7 @@ export class FakeGitHubOrg {
         "x-ratelimit-resource": url.pathname === "/graphql" ? "graphql" : "core",
         "x-github-api-version-selected": "2022-11-28",
         ...(payload === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
+        ...scopeHeaders,
         ...headers,
       });
       res.end(payload === undefined ? undefined : JSON.stringify(payload));
@@ -221,14 +237,23 @@ export class FakeGitHubOrg {
     }
     const token = (req.headers.authorization ?? "").replace(/^(token|bearer)\s+/i, "");
     const isPats = url.pathname === `/orgs/${this.org}/personal-access-tokens`;
+    const isOrg = /^\/orgs\/[^/]+$/.test(url.pathname) && method === "GET";
     const installation = this.mintedTokens.find((t) => t.token === token);
     if (installation && installation.expiresAtMs > this.#now() && !this.#unauthorized) {
-      if (!isPats) return error(403, "Resource not accessible by integration");
+      if (!isPats && !isOrg) return error(403, "Resource not accessible by integration");
+      if (isPats) {
+        const level = installation.permissions.organization_personal_access_tokens;
+        const allowed = method === "GET" ? level === "read" || level === "write" : level === "write";
+        if (!allowed) return error(403, "Resource not accessible by integration");
+      }
     } else {
       const accepted = isPats ? [this.appToken, this.token] : [this.token];
       if (this.#unauthorized || !accepted.includes(token)) {
         error(401, "Bad credentials");
         return;
+      }
+      if (token === this.token && !token.startsWith("github_pat_")) {
+        scopeHeaders = { "x-oauth-scopes": this.#tokenScopes.join(", ") };
       }
     }
     if (this.#rateLimitLeft > 0) {
@@ -276,7 +301,17 @@ export class FakeGitHubOrg {
       this.#graphql(body, send);
       return;
     }
+    if (isOrg) {
+      if (decodeURIComponent(url.pathname.slice("/orgs/".length)).toLowerCase() !== this.org.toLowerCase()) {
+        return error(404, "Not Found");
+      }
+      send(200, this.#organization());
+      return;
+    }
     const authPath = `/orgs/${this.org}/credential-authorizations`;
+    if (url.pathname.startsWith(authPath) && "x-oauth-scopes" in scopeHeaders) {
+      scopeHeaders["x-accepted-oauth-scopes"] = method === "GET" ? "read:org" : "admin:org";
+    }
     if (url.pathname === authPath && method === "GET") {
       if (!this.samlSso) return error(404, "Not Found");
       const login = query.login?.toLowerCase();
@@ -330,6 +365,43 @@ export class FakeGitHubOrg {
     error(404, "Not Found");
   }
 
+  /** `GET /orgs/{org}`: the fields GitHub shows anyone (owners see more). */
+  #organization(): Record<string, unknown> {
+    const api = `${this.url}/orgs/${this.org}`;
+    return {
+      login: this.org,
+      id: 9_000_001,
+      node_id: "O_kgDOAIlUQQ",
+      url: api,
+      repos_url: `${api}/repos`,
+      events_url: `${api}/events`,
+      hooks_url: `${api}/hooks`,
+      issues_url: `${api}/issues`,
+      members_url: `${api}/members{/member}`,
+      public_members_url: `${api}/public_members{/member}`,
+      avatar_url: "https://avatars.githubusercontent.com/u/9000001?v=4",
+      description: null,
+      name: this.org,
+      company: null,
+      blog: "",
+      location: null,
+      email: null,
+      twitter_username: null,
+      is_verified: false,
+      has_organization_projects: true,
+      has_repository_projects: true,
+      public_repos: 0,
+      public_gists: 0,
+      followers: 0,
+      following: 0,
+      html_url: `https://github.com/${this.org}`,
+      created_at: "2019-04-01T09:00:00Z",
+      updated_at: "2026-01-10T09:00:00Z",
+      archived_at: null,
+      type: "Organization",
+    };
+  }
+
   #removePatGrant(id: number): void {
     const index = this.patGrants.findIndex((g) => g.id === id);
     if (index >= 0) this.patGrants.splice(index, 1);
@@ -370,18 +442,21 @@ export class FakeGitHubOrg {
     if (String(app.installationId) !== installationId) return error(404, "Not Found");
     const expiresAtMs = (now + Math.floor(this.#tokenTtlMs / 1000)) * 1000;
     const token = `ghs_${randomBytes(18).toString("base64url").replace(/[-_]/g, "x")}`;
-    this.mintedTokens.push({ installationId: app.installationId, token, expiresAtMs });
+    const permissions = app.permissions ?? { organization_personal_access_tokens: "write" };
+    this.mintedTokens.push({ installationId: app.installationId, token, expiresAtMs, permissions });
     send(201, {
       token,
       expires_at: new Date(expiresAtMs).toISOString().replace(/\.\d{3}Z$/, "Z"),
-      permissions: app.permissions ?? { organization_personal_access_tokens: "write" },
+      permissions,
       repository_selection: "all",
     });
     return undefined;
   }
 
   #graphql(body: unknown, send: (status: number, payload?: unknown) => void): void {
-    const { variables } = (body ?? {}) as { variables?: { org?: string; after?: string | null } };
+    const { variables } = (body ?? {}) as {
+      variables?: { org?: string; after?: string | null; first?: number };
+    };
     if (variables?.org !== this.org) {
       send(200, {
         data: { organization: null },
@@ -397,13 +472,15 @@ export class FakeGitHubOrg {
     }
     const all = [...this.samlIdentities];
     const start = variables.after ? Number(variables.after) : 0;
-    const slice = all.slice(start, start + 100);
+    const first = Math.min(100, Math.max(1, Number(variables.first ?? 100) || 100));
+    const slice = all.slice(start, start + first);
     const end = start + slice.length;
     send(200, {
       data: {
         organization: {
           samlIdentityProvider: {
             externalIdentities: {
+              totalCount: all.length,
               pageInfo: { hasNextPage: end < all.length, endCursor: end < all.length ? String(end) : null },
               edges: slice.map(([login, nameId]) => ({
                 node: { samlIdentity: { nameId, emails: [{ value: nameId }] }, user: { login } },

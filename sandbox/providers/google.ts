@@ -1,7 +1,11 @@
 /**
  * A local fake of the parts of Google the Workspace source talks to: the OAuth token endpoint
  * (JWT-bearer grant, as a service account with domain-wide delegation uses it) and the Admin SDK
- * Directory API's users.get, tokens, asps and users.signOut, with Google's JSON error bodies.
+ * Directory API's users.list, users.get, tokens, asps and users.signOut, with Google's JSON error
+ * bodies. Domain-wide delegation lets a service account act as any user of the domain, but only an
+ * admin may call the Directory API: a subject that is not one gets a token, then 403 `forbidden`
+ * ("Not Authorized to access this resource/api") on every call; a subject that is no user of the
+ * domain gets no token (400 `invalid_grant`, "Invalid email or User ID").
  * It listens on 127.0.0.1 on a free port; tests point the real client library at it.
  */
 import { createPublicKey, type KeyObject, randomBytes, verify } from "node:crypto";
@@ -43,6 +47,8 @@ export interface FakeGoogleUser {
 export interface FakeGoogleCall {
   readonly method: string;
   readonly path: string;
+  /** The query parameters, as received. */
+  readonly query: Readonly<Record<string, string>>;
   readonly status: number;
   /** The Authorization header as received, so tests can check no secret went where it should not. */
   readonly authorization?: string;
@@ -76,6 +82,14 @@ export interface FakeGoogleOptions {
   readonly serviceAccountEmail?: string;
   /** Scopes the domain-wide delegation grant allows. @default the two the source needs */
   readonly delegatedScopes?: readonly string[];
+  /**
+   * The domain's admins, the subjects allowed to call the Directory API. Any other subject that is
+   * one of `users` gets a token and then 403 `forbidden`; a subject that is neither gets no token.
+   * @default every subject is an admin
+   */
+  readonly adminSubjects?: readonly string[];
+  /** The customer id `my_customer` stands for (the admins'). @default the first user's, else "C0fake" */
+  readonly customerId?: string;
 }
 
 /** A running fake and its switches. */
@@ -105,6 +119,7 @@ const USER_READONLY = "https://www.googleapis.com/auth/admin.directory.user.read
 const USER = "https://www.googleapis.com/auth/admin.directory.user";
 const GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token";
 const API = "/admin/directory/v1/users/";
+const LIST = "/admin/directory/v1/users";
 
 /** Starts the fake on 127.0.0.1, port 0. Close it in `afterEach`/`afterAll`. */
 export async function startGoogleFake(options: FakeGoogleOptions = {}): Promise<FakeGoogle> {
@@ -116,7 +131,12 @@ export async function startGoogleFake(options: FakeGoogleOptions = {}): Promise<
         ? createPublicKey(options.publicKey)
         : options.publicKey;
   const delegated = new Set(options.delegatedScopes ?? [SECURITY, USER_READONLY]);
-  const accessTokens = new Map<string, Set<string>>();
+  const accessTokens = new Map<string, { scopes: Set<string>; sub: string }>();
+  const admins =
+    options.adminSubjects === undefined
+      ? undefined
+      : new Set(options.adminSubjects.map((a) => a.toLowerCase()));
+  const customerId = options.customerId ?? users[0]?.customerId ?? "C0fake";
   const calls: FakeGoogleCall[] = [];
   const tokenRequests: FakeTokenRequest[] = [];
   const signOuts: string[] = [];
@@ -194,6 +214,11 @@ export async function startGoogleFake(options: FakeGoogleOptions = {}): Promise<
       record(400);
       return oauthError(res, 400, "invalid_grant", "Invalid email or User ID");
     }
+    const sub = String(claims.sub);
+    if (admins !== undefined && !admins.has(sub.toLowerCase()) && find(sub) === undefined) {
+      record(400);
+      return oauthError(res, 400, "invalid_grant", "Invalid email or User ID");
+    }
     const requested = String(claims.scope).split(" ").filter(Boolean);
     if (refuseTokens || requested.some((s) => !delegated.has(s))) {
       record(401);
@@ -206,15 +231,21 @@ export async function startGoogleFake(options: FakeGoogleOptions = {}): Promise<
     }
     record(200);
     const accessToken = `ya29.fake-${randomBytes(12).toString("hex")}`;
-    accessTokens.set(accessToken, new Set(requested));
+    accessTokens.set(accessToken, { scopes: new Set(requested), sub });
     return json(res, 200, { access_token: accessToken, expires_in: 3599, token_type: "Bearer" });
   };
 
-  const handleApi = (req: IncomingMessage, res: ServerResponse, path: string): number => {
+  const handleApi = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    query: URLSearchParams,
+  ): number => {
     const method = req.method ?? "GET";
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
-    const granted = bearer === undefined ? undefined : accessTokens.get(bearer);
-    if (granted === undefined) {
+    const token = bearer === undefined ? undefined : accessTokens.get(bearer);
+    const granted = token?.scopes;
+    if (token === undefined || granted === undefined) {
       return googleError(res, 401, "authError", "Request had invalid authentication credentials.", {
         location: "Authorization",
         locationType: "header",
@@ -226,6 +257,13 @@ export async function startGoogleFake(options: FakeGoogleOptions = {}): Promise<
       injected.remaining--;
       const { status, reason, message } = injected.failure;
       return googleError(res, status, reason, message ?? defaultMessage(status, reason));
+    }
+    if (admins !== undefined && !admins.has(token.sub.toLowerCase())) {
+      return googleError(res, 403, "forbidden", "Not Authorized to access this resource/api");
+    }
+    if (path === LIST) {
+      if (method !== "GET") return googleError(res, 404, "notFound", `Method not found: ${method} ${path}`);
+      return listUsers(res, granted, query);
     }
     const segments = path
       .slice(API.length)
@@ -245,19 +283,7 @@ export async function startGoogleFake(options: FakeGoogleOptions = {}): Promise<
     if (user === undefined) {
       return googleError(res, 404, "notFound", "Resource Not Found: userKey");
     }
-    if (method === "GET" && collection === undefined) {
-      return json(res, 200, {
-        kind: "admin#directory#user",
-        id: user.id,
-        primaryEmail: user.primaryEmail,
-        suspended: user.suspended ?? false,
-        customerId: user.customerId ?? "C0fake",
-        lastLoginTime: user.lastLoginTime ?? "1970-01-01T00:00:00.000Z",
-        creationTime: user.creationTime ?? "2020-01-01T00:00:00.000Z",
-        externalIds: user.externalIds ?? [],
-        aliases: user.aliases ?? [],
-      });
-    }
+    if (method === "GET" && collection === undefined) return json(res, 200, userResource(user));
     if (method === "GET" && collection === "tokens" && itemId === undefined) {
       const items = (user.tokens ?? []).map((t) => ({
         kind: "admin#directory#token",
@@ -312,20 +338,67 @@ export async function startGoogleFake(options: FakeGoogleOptions = {}): Promise<
     return googleError(res, 404, "notFound", `Method not found: ${method} ${path}`);
   };
 
+  /**
+   * `users.list`: `customer` (`my_customer` or the id) or `domain`, `maxResults` (1 to 500, default
+   * 100) and `pageToken`; Google leaves `users` out of an empty page. A customer or domain Google
+   * does not know answers 400 `badRequest`.
+   */
+  const listUsers = (res: ServerResponse, granted: Set<string>, query: URLSearchParams): number => {
+    if (![USER_READONLY, USER].some((scope) => granted.has(scope))) {
+      return googleError(
+        res,
+        403,
+        "insufficientPermissions",
+        "Request had insufficient authentication scopes.",
+      );
+    }
+    const customer = query.get("customer");
+    const domain = query.get("domain");
+    if (customer === null && domain === null) return googleError(res, 400, "badRequest", "Bad Request");
+    const ofTenant = users.filter((u) => (u.customerId ?? "C0fake") === customerId);
+    const domains = new Set(ofTenant.map((u) => u.primaryEmail.split("@")[1]?.toLowerCase()));
+    if (
+      (customer !== null && customer !== "my_customer" && customer !== customerId) ||
+      (domain !== null && !domains.has(domain.toLowerCase()))
+    ) {
+      return googleError(res, 400, "badRequest", "Bad Request");
+    }
+    const selected =
+      domain === null
+        ? ofTenant
+        : ofTenant.filter((u) => u.primaryEmail.toLowerCase().endsWith(`@${domain.toLowerCase()}`));
+    const max = Math.min(500, Math.max(1, Number(query.get("maxResults") ?? 100) || 100));
+    const start = Number(query.get("pageToken") ?? 0) || 0;
+    const items = selected.slice(start, start + max).map(userResource);
+    return json(res, 200, {
+      kind: "admin#directory#users",
+      etag: '"users"',
+      ...(items.length ? { users: items } : {}),
+      ...(start + max < selected.length ? { nextPageToken: String(start + max) } : {}),
+    });
+  };
+
   const server = await LocalServer.listen(async (req, res) => {
-    const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname;
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const path = url.pathname;
     const method = req.method ?? "GET";
     const answer = async (): Promise<number> => {
       if (method === "POST" && path === "/token") return handleToken(req, res);
-      if (path.startsWith(API)) {
+      if (path.startsWith(API) || path === LIST) {
         await readBody(req);
-        return handleApi(req, res, path);
+        return handleApi(req, res, path, url.searchParams);
       }
       return googleError(res, 404, "notFound", `Not found: ${path}`);
     };
     // A request the fake fails on answers 500 (LocalServer) and is not counted as a call.
     const status = await answer();
-    calls.push({ method, path, status, authorization: req.headers.authorization });
+    calls.push({
+      method,
+      path,
+      query: Object.fromEntries(url.searchParams),
+      status,
+      authorization: req.headers.authorization,
+    });
   });
   baseUrl = server.url;
 
@@ -353,6 +426,21 @@ export async function startGoogleFake(options: FakeGoogleOptions = {}): Promise<
       refuseTokens = on;
     },
     close: () => server.close(),
+  };
+}
+
+/** A user as `users.get` and `users.list` return it (the fields the source reads). */
+function userResource(user: FakeGoogleUser): Record<string, unknown> {
+  return {
+    kind: "admin#directory#user",
+    id: user.id,
+    primaryEmail: user.primaryEmail,
+    suspended: user.suspended ?? false,
+    customerId: user.customerId ?? "C0fake",
+    lastLoginTime: user.lastLoginTime ?? "1970-01-01T00:00:00.000Z",
+    creationTime: user.creationTime ?? "2020-01-01T00:00:00.000Z",
+    externalIds: user.externalIds ?? [],
+    aliases: user.aliases ?? [],
   };
 }
 

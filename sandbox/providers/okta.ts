@@ -10,6 +10,11 @@
  * client assertion, as Okta's "Implement OAuth for Okta with a service app" guide describes) and
  * accepts the access tokens it issues as `Authorization: Bearer`, each call checked against the
  * token's scopes (`okta.users.read` to read users, `okta.users.manage` to change them).
+ *
+ * An API token acts with the admin role of the admin who created it: `apiTokenAccess` says what
+ * that role allows on users (403 `E0000006` beyond it). `GET /api/v1/users` without `search`,
+ * `filter` or `q` lists every user whose status is not `DEPROVISIONED`, as Okta's "List all users"
+ * does.
  */
 import { createHash, createPublicKey, type JsonWebKey, randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -80,6 +85,8 @@ export interface FakeOktaServiceApp {
    * without a proof carrying the server's nonce gets `400 use_dpop_nonce` and a `DPoP-Nonce`
    * (RFC 9449 8); the tokens issued are DPoP-bound (`token_type: "DPoP"`) and each API call must
    * send `Authorization: DPoP <token>` with a fresh proof (`htm`, `htu`, `ath`) by the same key.
+   * Every proof's `iat` must be within five minutes of the org's clock (RFC 9449 4.3), else 400
+   * `invalid_dpop_proof`.
    * @default false
    */
   readonly requireDpop?: boolean;
@@ -105,6 +112,19 @@ export interface FakeOktaOptions {
   readonly serviceApps?: readonly FakeOktaServiceApp[];
   /** Lifetime of issued access tokens (`expires_in`). @default 3600 */
   readonly accessTokenTtlSeconds?: number;
+  /**
+   * What the admin role of the API token's creator allows on users: `manage` (Super or Org
+   * Administrator), `read` (Read-only Administrator: changes get 403 `E0000006`) or `none` (a role
+   * without user access, such as an App Administrator: every users call gets 403 `E0000006`).
+   * @default "manage"
+   */
+  readonly apiTokenAccess?: "manage" | "read" | "none";
+  /**
+   * How far the fake org's clock is from this host's, in seconds (negative: the org is behind,
+   * as if this host's clock ran fast). Reproduces a host whose clock is wrong: DPoP proofs carry
+   * the host's time in `iat`, which the org checks against its own. @default 0
+   */
+  readonly clockOffsetSeconds?: number;
 }
 
 interface IssuedToken {
@@ -115,10 +135,13 @@ interface IssuedToken {
   readonly dpopKey?: string;
 }
 
+/** How far a DPoP proof's `iat` may be from the org's clock, either way. */
+const DPOP_IAT_WINDOW_SECONDS = 300;
+
 /** A DPoP proof's public key as a canonical string, or `undefined` when the proof is not valid. */
 function dpopProofKey(
   proof: string | undefined,
-  expect: { htm: string; htu: string; ath?: string; nonce?: string },
+  expect: { htm: string; htu: string; nowSeconds: number; ath?: string; nonce?: string },
 ): { key: string } | { error: string } {
   const jwt = proof === undefined ? undefined : decodeJwt(proof);
   if (!jwt) return { error: "DPoP proof JWT header is missing or malformed." };
@@ -136,6 +159,11 @@ function dpopProofKey(
   const claims = jwt.payload;
   if (claims.htm !== expect.htm) return { error: "'htm' claim in the DPoP proof JWT is invalid." };
   if (claims.htu !== expect.htu) return { error: "'htu' claim in the DPoP proof JWT is invalid." };
+  // RFC 9449 4.3 (11): the proof's creation time must be within an acceptable window of the server's.
+  const iat = claims.iat;
+  if (typeof iat !== "number" || Math.abs(iat - expect.nowSeconds) > DPOP_IAT_WINDOW_SECONDS) {
+    return { error: "'iat' claim in the DPoP proof JWT is invalid." };
+  }
   if (expect.ath !== undefined && claims.ath !== expect.ath) {
     return { error: "'ath' claim in the DPoP proof JWT is invalid." };
   }
@@ -167,6 +195,8 @@ export class FakeOkta {
   readonly #dpopNonce = randomBytes(16).toString("base64url");
   readonly #tokenTtl: number;
   readonly #maxPageSize: number;
+  readonly #apiTokenAccess: "manage" | "read" | "none";
+  readonly #clockOffsetMs: number;
   readonly #users = new Map<string, UserState>();
   #rateLimitLeft = 0;
   #rateLimitPath: RegExp | undefined;
@@ -177,6 +207,8 @@ export class FakeOkta {
     this.apiToken = options.apiToken ?? "00fake-okta-api-token-0000000000000000000";
     this.#maxPageSize = options.maxPageSize ?? 200;
     this.#tokenTtl = options.accessTokenTtlSeconds ?? 3600;
+    this.#apiTokenAccess = options.apiTokenAccess ?? "manage";
+    this.#clockOffsetMs = (options.clockOffsetSeconds ?? 0) * 1000;
     for (const app of options.serviceApps ?? []) this.addServiceApp(app);
   }
 
@@ -273,6 +305,11 @@ export class FakeOkta {
     this.#unauthorized = on;
   }
 
+  /** The org's clock (milliseconds since the epoch). */
+  #nowMs(): number {
+    return Date.now() + this.#clockOffsetMs;
+  }
+
   #state(userId: string): UserState {
     const state = this.#users.get(userId);
     if (!state) throw new Error(`fake okta: no user ${userId}`);
@@ -325,7 +362,7 @@ export class FakeOkta {
     const [, scheme, accessToken] = /^(Bearer|DPoP) (\S+)$/.exec(authorization) ?? [];
     const issued = accessToken === undefined ? undefined : this.#issued.get(accessToken);
     const sswsOk = authorization === `SSWS ${this.apiToken}`;
-    let tokenOk = issued !== undefined && issued.expiresAtMs > Date.now();
+    let tokenOk = issued !== undefined && issued.expiresAtMs > this.#nowMs();
     if (tokenOk && issued && accessToken) {
       // A DPoP-bound token is good only with `DPoP` and a proof by its key; a Bearer token only as Bearer.
       if (issued.dpopKey === undefined) tokenOk = scheme === "Bearer";
@@ -333,6 +370,7 @@ export class FakeOkta {
         const proof = dpopProofKey(typeof req.headers.dpop === "string" ? req.headers.dpop : undefined, {
           htm: method.toUpperCase(),
           htu: `${url.origin}${url.pathname}`,
+          nowSeconds: Math.floor(this.#nowMs() / 1000),
           ath: createHash("sha256").update(accessToken).digest("base64url"),
         });
         tokenOk = scheme === "DPoP" && "key" in proof && proof.key === issued.dpopKey;
@@ -341,6 +379,13 @@ export class FakeOkta {
     if (this.#unauthorized || (!sswsOk && !tokenOk)) {
       error(401, "E0000011", "Invalid token provided");
       return;
+    }
+    if (sswsOk && this.#apiTokenAccess !== "manage") {
+      // The token's admin role: no user access at all, or read-only.
+      if (this.#apiTokenAccess === "none" || method !== "GET") {
+        error(403, "E0000006", "You do not have permission to perform the requested action");
+        return;
+      }
     }
     if (!sswsOk && issued) {
       // Okta checks an access token's scopes per endpoint; reads take either users scope.
@@ -388,6 +433,13 @@ export class FakeOkta {
       send(200, slice, { link: links.join(", ") });
     };
 
+    if (rest.length === 0 && method === "GET" && !query.search && !query.filter && !query.q) {
+      page(
+        [...this.#users.values()].map((s) => s.user).filter((u) => u.status !== "DEPROVISIONED"),
+        (u) => u.id,
+      );
+      return;
+    }
     if (rest.length === 0 && method === "GET") {
       const terms = [...(query.search ?? "").matchAll(/profile\.(email|login) eq "((?:[^"\\]|\\.)*)"/g)];
       const users = [...this.#users.values()]
@@ -532,7 +584,7 @@ export class FakeOkta {
     if (claims.aud !== `${this.url}/oauth2/v1/token`) {
       return refuse(401, "invalid_client", "The audience [aud] claim in the client_assertion is invalid.");
     }
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(this.#nowMs() / 1000);
     const exp = typeof claims.exp === "number" ? claims.exp : Number.NaN;
     const iat = typeof claims.iat === "number" ? claims.iat : now;
     if (!(exp > now)) return refuse(401, "invalid_client", "The client_assertion token is expired.");
@@ -564,6 +616,7 @@ export class FakeOkta {
       const proof = dpopProofKey(typeof req.headers.dpop === "string" ? req.headers.dpop : undefined, {
         htm: "POST",
         htu: `${this.url}/oauth2/v1/token`,
+        nowSeconds: now,
         nonce: this.#dpopNonce,
       });
       if ("error" in proof && proof.error === "nonce") {
@@ -579,7 +632,7 @@ export class FakeOkta {
     this.#issued.set(accessToken, {
       clientId: app.clientId,
       scopes: requested,
-      expiresAtMs: Date.now() + this.#tokenTtl * 1000,
+      expiresAtMs: this.#nowMs() + this.#tokenTtl * 1000,
       ...(dpopKey === undefined ? {} : { dpopKey }),
     });
     const scope = requested.join(" ");

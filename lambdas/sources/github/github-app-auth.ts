@@ -69,6 +69,7 @@ export class GitHubAppTokens {
   readonly #now: () => number;
   readonly #refreshBeforeMs: number;
   #cached: { token: string; expiresAtMs: number } | undefined;
+  #permissions: Readonly<Record<string, string>> | undefined;
   #pending: Promise<string> | undefined;
   #mints = 0;
 
@@ -84,6 +85,24 @@ export class GitHubAppTokens {
   /** How many installation tokens were minted so far. */
   get mints(): number {
     return this.#mints;
+  }
+
+  /** The App's ID (or client ID), as configured. */
+  get appId(): string | number {
+    return this.#appId;
+  }
+
+  /** The installation the tokens are minted for. */
+  get installationId(): number {
+    return this.#installationId;
+  }
+
+  /**
+   * The installation's permissions as the last mint answered them (`{ organization_personal_access_tokens:
+   * "write" }`), or `undefined` before the first mint.
+   */
+  get permissions(): Readonly<Record<string, string>> | undefined {
+    return this.#permissions;
   }
 
   /** The cached installation token, or a new one when it is about to expire. */
@@ -109,6 +128,7 @@ export class GitHubAppTokens {
       headers: { authorization: `Bearer ${jwt}` },
     });
     this.#mints++;
+    this.#permissions = { ...(data.permissions as Record<string, string> | undefined) };
     const expiresAtMs = Date.parse(data.expires_at);
     this.#cached = {
       token: data.token,

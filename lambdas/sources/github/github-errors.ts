@@ -44,7 +44,8 @@ function isRateLimit(error: unknown, status: number): boolean {
   return /rate limit/i.test(githubMessage(error) ?? "");
 }
 
-function githubMessage(error: unknown): string | undefined {
+/** GitHub's own `message` from an error answer's body, when it has one. */
+export function githubMessage(error: unknown): string | undefined {
   const data = shape(error).response?.data;
   if (
     typeof data === "object" &&

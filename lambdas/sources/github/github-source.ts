@@ -15,8 +15,15 @@ import type {
   RevokeContext,
   SourceProblem,
 } from "../../core/ports/credential-source.ts";
+import type { PreflightCheck } from "../../core/ports/preflight.ts";
 import { authenticateAsInstallation, GitHubAppTokens } from "./github-app-auth.ts";
-import { describeGitHubError, type GitHubFailure, retryDelayMs } from "./github-errors.ts";
+import {
+  describeGitHubError,
+  type GitHubFailure,
+  githubMessage,
+  redact,
+  retryDelayMs,
+} from "./github-errors.ts";
 
 /** One entry of `GET /orgs/{org}/credential-authorizations` (GitHub Enterprise Cloud). */
 export interface CredentialAuthorization {
@@ -68,6 +75,12 @@ export interface GitHubSourceOptions {
    * @default octokit
    */
   readonly patGrantsOctokit?: Octokit;
+  /**
+   * The GitHub App's installation tokens behind `patGrantsOctokit`, when it authenticates as an
+   * App: preflight mints one first, which exercises the App ID, installation ID and private key.
+   * @default none (PAT grants use a token as given)
+   */
+  readonly appTokens?: GitHubAppTokens;
   /** Revoke fine-grained PAT grants; when off they are still reported. @default true */
   readonly revokeFineGrainedTokens?: boolean;
   /** Read SAML identities (login -> IdP email) with GraphQL. @default true */
@@ -133,6 +146,7 @@ export function githubSourceFromConfig(
     });
   const octokit = secrets.token ? make(secrets.token) : undefined;
   let patGrantsOctokit: Octokit | undefined;
+  let appTokens: GitHubAppTokens | undefined;
   if (config.app) {
     if (!secrets.appPrivateKey) throw new TypeError("sources.github.app needs its privateKey");
     const tokens = new GitHubAppTokens({
@@ -144,6 +158,7 @@ export function githubSourceFromConfig(
     });
     patGrantsOctokit = make();
     authenticateAsInstallation(patGrantsOctokit, tokens);
+    appTokens = tokens;
   } else if (secrets.patGrantsToken) {
     patGrantsOctokit = make(secrets.patGrantsToken);
   }
@@ -152,6 +167,7 @@ export function githubSourceFromConfig(
     org: config.org,
     ...(octokit ? { octokit } : {}),
     ...(patGrantsOctokit ? { patGrantsOctokit } : {}),
+    ...(appTokens ? { appTokens } : {}),
     revokeFineGrainedTokens: config.revokeFineGrainedTokens,
     secrets: [secrets.token, secrets.patGrantsToken, secrets.appPrivateKey].filter(
       (v): v is string => v !== undefined,
@@ -169,6 +185,17 @@ const SAML_IDENTITIES = `query($org: String!, $after: String) {
     }
   }
 }`;
+
+/** One SAML identity, to tell whether the org has a SAML identity provider whose identities are readable. */
+const SAML_PROBE = `query($org: String!, $first: Int!) {
+  organization(login: $org) {
+    samlIdentityProvider { externalIdentities(first: $first) { totalCount } }
+  }
+}`;
+
+interface SamlProbe {
+  organization: { samlIdentityProvider: { externalIdentities: { totalCount: number } } | null } | null;
+}
 
 interface SamlPage {
   organization: {
@@ -201,6 +228,7 @@ export class GitHubSource implements CredentialSource {
   /** The classic owner token's client; absent with a GitHub App only. */
   readonly #octokit: Octokit | undefined;
   readonly #patOctokit: Octokit;
+  readonly #appTokens: GitHubAppTokens | undefined;
   readonly #revokePats: boolean;
   readonly #samlIdentities: boolean;
   readonly #secrets: readonly string[];
@@ -213,6 +241,7 @@ export class GitHubSource implements CredentialSource {
     const patOctokit = options.patGrantsOctokit ?? options.octokit;
     if (!patOctokit) throw new TypeError("GitHubSource needs an octokit or a patGrantsOctokit");
     this.#patOctokit = patOctokit;
+    this.#appTokens = options.appTokens;
     this.#revokePats = options.revokeFineGrainedTokens ?? true;
     this.#samlIdentities = options.samlIdentities ?? true;
     this.#secrets = options.secrets ?? [];
@@ -221,6 +250,235 @@ export class GitHubSource implements CredentialSource {
     const maxWait = options.maxRateLimitWaitMs ?? 60_000;
     const clients = [this.#octokit, this.#patOctokit].filter((o): o is Octokit => o !== undefined);
     this.#counters = [...new Set(clients)].map((o) => withRateLimitRetry(o, maxRetries, maxWait));
+  }
+
+  /**
+   * Read-only checks for `iam-hygiene check`, through the clients, auth and rate-limit retries
+   * discovery uses: the App's installation token (when PAT grants use an App), `GET /orgs/{org}`,
+   * then one page of one entry of each list discovery reads: SSO credential authorizations and
+   * SAML identities (classic owner token), fine-grained PAT grants. Nothing is removed or revoked;
+   * what revocation needs is stated from the token's scopes and the installation's permissions.
+   */
+  async preflight(): Promise<PreflightCheck[]> {
+    const checks: PreflightCheck[] = [];
+    const org = this.#org;
+    const classic = this.#octokit;
+
+    // 1. The App's installation token: the JWT (App ID, private key) and the installation ID.
+    const tokens = this.#appTokens;
+    let appOk = true;
+    if (tokens) {
+      const name = `github: App ${tokens.appId} installation ${tokens.installationId} token`;
+      try {
+        await tokens.token();
+        checks.push({
+          name,
+          ok: true,
+          detail: `GitHub minted an installation token; the installation's permissions: ${describePermissions(tokens.permissions)}`,
+        });
+      } catch (error) {
+        appOk = false;
+        checks.push({ name, ok: false, detail: this.#mintAdvice(error, tokens) });
+        if (!classic) return checks;
+      }
+    }
+
+    // 2. The organisation, with the client that reads most (the classic token when there is one).
+    const orgClient = classic ?? this.#patOctokit;
+    let scopes: string[] | undefined;
+    try {
+      const answer = await orgClient.request("GET /orgs/{org}", { org });
+      scopes = scopesOf(answer.headers);
+      checks.push({
+        name: `github: organisation ${org}`,
+        ok: true,
+        detail: `found (id ${answer.data.id})${
+          classic
+            ? scopes === undefined
+              ? "; the token names no scopes (not a classic token)"
+              : `; the classic token's scopes: ${scopes.join(", ") || "none"}`
+            : ""
+        }`,
+      });
+    } catch (error) {
+      checks.push({
+        name: `github: organisation ${org}`,
+        ok: false,
+        detail: this.#orgAdvice(error, !!classic),
+      });
+      return checks;
+    }
+
+    // 3. SSO credential authorizations and SAML identities: the classic owner token only.
+    if (!classic) {
+      checks.push({
+        name: "github: SSO credential authorizations",
+        ok: true,
+        detail:
+          "not checked: no classic owner token (sources.github.token) is configured, and GitHub opens SSO " +
+          `authorizations and SAML identities to one only; if ${org} uses SAML SSO, add an owner's classic ` +
+          "token with read:org (admin:org to revoke)",
+      });
+    } else {
+      checks.push(await this.#checkCredentialAuthorizations(classic, scopes));
+      if (this.#samlIdentities) checks.push(await this.#checkSamlIdentities(classic));
+    }
+
+    // 4. Fine-grained PAT grants.
+    if (appOk) checks.push(await this.#checkPatGrants());
+    return checks;
+  }
+
+  async #checkCredentialAuthorizations(
+    classic: Octokit,
+    scopes: string[] | undefined,
+  ): Promise<PreflightCheck> {
+    const name = "github: SSO credential authorizations";
+    try {
+      await classic.request("GET /orgs/{org}/credential-authorizations", { org: this.#org, per_page: 1 });
+      const revocation =
+        scopes === undefined || scopes.includes("admin:org")
+          ? ""
+          : "; removing them needs admin:org, which the token's scopes lack: the scan can report but not revoke them";
+      return { name, ok: true, detail: `listed: the token can read SSO authorizations${revocation}` };
+    } catch (error) {
+      const failure = describeGitHubError(error, this.#secrets);
+      if (failure.notFound) {
+        return {
+          name,
+          ok: true,
+          detail: `${failure.message}: the org does not use SAML SSO (GitHub Enterprise Cloud), so there are none to read`,
+        };
+      }
+      return {
+        name,
+        ok: false,
+        detail: failure.forbidden
+          ? `${failure.message}: listing SSO authorizations needs an organisation owner's classic token with ` +
+            "read:org (admin:org to remove them); set sources.github.token to one"
+          : retryLater(failure),
+      };
+    }
+  }
+
+  async #checkSamlIdentities(classic: Octokit): Promise<PreflightCheck> {
+    const name = "github: SAML identities";
+    try {
+      const probe = await classic.graphql<SamlProbe>(SAML_PROBE, { org: this.#org, first: 1 });
+      return {
+        name,
+        ok: true,
+        detail: probe.organization?.samlIdentityProvider
+          ? "readable: logins are matched to the emails of the org's SAML identity provider"
+          : "the org has no SAML identity provider: logins are matched by the departure list's aliases only",
+      };
+    } catch (error) {
+      const failure = describeGitHubError(error, this.#secrets);
+      return {
+        name,
+        ok: false,
+        detail:
+          failure.status === 0 || failure.rateLimited
+            ? retryLater(failure)
+            : `${failure.message}: reading SAML identities needs an organisation owner's classic token with ` +
+              "read:org; without them logins are matched by aliases only",
+      };
+    }
+  }
+
+  async #checkPatGrants(): Promise<PreflightCheck> {
+    const name = "github: fine-grained PAT grants";
+    const tokens = this.#appTokens;
+    try {
+      await this.#patOctokit.request("GET /orgs/{org}/personal-access-tokens", {
+        org: this.#org,
+        per_page: 1,
+      });
+      const level = tokens?.permissions?.organization_personal_access_tokens;
+      const revocation = !this.#revokePats
+        ? "; revocation is off (revokeFineGrainedTokens)"
+        : tokens === undefined
+          ? "; revoking needs organization_personal_access_tokens: write, which cannot be checked without acting"
+          : level === "write"
+            ? ""
+            : "; revoking needs organization_personal_access_tokens: write, which the installation has only as " +
+              `${level ?? "none"}: the scan can report but not revoke them`;
+      return {
+        name,
+        ok: true,
+        detail: `listed: ${tokens ? "the App installation" : "the token"} can read fine-grained PAT grants${revocation}`,
+      };
+    } catch (error) {
+      const failure = describeGitHubError(error, this.#secrets);
+      if (failure.status === 401) {
+        return {
+          name,
+          ok: false,
+          detail: tokens
+            ? `${failure.message}: GitHub refused a freshly minted installation token; check the App's ` +
+              "installation on the org"
+            : `${failure.message}: GitHub refused sources.github.patGrantsToken; installation tokens expire ` +
+              "after an hour, so configure sources.github.app instead, which mints its own",
+        };
+      }
+      if (!failure.forbidden && !failure.notFound) return { name, ok: false, detail: retryLater(failure) };
+      const fix = tokens
+        ? "grant the App the organization permission Personal access tokens (organization_personal_access_tokens: " +
+          "read to report, write to revoke) in its settings, and accept the new permissions on the org"
+        : "GitHub lists them only to a GitHub App installation with the organization_personal_access_tokens " +
+          "permission (read to report, write to revoke): configure sources.github.app";
+      const why = failure.notFound
+        ? "the org does not let fine-grained PATs reach its resources, or the token is not an App's: "
+        : "";
+      return { name, ok: false, detail: `${failure.message}: ${why}${fix}` };
+    }
+  }
+
+  /** Why GitHub minted no installation token, and what to change. */
+  #mintAdvice(error: unknown, tokens: GitHubAppTokens): string {
+    const failure = describeGitHubError(error, this.#secrets);
+    if (failure.status === 0) {
+      return `${failure.message}: check sources.github.baseUrl and that this host can reach it`;
+    }
+    const said = githubMessage(error);
+    // GitHub's own words name no secret; scrub them anyway, as every recorded message is.
+    const refused = redact(
+      `GitHub refused to mint an installation token (HTTP ${failure.status}${said ? `: ${said}` : ""})`,
+      this.#secrets,
+    );
+    if (failure.notFound) {
+      return (
+        `${refused}: no installation ${tokens.installationId} of this App; check ` +
+        `sources.github.app.installationId and that the App is still installed on ${this.#org}`
+      );
+    }
+    if (failure.status === 401) {
+      return (
+        `${refused}: check sources.github.app.appId and that sources.github.app.privateKey is one of the ` +
+        "App's current private keys (App settings > Private keys)"
+      );
+    }
+    return failure.forbidden
+      ? `${refused}: check the App's settings and its installation on the org`
+      : refused;
+  }
+
+  /** Why `GET /orgs/{org}` failed, and what to change. */
+  #orgAdvice(error: unknown, classic: boolean): string {
+    const failure = describeGitHubError(error, this.#secrets);
+    if (failure.status === 0) {
+      return `${failure.message}: check sources.github.baseUrl and that this host can reach it`;
+    }
+    if (failure.status === 401) {
+      return classic
+        ? `${failure.message}: GitHub refused the token (wrong, expired or revoked); create an org owner's ` +
+            "classic token with read:org (admin:org to revoke) and update the secret sources.github.token points to"
+        : `${failure.message}: GitHub refused the App's installation token`;
+    }
+    if (failure.notFound) {
+      return `${failure.message}: organisation not found or not visible; check sources.github.org (and sources.github.baseUrl)`;
+    }
+    return retryLater(failure);
   }
 
   /** Lists the org's credential authorizations and PAT grants, keeping departed people's. */
@@ -672,6 +930,28 @@ function withRateLimitRetry(octokit: Octokit, maxRetries: number, maxWaitMs: num
     }
   });
   return counters;
+}
+
+/** The classic token's scopes from `X-OAuth-Scopes`; `undefined` when GitHub sent none (not a classic token). */
+function scopesOf(headers: Record<string, unknown>): string[] | undefined {
+  const value = headers["x-oauth-scopes"];
+  if (typeof value !== "string") return undefined;
+  return value
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+function describePermissions(permissions: Readonly<Record<string, string>> | undefined): string {
+  const entries = Object.entries(permissions ?? {});
+  return entries.length === 0 ? "none" : entries.map(([name, level]) => `${name}: ${level}`).join(", ");
+}
+
+/** A failure with nothing to fix in the configuration: a rate limit that held, an outage. */
+function retryLater(failure: GitHubFailure): string {
+  return failure.rateLimited || failure.status >= 500
+    ? `${failure.message}: try again later`
+    : failure.message;
 }
 
 function errorOf(failure: GitHubFailure): { name: string; message: string } {

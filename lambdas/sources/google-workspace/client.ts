@@ -39,6 +39,11 @@ export interface ServiceAccountKey {
   /** The token endpoint the key names. @default https://oauth2.googleapis.com/token */
   readonly token_uri?: string;
   readonly private_key_id?: string;
+  /**
+   * The service account's OAuth client id (numeric), the one an admin authorises under
+   * domain-wide delegation; named in preflight advice.
+   */
+  readonly client_id?: string;
 }
 
 /** What the Directory API client is built from. */
@@ -130,5 +135,6 @@ export function parseServiceAccountKey(text: string): ServiceAccountKey {
     private_key: key.private_key as string,
     token_uri: typeof key.token_uri === "string" ? key.token_uri : undefined,
     private_key_id: typeof key.private_key_id === "string" ? key.private_key_id : undefined,
+    client_id: typeof key.client_id === "string" ? key.client_id : undefined,
   };
 }

@@ -19,12 +19,19 @@ import type {
   RevokeContext,
   SourceProblem,
 } from "../../core/ports/credential-source.ts";
-import { createDirectoryClient, type DirectoryClient, type ServiceAccountKey } from "./client.ts";
+import type { PreflightCheck } from "../../core/ports/preflight.ts";
+import {
+  createDirectoryClient,
+  type DirectoryClient,
+  GOOGLE_WORKSPACE_SCOPES,
+  type ServiceAccountKey,
+} from "./client.ts";
 import {
   type GoogleFailure,
   GoogleWorkspaceApiError,
   GoogleWorkspaceUnavailableError,
   isNotFound,
+  isRetryable,
   isSourceLevel,
   readFailure,
   recordError,
@@ -94,6 +101,9 @@ export class GoogleWorkspaceSource implements CredentialSource {
   private readonly concurrency: number;
   private readonly backoff: BackoffOptions;
   private readonly ledger: SignOutLedger;
+  private readonly adminSubject: string;
+  /** The service account's email and client id, for preflight advice (never its key). */
+  private readonly serviceAccount: { readonly email: string; readonly clientId?: string };
 
   constructor(options: GoogleWorkspaceSourceOptions) {
     const client =
@@ -113,6 +123,122 @@ export class GoogleWorkspaceSource implements CredentialSource {
     this.concurrency = Math.max(1, options.concurrency ?? 4);
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.ledger = options.signOutLedger ?? memorySignOutLedger();
+    this.adminSubject = options.adminSubject;
+    const { client_email, client_id } = options.serviceAccountKey;
+    this.serviceAccount = { email: client_email, ...(client_id ? { clientId: client_id } : {}) };
+  }
+
+  /**
+   * Read-only checks for `iam-hygiene check`, through the client, auth and retries discovery uses:
+   * one `users.list` of one user for the configured customer. Its first step is the domain-wide
+   * delegation token for `adminSubject` with the scopes the source asks for, so one call answers
+   * both: was the token granted, and may the subject read the customer's users. The sign-out
+   * ledger lives in the scanner's store and is not checked here.
+   */
+  async preflight(): Promise<PreflightCheck[]> {
+    const tokenCheck = `${SOURCE}: domain-wide delegation token for ${this.adminSubject}`;
+    const listCheck = `${SOURCE}: users.list for customer ${this.customer}`;
+    const scopes = [GOOGLE_WORKSPACE_SCOPES.userSecurity, GOOGLE_WORKSPACE_SCOPES.userReadonly];
+    const tokenOk: PreflightCheck = {
+      name: tokenCheck,
+      ok: true,
+      detail: `${this.serviceAccount.email} got a token as ${this.adminSubject} for ${scopes.join(", ")}`,
+    };
+    try {
+      const response = await this.call(
+        () =>
+          this.directory.users.list({
+            customer: this.customer,
+            maxResults: 1,
+            projection: "basic",
+            fields: "users(primaryEmail,customerId)",
+          }),
+        {},
+      );
+      const customerId = response.data.users?.[0]?.customerId;
+      return [
+        tokenOk,
+        {
+          name: listCheck,
+          ok: true,
+          detail:
+            `readable: ${this.adminSubject} can list the users of customer ${this.customer}` +
+            `${customerId && customerId !== this.customer ? ` (${customerId})` : ""}. Revoking ` +
+            "(tokens.delete, asps.delete, users.signOut) needs the admin to manage users' security " +
+            "settings, which cannot be checked without acting",
+        },
+      ];
+    } catch (error) {
+      const failure = this.read(error);
+      if (failure.atTokenEndpoint) {
+        return [{ name: tokenCheck, ok: false, detail: this.tokenAdvice(failure, scopes) }];
+      }
+      return [tokenOk, { name: listCheck, ok: false, detail: this.listAdvice(failure) }];
+    }
+  }
+
+  /** Why the token endpoint refused the service account, and what to change. */
+  private tokenAdvice(failure: GoogleFailure, scopes: readonly string[]): string {
+    const { email, clientId } = this.serviceAccount;
+    if (failure.status === undefined) {
+      return (
+        `Google's token endpoint did not answer (${failure.message}): check the key's token_uri ` +
+        "(or sources.google-workspace.tokenUrl) and that this host can reach it"
+      );
+    }
+    const refused = `Google refused the token (${failure.message})`;
+    if (failure.reason === "unauthorized_client") {
+      return (
+        `${refused}: the client id is not authorised for these scopes in the Admin console: Security > API ` +
+        `controls > Domain-wide delegation; authorise client id ${clientId ?? `of ${email}`} for ${scopes.join(", ")}`
+      );
+    }
+    if (failure.reason === "invalid_grant") {
+      return (
+        `${refused}: ${this.adminSubject} (sources.google-workspace.adminSubject) is not a user of the ` +
+        `domain, or the service account key was deleted or disabled (create a new key for ${email} in the ` +
+        "Google Cloud console: IAM & Admin > Service accounts > Keys)"
+      );
+    }
+    return `${refused}: check the service account key and its domain-wide delegation`;
+  }
+
+  /** Why `users.list` was refused, and what to change. */
+  private listAdvice(failure: GoogleFailure): string {
+    const failed = `users.list failed (${failure.message})`;
+    if (failure.status === undefined) {
+      return `${failed}: check sources.google-workspace.rootUrl and that this host can reach it`;
+    }
+    if (failure.status === 403 && failure.reason === "accessNotConfigured") {
+      return (
+        `${failed}: enable the Admin SDK API in the service account's Google Cloud project ` +
+        "(APIs & Services > Library > Admin SDK API)"
+      );
+    }
+    if (failure.status === 403 && failure.reason === "insufficientPermissions") {
+      return (
+        `${failed}: the token lacks ${GOOGLE_WORKSPACE_SCOPES.userReadonly}; authorise it for the ` +
+        "service account's client id in Security > API controls > Domain-wide delegation"
+      );
+    }
+    if (failure.status === 403) {
+      return (
+        `${failed}: ${this.adminSubject} is not an admin with user read rights in customer ${this.customer}; ` +
+        "set sources.google-workspace.adminSubject to a super admin, or give it an admin role with " +
+        "Users > Read (and the users' security settings, to revoke)"
+      );
+    }
+    if (failure.status === 400 || failure.status === 404) {
+      return (
+        `${failed}: sources.google-workspace.customer (${this.customer}) is not a customer the admin ` +
+        "belongs to; use my_customer, or the customer id from Admin console > Account > Account settings"
+      );
+    }
+    if (failure.status === 401) {
+      return `${failed}: the Directory API refused the delegated token; check the domain-wide delegation`;
+    }
+    if (isRetryable(failure)) return `${failed}: still failing after retries; try again later`;
+    return failed;
   }
 
   /** Looks up every person on the list; a failure on one is a problem, a refused source one problem. */

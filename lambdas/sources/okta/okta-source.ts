@@ -23,11 +23,13 @@ import type {
   RevokeContext,
   SourceProblem,
 } from "../../core/ports/credential-source.ts";
+import type { PreflightCheck } from "../../core/ports/preflight.ts";
 import {
   describeOktaError,
   describeTokenRefusal,
   type OktaFailure,
   OktaRequestError,
+  redact,
 } from "./okta-errors.ts";
 
 const { Client, DefaultRequestExecutor } = okta;
@@ -104,6 +106,40 @@ interface FoundUser {
   readonly lastLogin?: Date | null;
 }
 
+/** What the preflight says about a service app: no key, only what names it. */
+interface ServiceAppFacts {
+  readonly clientId: string;
+  readonly scopes: readonly string[];
+  readonly keyId?: string;
+}
+
+/** What the token endpoint issued, as far as a check reports it. */
+interface TokenAnswer {
+  readonly tokenType?: string;
+  readonly scope?: string;
+}
+
+/** Okta's token endpoint refused the service app; carries its `{ error, error_description }`. */
+class OktaTokenRefusedError extends OktaRequestError {
+  constructor(
+    failure: OktaFailure,
+    readonly answer: { readonly error: string; readonly description?: string },
+  ) {
+    super(failure);
+  }
+}
+
+/** Whether a 403 came with `WWW-Authenticate: ... error="insufficient_scope"` (an access token's scopes). */
+function insufficientScope(error: unknown): boolean {
+  // The SDK keeps node-fetch's `Headers` (not the global class): read it by its `get`.
+  const headers = (error as { headers?: { get?: unknown } } | null)?.headers;
+  const value =
+    typeof headers?.get === "function"
+      ? (headers.get as (name: string) => unknown).call(headers, "www-authenticate")
+      : undefined;
+  return typeof value === "string" && value.includes("insufficient_scope");
+}
+
 /** Drains an SDK collection (it follows `Link: rel="next"` with the `after` cursor). */
 async function drain<T>(collection: Collection<T>): Promise<T[]> {
   const out: T[] = [];
@@ -126,6 +162,8 @@ export class OktaSource implements CredentialSource {
   readonly #concurrency: number;
   /** Built here in service app mode: its access token is checked before use. */
   #serviceApp = false;
+  /** The service app's client id and the scopes it asks for (service app mode only). */
+  #app: ServiceAppFacts | undefined;
   #apiCalls = 0;
   #backoffs = 0;
 
@@ -163,6 +201,11 @@ export class OktaSource implements CredentialSource {
           ...(app.keyId ? { keyId: app.keyId } : {}),
         });
         this.#serviceApp = true;
+        this.#app = {
+          clientId: app.clientId,
+          scopes: app.scopes ?? DEFAULT_OKTA_SCOPES,
+          ...(app.keyId ? { keyId: app.keyId } : {}),
+        };
       } else if (options.apiToken) {
         this.#client = new Client({ ...common, token: options.apiToken });
       } else {
@@ -176,6 +219,150 @@ export class OktaSource implements CredentialSource {
     this.#client.requestExecutor.on("backoff", () => {
       this.#backoffs++;
     });
+  }
+
+  /**
+   * Read-only checks for `iam-hygiene check`, through the client, auth and retries discovery
+   * uses: the service app's access token (the private key JWT and, when the app requires it, DPoP),
+   * one page of one user (`GET /api/v1/users?limit=1`), and one page of that user's grants. What
+   * revocation needs (`okta.users.manage`, an admin role that manages users) is stated, not tried.
+   */
+  async preflight(): Promise<PreflightCheck[]> {
+    const checks: PreflightCheck[] = [];
+    const app = this.#app;
+    if (app) {
+      const name = `okta: service app ${app.clientId} access token`;
+      try {
+        const token = await this.#ensureAccessToken();
+        const granted = (token?.scope ?? app.scopes.join(" ")).split(" ").filter((s) => s !== "");
+        const revocation = granted.includes("okta.users.manage")
+          ? ""
+          : "; revoking needs okta.users.manage, which sources.okta.oauth.scopes does not ask for: " +
+            "the scan can report but not revoke";
+        checks.push({
+          name,
+          ok: true,
+          detail: `Okta issued ${token?.tokenType === "DPoP" ? "a DPoP-bound" : "an"} access token for ${granted.join(" ")}${revocation}`,
+        });
+      } catch (error) {
+        checks.push({ name, ok: false, detail: this.#tokenRefusalDetail(error, app) });
+        // Every API call needs the token: nothing more can be checked.
+        return checks;
+      }
+    }
+
+    const who = app ? "the service app" : "the API token";
+    let firstUser: string | undefined;
+    try {
+      const page = await (await this.#client.userApi.listUsers({ limit: 1 })).next();
+      firstUser = page.value?.id ?? undefined;
+      checks.push({
+        name: "okta: list users",
+        ok: true,
+        detail:
+          `GET /api/v1/users?limit=1 answered: ${who} can read users. Revoking grants, refresh tokens ` +
+          `and sessions ${app ? "also needs the app's admin role" : "needs the token's admin role"} to manage ` +
+          "users (Super or Org Administrator), which cannot be checked without acting",
+      });
+    } catch (error) {
+      checks.push({ name: "okta: list users", ok: false, detail: this.#readRefusalDetail(error, "users") });
+      return checks;
+    }
+
+    if (firstUser === undefined) {
+      checks.push({
+        name: "okta: list a user's grants",
+        ok: true,
+        detail: "not checked: the org listed no user whose grants could be read",
+      });
+      return checks;
+    }
+    try {
+      await (await this.#client.userApi.listUserGrants({ userId: firstUser, limit: 1 })).next();
+      checks.push({
+        name: "okta: list a user's grants",
+        ok: true,
+        detail: `GET /api/v1/users/${firstUser}/grants?limit=1 answered: ${who} can read users' grants`,
+      });
+    } catch (error) {
+      checks.push({
+        name: "okta: list a user's grants",
+        ok: false,
+        detail: this.#readRefusalDetail(error, "users' grants"),
+      });
+    }
+    return checks;
+  }
+
+  /** Why the service app got no access token, and what to change. */
+  #tokenRefusalDetail(error: unknown, app: ServiceAppFacts): string {
+    if (!(error instanceof OktaTokenRefusedError)) {
+      const failure =
+        error instanceof OktaRequestError ? error.failure : describeOktaError(error, this.#secrets);
+      return failure.status === 0
+        ? `${failure.message}: check sources.okta.orgUrl and that this host can reach it`
+        : failure.message;
+    }
+    const { error: code, description } = error.answer;
+    const said = `${code}${description ? `: ${description}` : ""}`;
+    let fix: string;
+    switch (code) {
+      case "invalid_client":
+        fix =
+          "check sources.okta.oauth.clientId and that the private key matches a public key registered for " +
+          `the app${app.keyId ? ` with kid ${app.keyId}` : ""} (Admin Console: Applications > Applications > ` +
+          "the app > General > Client Credentials > Public keys)";
+        break;
+      case "invalid_scope":
+        fix =
+          `grant the app every scope it asks for (${app.scopes.join(" ")}) in the Admin Console: Applications > ` +
+          "Applications > the app > Okta API Scopes, or ask for fewer in sources.okta.oauth.scopes; " +
+          "discovery needs okta.users.read, revocation okta.users.manage";
+        break;
+      case "invalid_dpop_proof":
+        fix =
+          "the app requires DPoP and Okta refused the proof the scan signed with its private key: check this " +
+          "host's clock (the proof's iat must be current) and that sources.okta.orgUrl is the org URL Okta " +
+          "serves the token endpoint at (the proof names it)";
+        break;
+      default:
+        fix = "check sources.okta.oauth and the app's settings in the Admin Console";
+    }
+    return redact(`Okta refused the service app's access token request (${said}): ${fix}`, this.#secrets);
+  }
+
+  /** Why a read was refused, and what to change. */
+  #readRefusalDetail(error: unknown, what: string): string {
+    const failure =
+      error instanceof OktaRequestError ? error.failure : describeOktaError(error, this.#secrets);
+    const app = this.#app;
+    if (failure.status === 0)
+      return `${failure.message}: check sources.okta.orgUrl and that this host can reach it`;
+    if (failure.status === 401) {
+      return app
+        ? `${failure.message}: Okta refused the service app's access token; check the app in the Admin Console`
+        : `${failure.message}: Okta refused the API token (wrong, revoked, or expired after 30 days unused); ` +
+            "create one in Security > API > Tokens as an admin whose role can read users, and update the " +
+            "secret sources.okta.apiToken points to";
+    }
+    if (failure.status === 403) {
+      if (!app) {
+        return (
+          `${failure.message}: the token's admin role cannot read ${what}; create the token as an admin ` +
+          "whose role can (Read-only Administrator to report; Super or Org Administrator to revoke)"
+        );
+      }
+      return insufficientScope(error)
+        ? `${failure.message}: the access token lacks okta.users.read; add it to sources.okta.oauth.scopes ` +
+            "and grant it to the app (Applications > Applications > the app > Okta API Scopes)"
+        : `${failure.message}: the service app's admin role cannot read ${what}; assign it one that can ` +
+            "(Applications > Applications > the app > Admin roles: Read-only Administrator to report)";
+    }
+    if (failure.status === 404) {
+      return `${failure.message}: check sources.okta.orgUrl (the Okta org URL, not an authorization server's)`;
+    }
+    if (failure.rateLimited) return `${failure.message}: Okta's rate limit held out; try again later`;
+    return failure.message;
   }
 
   /** Finds the departed people's Okta users and lists their grants, refresh tokens and sessions. */
@@ -386,19 +573,27 @@ export class OktaSource implements CredentialSource {
    * when Okta refused it. The SDK would otherwise cache the refusal as if it were a token and
    * send `Bearer undefined`, so the real reason would be lost behind a 401 from the API.
    */
-  async #ensureAccessToken(): Promise<void> {
+  async #ensureAccessToken(): Promise<TokenAnswer | undefined> {
     const oauth = this.#serviceApp ? this.#client.oauth : undefined;
-    if (!oauth) return;
+    if (!oauth) return undefined;
     let answer: unknown;
     try {
       answer = await oauth.getAccessToken();
     } catch (error) {
       throw new OktaRequestError(describeOktaError(error, this.#secrets), { cause: error });
     }
-    const token = (answer as { access_token?: unknown } | null)?.access_token;
-    if (typeof token === "string" && token !== "") return;
+    const a = (typeof answer === "object" && answer !== null ? answer : {}) as Record<string, unknown>;
+    if (typeof a.access_token === "string" && a.access_token !== "") {
+      return {
+        ...(typeof a.token_type === "string" ? { tokenType: a.token_type } : {}),
+        ...(typeof a.scope === "string" ? { scope: a.scope } : {}),
+      };
+    }
     oauth.clearCachedAccessToken();
-    throw new OktaRequestError(describeTokenRefusal(answer, this.#secrets));
+    throw new OktaTokenRefusedError(describeTokenRefusal(answer, this.#secrets), {
+      error: typeof a.error === "string" ? a.error : "no access token",
+      ...(typeof a.error_description === "string" ? { description: a.error_description } : {}),
+    });
   }
 
   async #tokenProblem(): Promise<OktaFailure | undefined> {

@@ -229,6 +229,235 @@ describe("GitHubSource with GitHub App auth", () => {
   });
 });
 
+describe("GitHubSource preflight with GitHub App auth", () => {
+  const keys = rsa();
+  let clock: number;
+  let fake: FakeGitHubOrg;
+
+  async function start(permissions?: Record<string, string>) {
+    clock = Date.parse("2026-06-01T12:00:00Z");
+    fake = await FakeGitHubOrg.start({
+      apps: [
+        {
+          appId: APP_ID,
+          installationId: INSTALLATION_ID,
+          publicKey: keys.publicKey,
+          ...(permissions ? { permissions } : {}),
+        },
+      ],
+      now: () => clock,
+    });
+    fake.addCredentialAuthorization("janedoe-gh");
+    fake.addPatGrant("janedoe-gh");
+  }
+
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  const config = (installationId = INSTALLATION_ID) => ({
+    org: fake.org,
+    baseUrl: fake.url,
+    revokeFineGrainedTokens: true,
+    app: { appId: APP_ID, installationId },
+  });
+  const APP_CHECK = `github: App ${APP_ID} installation ${INSTALLATION_ID} token`;
+
+  /** Only reads reached GitHub, and no check quotes the key or a token. */
+  function expectNothingChangedAndNoSecret(checks: unknown, privateKey = pem(keys.privateKey)): void {
+    expect(
+      fake.calls.filter((c) => c.method !== "GET" && c.path !== "/graphql" && !c.path.startsWith("/app/")),
+    ).toEqual([]);
+    expect(fake.credentialAuthorizations).toHaveLength(1);
+    expect(fake.patGrants).toHaveLength(1);
+    const text = JSON.stringify(checks);
+    for (const line of privateKey.split("\n").filter((l) => l.length > 20)) expect(text).not.toContain(line);
+    expect(text).not.toMatch(/gh[ps]_[A-Za-z0-9]{10,}/);
+  }
+
+  it("with a classic token too: mints a token, then checks the org, SSO, SAML and PAT grants", async () => {
+    // Prepare
+    await start();
+    const source = githubSourceFromConfig(
+      config(),
+      { token: fake.token, appPrivateKey: pem(keys.privateKey) },
+      { now: () => clock },
+    );
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks).toEqual([
+      {
+        name: APP_CHECK,
+        ok: true,
+        detail:
+          "GitHub minted an installation token; the installation's permissions: " +
+          "organization_personal_access_tokens: write",
+      },
+      {
+        name: "github: organisation acme",
+        ok: true,
+        detail: "found (id 9000001); the classic token's scopes: admin:org",
+      },
+      {
+        name: "github: SSO credential authorizations",
+        ok: true,
+        detail: "listed: the token can read SSO authorizations",
+      },
+      {
+        name: "github: SAML identities",
+        ok: true,
+        detail: "readable: logins are matched to the emails of the org's SAML identity provider",
+      },
+      {
+        name: "github: fine-grained PAT grants",
+        ok: true,
+        detail: "listed: the App installation can read fine-grained PAT grants",
+      },
+    ]);
+    expect(fake.mintedTokens).toHaveLength(1);
+    const patCall = fake.calls.find((c) => c.path.endsWith("/personal-access-tokens"));
+    expect(patCall?.authorization).toBe(`token ${fake.mintedTokens[0]?.token}`);
+    expectNothingChangedAndNoSecret(checks);
+  });
+
+  it("with the App alone: reads the org with the installation token and says SSO is not checked", async () => {
+    // Prepare
+    await start();
+    const source = githubSourceFromConfig(
+      config(),
+      { appPrivateKey: pem(keys.privateKey) },
+      { now: () => clock },
+    );
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks.map((c) => [c.name, c.ok])).toEqual([
+      [APP_CHECK, true],
+      ["github: organisation acme", true],
+      ["github: SSO credential authorizations", true],
+      ["github: fine-grained PAT grants", true],
+    ]);
+    expect(checks[1]?.detail).toBe("found (id 9000001)");
+    expect(checks[2]?.detail).toBe(
+      "not checked: no classic owner token (sources.github.token) is configured, and GitHub opens SSO " +
+        "authorizations and SAML identities to one only; if acme uses SAML SSO, add an owner's classic token " +
+        "with read:org (admin:org to revoke)",
+    );
+    expect(
+      fake.calls.some((c) => c.path.includes("credential-authorizations") || c.path === "/graphql"),
+    ).toBe(false);
+    expectNothingChangedAndNoSecret(checks);
+  });
+
+  it("fails when GitHub refuses the App's JWT (wrong key), and checks nothing else", async () => {
+    // Prepare
+    await start();
+    const wrong = pem(rsa().privateKey);
+    const source = githubSourceFromConfig(config(), { appPrivateKey: wrong }, { now: () => clock });
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks).toEqual([
+      {
+        name: APP_CHECK,
+        ok: false,
+        detail:
+          "GitHub refused to mint an installation token (HTTP 401: A JSON web token could not be decoded): " +
+          "check sources.github.app.appId and that sources.github.app.privateKey is one of the App's current " +
+          "private keys (App settings > Private keys)",
+      },
+    ]);
+    expect(fake.mintedTokens).toEqual([]);
+    expectNothingChangedAndNoSecret(checks, wrong);
+  });
+
+  it("fails on an installation the App does not have, and still checks what the classic token reads", async () => {
+    // Prepare
+    await start();
+    const source = githubSourceFromConfig(
+      config(INSTALLATION_ID + 1),
+      { token: fake.token, appPrivateKey: pem(keys.privateKey) },
+      { now: () => clock },
+    );
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks[0]).toEqual({
+      name: `github: App ${APP_ID} installation ${INSTALLATION_ID + 1} token`,
+      ok: false,
+      detail:
+        `GitHub refused to mint an installation token (HTTP 404: Not Found): no installation ${INSTALLATION_ID + 1} ` +
+        "of this App; check sources.github.app.installationId and that the App is still installed on acme",
+    });
+    expect(checks.slice(1).map((c) => [c.name, c.ok])).toEqual([
+      ["github: organisation acme", true],
+      ["github: SSO credential authorizations", true],
+      ["github: SAML identities", true],
+    ]);
+    expectNothingChangedAndNoSecret(checks);
+  });
+
+  it("fails PAT grants when the installation lacks organization_personal_access_tokens", async () => {
+    // Prepare
+    await start({ members: "read" });
+    const source = githubSourceFromConfig(
+      config(),
+      { appPrivateKey: pem(keys.privateKey) },
+      { now: () => clock },
+    );
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks[0]?.detail).toBe(
+      "GitHub minted an installation token; the installation's permissions: members: read",
+    );
+    expect(checks.at(-1)).toEqual({
+      name: "github: fine-grained PAT grants",
+      ok: false,
+      detail:
+        "GitHub answered HTTP 403: Resource not accessible by integration: grant the App the organization " +
+        "permission Personal access tokens (organization_personal_access_tokens: read to report, write to " +
+        "revoke) in its settings, and accept the new permissions on the org",
+    });
+    expectNothingChangedAndNoSecret(checks);
+  });
+
+  it("passes PAT grants with read access, saying the scan can report but not revoke them", async () => {
+    // Prepare
+    await start({ organization_personal_access_tokens: "read" });
+    const source = githubSourceFromConfig(
+      config(),
+      { appPrivateKey: pem(keys.privateKey) },
+      { now: () => clock },
+    );
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks.at(-1)).toEqual({
+      name: "github: fine-grained PAT grants",
+      ok: true,
+      detail:
+        "listed: the App installation can read fine-grained PAT grants; revoking needs " +
+        "organization_personal_access_tokens: write, which the installation has only as read: the scan can " +
+        "report but not revoke them",
+    });
+    expectNothingChangedAndNoSecret(checks);
+  });
+});
+
 describe("sources.github configuration", () => {
   const base = { enabled: true, org: "acme" };
   const app = { appId: APP_ID, installationId: INSTALLATION_ID, privateKey: { env: "GITHUB_APP_KEY" } };

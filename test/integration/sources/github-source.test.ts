@@ -376,6 +376,246 @@ describe("GitHubSource against a local GitHub org fake", () => {
     expect(discovery.notes.join("\n")).toMatch(/does not use SAML SSO/);
   });
 
+  describe("preflight", () => {
+    /** Only reads reached GitHub (GraphQL queries are POSTs): nothing removed or revoked. */
+    function expectNothingChanged(authorizations: number, grants: number): void {
+      const writes = fake.calls.filter((c) => c.method !== "GET" && c.path !== "/graphql");
+      expect(writes).toEqual([]);
+      expect(fake.credentialAuthorizations).toHaveLength(authorizations);
+      expect(fake.patGrants).toHaveLength(grants);
+    }
+
+    it("reads the org and one entry of each list discovery reads, with the token's scopes", async () => {
+      // Prepare
+      seed();
+
+      // Act
+      const checks = await source.preflight();
+
+      // Assess
+      expect(checks).toEqual([
+        {
+          name: "github: organisation acme",
+          ok: true,
+          detail: "found (id 9000001); the classic token's scopes: admin:org",
+        },
+        {
+          name: "github: SSO credential authorizations",
+          ok: true,
+          detail: "listed: the token can read SSO authorizations",
+        },
+        {
+          name: "github: SAML identities",
+          ok: true,
+          detail: "readable: logins are matched to the emails of the org's SAML identity provider",
+        },
+        {
+          name: "github: fine-grained PAT grants",
+          ok: true,
+          detail:
+            "listed: the token can read fine-grained PAT grants; revoking needs " +
+            "organization_personal_access_tokens: write, which cannot be checked without acting",
+        },
+      ]);
+      expect(fake.calls.map((c) => [c.method, c.path, c.query.per_page ?? null])).toEqual([
+        ["GET", "/orgs/acme", null],
+        ["GET", "/orgs/acme/credential-authorizations", "1"],
+        ["POST", "/graphql", null],
+        ["GET", "/orgs/acme/personal-access-tokens", "1"],
+      ]);
+      expect(fake.calls[2]?.body).toMatchObject({ variables: { org: "acme", first: 1 } });
+      expectNothingChanged(5, 3);
+    });
+
+    it("says when the classic token can list SSO authorizations but not remove them", async () => {
+      // Prepare
+      await fake.close();
+      fake = await FakeGitHubOrg.start({ tokenScopes: ["read:org", "repo"] });
+      const readOnly = githubSourceFromConfig(
+        { org: fake.org, baseUrl: fake.url, revokeFineGrainedTokens: true },
+        { token: fake.token },
+      );
+
+      // Act
+      const checks = await readOnly.preflight();
+
+      // Assess
+      expect(checks.slice(0, 2)).toEqual([
+        {
+          name: "github: organisation acme",
+          ok: true,
+          detail: "found (id 9000001); the classic token's scopes: read:org, repo",
+        },
+        {
+          name: "github: SSO credential authorizations",
+          ok: true,
+          detail:
+            "listed: the token can read SSO authorizations; removing them needs admin:org, which the token's " +
+            "scopes lack: the scan can report but not revoke them",
+        },
+      ]);
+    });
+
+    it("fails on a refused token, saying how to replace it, without the token", async () => {
+      // Prepare
+      seed();
+      fake.setUnauthorized(true);
+
+      // Act
+      const checks = await source.preflight();
+
+      // Assess
+      expect(checks).toEqual([
+        {
+          name: "github: organisation acme",
+          ok: false,
+          detail:
+            "GitHub answered HTTP 401: Bad credentials: GitHub refused the token (wrong, expired or revoked); " +
+            "create an org owner's classic token with read:org (admin:org to revoke) and update the secret " +
+            "sources.github.token points to",
+        },
+      ]);
+      expect(JSON.stringify(checks)).not.toContain(fake.token);
+      expectNothingChanged(5, 3);
+    });
+
+    it("fails when the organisation does not exist or is not visible", async () => {
+      // Prepare
+      const elsewhere = githubSourceFromConfig(
+        { org: "no-such-org", baseUrl: fake.url, revokeFineGrainedTokens: true },
+        { token: fake.token },
+      );
+
+      // Act
+      const checks = await elsewhere.preflight();
+
+      // Assess
+      expect(checks).toEqual([
+        {
+          name: "github: organisation no-such-org",
+          ok: false,
+          detail:
+            "GitHub answered HTTP 404: Not Found: organisation not found or not visible; check " +
+            "sources.github.org (and sources.github.baseUrl)",
+        },
+      ]);
+    });
+
+    it("passes, saying so, when the org has no SAML SSO", async () => {
+      // Prepare
+      fake.samlSso = false;
+      fake.samlIdentities = null;
+
+      // Act
+      const checks = await source.preflight();
+
+      // Assess
+      expect(checks.slice(1, 3)).toEqual([
+        {
+          name: "github: SSO credential authorizations",
+          ok: true,
+          detail:
+            "GitHub answered HTTP 404: Not Found: the org does not use SAML SSO (GitHub Enterprise Cloud), so " +
+            "there are none to read",
+        },
+        {
+          name: "github: SAML identities",
+          ok: true,
+          detail:
+            "the org has no SAML identity provider: logins are matched by the departure list's aliases only",
+        },
+      ]);
+    });
+
+    it("fails PAT grants refused to a classic token (403), naming the App permission they need", async () => {
+      // Prepare
+      seed();
+      fake.patAccess = "forbidden";
+
+      // Act
+      const checks = await source.preflight();
+
+      // Assess
+      expect(checks.at(-1)).toEqual({
+        name: "github: fine-grained PAT grants",
+        ok: false,
+        detail:
+          "GitHub answered HTTP 403: Resource not accessible by personal access token: GitHub lists them only " +
+          "to a GitHub App installation with the organization_personal_access_tokens permission (read to " +
+          "report, write to revoke): configure sources.github.app",
+      });
+      expect(checks.slice(0, -1).every((c) => c.ok)).toBe(true);
+      expectNothingChanged(5, 3);
+    });
+
+    it("fails PAT grants answered 404, naming both causes and the permission", async () => {
+      // Prepare
+      fake.patAccess = "not-found";
+
+      // Act
+      const checks = await source.preflight();
+
+      // Assess
+      expect(checks.at(-1)).toEqual({
+        name: "github: fine-grained PAT grants",
+        ok: false,
+        detail:
+          "GitHub answered HTTP 404: Not Found: the org does not let fine-grained PATs reach its resources, or " +
+          "the token is not an App's: GitHub lists them only to a GitHub App installation with the " +
+          "organization_personal_access_tokens permission (read to report, write to revoke): configure " +
+          "sources.github.app",
+      });
+    });
+
+    it("fails PAT grants on an expired patGrantsToken, pointing at sources.github.app", async () => {
+      // Prepare
+      await fake.close();
+      fake = await FakeGitHubOrg.start({ appToken: "ghs_fakeInstallationToken000000000000" });
+      const stale = githubSourceFromConfig(
+        { org: fake.org, baseUrl: fake.url, revokeFineGrainedTokens: true },
+        { token: fake.token, patGrantsToken: "ghs_expiredInstallationToken0000000000" },
+      );
+
+      // Act
+      const checks = await stale.preflight();
+
+      // Assess
+      expect(checks.at(-1)).toEqual({
+        name: "github: fine-grained PAT grants",
+        ok: false,
+        detail:
+          "GitHub answered HTTP 401: Bad credentials: GitHub refused sources.github.patGrantsToken; " +
+          "installation tokens expire after an hour, so configure sources.github.app instead, which mints its own",
+      });
+      expect(JSON.stringify(checks)).not.toMatch(/ghs_|ghp_/);
+    });
+
+    it("fails when GitHub is unreachable, naming the setting, without the token", async () => {
+      // Prepare
+      const url = fake.url;
+      await fake.close();
+      const offline = githubSourceFromConfig(
+        { org: "acme", baseUrl: url, revokeFineGrainedTokens: true },
+        { token: "ghp_secretValueThatMustNotLeak000000000" },
+      );
+
+      // Act
+      const checks = await offline.preflight();
+
+      // Assess
+      expect(checks).toEqual([
+        {
+          name: "github: organisation acme",
+          ok: false,
+          detail:
+            "GitHub is unreachable (ECONNREFUSED): check sources.github.baseUrl and that this host can reach it",
+        },
+      ]);
+      expect(JSON.stringify(checks)).not.toContain("ghp_secretValueThatMustNotLeak");
+      fake = await FakeGitHubOrg.start();
+    });
+  });
+
   it("declares the scopes and permissions its tokens need", () => {
     expect(githubPermissions).toEqual({
       read: ["read:org", "organization_personal_access_tokens:read"],

@@ -12,12 +12,18 @@ import {
   googleWorkspacePermissions,
   parseServiceAccountKey,
 } from "../../../lambdas/sources/google-workspace/index.ts";
-import { type FakeGoogle, type FakeGoogleUser, startGoogleFake } from "../../../sandbox/providers/google.ts";
+import {
+  type FakeGoogle,
+  type FakeGoogleOptions,
+  type FakeGoogleUser,
+  startGoogleFake,
+} from "../../../sandbox/providers/google.ts";
 
 const NOW = new Date("2025-03-01T12:00:00Z");
 const DEPARTED = new Date("2025-02-20T00:00:00Z");
 const SERVICE_ACCOUNT = "iam-hygiene@hygiene-project.iam.gserviceaccount.com";
 const ADMIN = "admin@corp.example";
+const CLIENT_ID = "104857600000000000042";
 
 const { privateKey, publicKey } = generateKeyPairSync("rsa", {
   modulusLength: 2048,
@@ -68,7 +74,12 @@ function sourceFor(
   extra: Partial<GoogleWorkspaceSourceOptions> = {},
 ) {
   return new GoogleWorkspaceSource({
-    serviceAccountKey: { client_email: SERVICE_ACCOUNT, private_key: privateKey, token_uri: fake.tokenUrl },
+    serviceAccountKey: {
+      client_email: SERVICE_ACCOUNT,
+      client_id: CLIENT_ID,
+      private_key: privateKey,
+      token_uri: fake.tokenUrl,
+    },
     adminSubject: ADMIN,
     rootUrl: fake.rootUrl,
     clock: fixedClock(NOW),
@@ -513,6 +524,206 @@ describe("GoogleWorkspaceSource against a local Directory API fake", () => {
   });
 });
 
+describe("GoogleWorkspaceSource preflight", () => {
+  let fake: FakeGoogle;
+  const SCOPES = `${GOOGLE_WORKSPACE_SCOPES.userSecurity}, ${GOOGLE_WORKSPACE_SCOPES.userReadonly}`;
+  const TOKEN_CHECK = `google-workspace: domain-wide delegation token for ${ADMIN}`;
+  const LIST_CHECK = "google-workspace: users.list for customer my_customer";
+
+  async function start(options: Partial<FakeGoogleOptions> = {}) {
+    fake = await startGoogleFake({
+      users: [alice(), bob()],
+      publicKey,
+      serviceAccountEmail: SERVICE_ACCOUNT,
+      ...options,
+    });
+  }
+
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  /** Only reads reached the Directory API: nothing deleted, nobody signed out. */
+  function expectNothingChanged(): void {
+    expect(fake.calls.filter((c) => c.path.startsWith("/admin/")).every((c) => c.method === "GET")).toBe(
+      true,
+    );
+    expect(fake.signOuts).toEqual([]);
+    expect(fake.user("111")?.tokens).toHaveLength(1);
+    expect(fake.user("111")?.asps).toHaveLength(1);
+  }
+
+  it("lists one user of the customer, which proves the delegated token and the admin's read rights", async () => {
+    // Prepare
+    await start();
+    const source = sourceFor(fake);
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks).toEqual([
+      { name: TOKEN_CHECK, ok: true, detail: `${SERVICE_ACCOUNT} got a token as ${ADMIN} for ${SCOPES}` },
+      {
+        name: LIST_CHECK,
+        ok: true,
+        detail:
+          `readable: ${ADMIN} can list the users of customer my_customer (C03abc). Revoking (tokens.delete, ` +
+          "asps.delete, users.signOut) needs the admin to manage users' security settings, which cannot be " +
+          "checked without acting",
+      },
+    ]);
+    const api = fake.calls.filter((c) => c.path.startsWith("/admin/"));
+    expect(api.map((c) => [c.method, c.path, c.query.customer, c.query.maxResults])).toEqual([
+      ["GET", "/admin/directory/v1/users", "my_customer", "1"],
+    ]);
+    expect(fake.tokenRequests.filter((t) => t.status === 200)[0]).toMatchObject({ sub: ADMIN });
+    expectNothingChanged();
+    expectNoSecrets(JSON.stringify(checks));
+  });
+
+  it("fails on unauthorized_client, naming the client id, the scopes and where to authorise them", async () => {
+    // Prepare: delegation grants only the read-only scope.
+    await start({ delegatedScopes: [GOOGLE_WORKSPACE_SCOPES.userReadonly] });
+    const source = sourceFor(fake);
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks).toEqual([
+      {
+        name: TOKEN_CHECK,
+        ok: false,
+        detail:
+          "Google refused the token (401 unauthorized_client: Client is unauthorized to retrieve access tokens " +
+          "using this method, or client not authorized for any of the scopes requested.): the client id is not " +
+          "authorised for these scopes in the Admin console: Security > API controls > Domain-wide " +
+          `delegation; authorise client id ${CLIENT_ID} for ${SCOPES}`,
+      },
+    ]);
+    expect(fake.calls.filter((c) => c.path.startsWith("/admin/"))).toEqual([]);
+    expectNothingChanged();
+    expectNoSecrets(JSON.stringify(checks));
+  });
+
+  it("fails on invalid_grant when the subject is no user of the domain", async () => {
+    // Prepare
+    await start({ adminSubjects: [ADMIN] });
+    const source = sourceFor(fake, { adminSubject: "nobody@corp.example" });
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks).toEqual([
+      {
+        name: "google-workspace: domain-wide delegation token for nobody@corp.example",
+        ok: false,
+        detail:
+          "Google refused the token (400 invalid_grant: Invalid email or User ID): nobody@corp.example " +
+          "(sources.google-workspace.adminSubject) is not a user of the domain, or the service account key " +
+          `was deleted or disabled (create a new key for ${SERVICE_ACCOUNT} in the Google Cloud console: ` +
+          "IAM & Admin > Service accounts > Keys)",
+      },
+    ]);
+    expectNothingChanged();
+    expectNoSecrets(JSON.stringify(checks));
+  });
+
+  it("fails on invalid_grant when the key is no longer the service account's", async () => {
+    // Prepare: the fake knows another public key, as after the key was deleted and replaced.
+    await start({ publicKey: generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey });
+    const source = sourceFor(fake);
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks).toHaveLength(1);
+    expect(checks[0]).toMatchObject({ name: TOKEN_CHECK, ok: false });
+    expect(checks[0]?.detail).toMatch(
+      /^Google refused the token \(400 invalid_grant: Invalid JWT Signature\.\): .*key was deleted or disabled/,
+    );
+    expectNothingChanged();
+    expectNoSecrets(JSON.stringify(checks));
+  });
+
+  it("fails users.list when the subject is not an admin, saying which admin to impersonate", async () => {
+    // Prepare: bob is a user of the domain, not an admin.
+    await start({ adminSubjects: [ADMIN] });
+    const source = sourceFor(fake, { adminSubject: "bob@corp.example" });
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks).toEqual([
+      {
+        name: "google-workspace: domain-wide delegation token for bob@corp.example",
+        ok: true,
+        detail: `${SERVICE_ACCOUNT} got a token as bob@corp.example for ${SCOPES}`,
+      },
+      {
+        name: LIST_CHECK,
+        ok: false,
+        detail:
+          "users.list failed (403 forbidden: Not Authorized to access this resource/api): bob@corp.example is " +
+          "not an admin with user read rights in customer my_customer; set sources.google-workspace.adminSubject " +
+          "to a super admin, or give it an admin role with Users > Read (and the users' security settings, to revoke)",
+      },
+    ]);
+    expectNothingChanged();
+    expectNoSecrets(JSON.stringify(checks));
+  });
+
+  it("fails users.list when the Admin SDK API is off in the project, saying where to enable it", async () => {
+    // Prepare
+    await start();
+    fake.fail({
+      times: 1,
+      status: 403,
+      reason: "accessNotConfigured",
+      message: "Admin SDK API has not been used in project 123456 before or it is disabled.",
+    });
+    const source = sourceFor(fake);
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks[1]).toEqual({
+      name: LIST_CHECK,
+      ok: false,
+      detail:
+        "users.list failed (403 accessNotConfigured: Admin SDK API has not been used in project 123456 before " +
+        "or it is disabled.): enable the Admin SDK API in the service account's Google Cloud project " +
+        "(APIs & Services > Library > Admin SDK API)",
+    });
+    expectNothingChanged();
+  });
+
+  it("fails users.list for a customer the admin does not belong to", async () => {
+    // Prepare
+    await start();
+    const source = sourceFor(fake, { customer: "C999other" });
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks[1]).toEqual({
+      name: "google-workspace: users.list for customer C999other",
+      ok: false,
+      detail:
+        "users.list failed (400 badRequest: Bad Request): sources.google-workspace.customer (C999other) is not " +
+        "a customer the admin belongs to; use my_customer, or the customer id from Admin console > Account > " +
+        "Account settings",
+    });
+    expectNothingChanged();
+  });
+});
+
 describe("Google Workspace permissions and key parsing", () => {
   it("declares the two Directory API scopes the source uses", () => {
     expect(googleWorkspacePermissions).toEqual({
@@ -529,11 +740,13 @@ describe("Google Workspace permissions and key parsing", () => {
       JSON.stringify({
         type: "service_account",
         client_email: SERVICE_ACCOUNT,
+        client_id: CLIENT_ID,
         private_key: privateKey,
         token_uri: "https://oauth2.googleapis.com/token",
       }),
     );
     expect(key.client_email).toBe(SERVICE_ACCOUNT);
+    expect(key.client_id).toBe(CLIENT_ID);
 
     const broken = `{"private_key": "${privateKey.slice(0, 80)}`;
     expect(() => parseServiceAccountKey(broken)).toThrowError(/not valid JSON$/);

@@ -10,7 +10,7 @@ import { IdentityIndex } from "../../../lambdas/core/identity.ts";
 import type { Credential, Person } from "../../../lambdas/core/model.ts";
 import type { DiscoverContext, RevokeContext } from "../../../lambdas/core/ports/credential-source.ts";
 import { OktaPrivateKeyError, oktaSourceFromConfig } from "../../../lambdas/sources/okta/okta-source.ts";
-import { FakeOkta } from "../../../sandbox/providers/okta.ts";
+import { FakeOkta, type FakeOktaServiceApp } from "../../../sandbox/providers/okta.ts";
 import { identitySettings } from "../../support/fixtures.ts";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
@@ -258,6 +258,212 @@ describe("OktaSource as an OAuth 2.0 service app (private key JWT)", () => {
     } catch (error) {
       expect(String((error as Error).message)).not.toContain("0123456789abcdef");
     }
+  });
+});
+
+describe("OktaSource preflight as an OAuth 2.0 service app", () => {
+  const keys = rsaPair();
+  let fake: FakeOkta;
+
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  async function start(app: Partial<FakeOktaServiceApp> = {}, options: { clockOffsetSeconds?: number } = {}) {
+    fake = await FakeOkta.start({
+      serviceApps: [{ clientId: CLIENT_ID, publicKey: keys.publicKey, ...app }],
+      ...options,
+    });
+    const user = fake.addUser({
+      profile: { login: "jane.doe@corp.example", email: "jane.doe@corp.example", employeeNumber: "E100" },
+    });
+    fake.addGrant(user.id, { clientId: "0oaclient1" });
+    fake.addRefreshToken(user.id, MOBILE);
+    return user;
+  }
+
+  /** Nothing changed at Okta, and no check quotes the key or an access token. */
+  function expectReadOnlyAndNoSecret(checks: unknown, userId: string, privateKey = pem(keys.privateKey)) {
+    expect(fake.calls.filter((c) => c.path.startsWith("/api/")).every((c) => c.method === "GET")).toBe(true);
+    expect(fake.sessionClears).toEqual([]);
+    expect(fake.grantsOf(userId)).toHaveLength(1);
+    expect(fake.refreshTokensOf(userId)).toHaveLength(1);
+    const text = JSON.stringify(checks);
+    for (const line of privateKey.split("\n").filter((l) => l.length > 20)) expect(text).not.toContain(line);
+    expect(text).not.toMatch(/eyfake\.|Bearer \S{8,}|DPoP \S{8,}/);
+  }
+
+  it("gets an access token, then reads one user and their grants with it", async () => {
+    // Prepare
+    const user = await start();
+    const source = oktaSourceFromConfig(oauthConfig(fake.url), { privateKey: pem(keys.privateKey) });
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks).toEqual([
+      {
+        name: `okta: service app ${CLIENT_ID} access token`,
+        ok: true,
+        detail: "Okta issued an access token for okta.users.read okta.users.manage",
+      },
+      {
+        name: "okta: list users",
+        ok: true,
+        detail:
+          "GET /api/v1/users?limit=1 answered: the service app can read users. Revoking grants, refresh " +
+          "tokens and sessions also needs the app's admin role to manage users (Super or Org Administrator), " +
+          "which cannot be checked without acting",
+      },
+      {
+        name: "okta: list a user's grants",
+        ok: true,
+        detail: `GET /api/v1/users/${user.id}/grants?limit=1 answered: the service app can read users' grants`,
+      },
+    ]);
+    expect(fake.tokenRequests.map((r) => r.status)).toEqual([200]);
+    expect(fake.calls.filter((c) => c.path.startsWith("/api/")).map((c) => c.path)).toEqual([
+      "/api/v1/users",
+      `/api/v1/users/${user.id}/grants`,
+    ]);
+    expectReadOnlyAndNoSecret(checks, user.id);
+  });
+
+  it("completes the DPoP handshake when the app requires it, and says the token is DPoP-bound", async () => {
+    // Prepare
+    const user = await start({ requireDpop: true });
+    const source = oktaSourceFromConfig(oauthConfig(fake.url), { privateKey: pem(keys.privateKey) });
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks.map((c) => c.ok)).toEqual([true, true, true]);
+    expect(checks[0]?.detail).toBe(
+      "Okta issued a DPoP-bound access token for okta.users.read okta.users.manage",
+    );
+    expect(fake.tokenRequests.map((r) => [r.status, r.error ?? null])).toEqual([
+      [400, "use_dpop_nonce"],
+      [200, null],
+    ]);
+    expectReadOnlyAndNoSecret(checks, user.id);
+  });
+
+  it("passes with okta.users.read alone, saying the scan can report but not revoke", async () => {
+    // Prepare
+    const user = await start({ grantedScopes: ["okta.users.read"] });
+    const source = oktaSourceFromConfig(oauthConfig(fake.url, { scopes: ["okta.users.read"] }), {
+      privateKey: pem(keys.privateKey),
+    });
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks.map((c) => c.ok)).toEqual([true, true, true]);
+    expect(checks[0]?.detail).toBe(
+      "Okta issued an access token for okta.users.read; revoking needs okta.users.manage, which " +
+        "sources.okta.oauth.scopes does not ask for: the scan can report but not revoke",
+    );
+    expectReadOnlyAndNoSecret(checks, user.id);
+  });
+
+  it("fails on invalid_client when the key is not the app's, and calls no API", async () => {
+    // Prepare
+    const user = await start({ kid: "k1" });
+    const wrong = pem(rsaPair().privateKey);
+    const source = oktaSourceFromConfig(oauthConfig(fake.url, { keyId: "k1" }), { privateKey: wrong });
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks).toEqual([
+      {
+        name: `okta: service app ${CLIENT_ID} access token`,
+        ok: false,
+        detail:
+          "Okta refused the service app's access token request (invalid_client: The client_assertion " +
+          "signature is invalid.): check sources.okta.oauth.clientId and that the private key matches a " +
+          "public key registered for the app with kid k1 (Admin Console: Applications > Applications > the " +
+          "app > General > Client Credentials > Public keys)",
+      },
+    ]);
+    expect(fake.calls.filter((c) => c.path.startsWith("/api/"))).toEqual([]);
+    expectReadOnlyAndNoSecret(checks, user.id, wrong);
+  });
+
+  it("fails on invalid_scope, naming the scopes to grant and what each is for", async () => {
+    // Prepare
+    const user = await start({ grantedScopes: ["okta.users.read"] });
+    const source = oktaSourceFromConfig(oauthConfig(fake.url), { privateKey: pem(keys.privateKey) });
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks).toEqual([
+      {
+        name: `okta: service app ${CLIENT_ID} access token`,
+        ok: false,
+        detail:
+          "Okta refused the service app's access token request (invalid_scope: One or more scopes are not " +
+          "configured for the authorization server resource.): grant the app every scope it asks for " +
+          "(okta.users.read okta.users.manage) in the Admin Console: Applications > Applications > the app > " +
+          "Okta API Scopes, or ask for fewer in sources.okta.oauth.scopes; discovery needs okta.users.read, " +
+          "revocation okta.users.manage",
+      },
+    ]);
+    expect(fake.calls.filter((c) => c.path.startsWith("/api/"))).toEqual([]);
+    expectReadOnlyAndNoSecret(checks, user.id);
+  });
+
+  it("fails on invalid_dpop_proof when this host's clock is off, pointing at the clock", async () => {
+    // Prepare: the org's clock is ten minutes behind, so the proof's iat lies in its future.
+    const user = await start({ requireDpop: true }, { clockOffsetSeconds: -600 });
+    const source = oktaSourceFromConfig(oauthConfig(fake.url), { privateKey: pem(keys.privateKey) });
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks).toEqual([
+      {
+        name: `okta: service app ${CLIENT_ID} access token`,
+        ok: false,
+        detail:
+          "Okta refused the service app's access token request (invalid_dpop_proof: 'iat' claim in the DPoP " +
+          "proof JWT is invalid.): the app requires DPoP and Okta refused the proof the scan signed with its " +
+          "private key: check this host's clock (the proof's iat must be current) and that " +
+          "sources.okta.orgUrl is the org URL Okta serves the token endpoint at (the proof names it)",
+      },
+    ]);
+    expect(fake.tokenRequests.at(-1)).toMatchObject({ status: 400, error: "invalid_dpop_proof", dpop: true });
+    expectReadOnlyAndNoSecret(checks, user.id);
+  });
+
+  it("fails when the token lacks okta.users.read, naming the scope", async () => {
+    // Prepare: an app granted another scope only, and asking for it.
+    const user = await start({ grantedScopes: ["okta.groups.read"] });
+    const source = oktaSourceFromConfig(oauthConfig(fake.url, { scopes: ["okta.groups.read"] }), {
+      privateKey: pem(keys.privateKey),
+    });
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks.map((c) => [c.name, c.ok])).toEqual([
+      [`okta: service app ${CLIENT_ID} access token`, true],
+      ["okta: list users", false],
+    ]);
+    expect(checks[1]?.detail).toBe(
+      "Okta answered HTTP 403 E0000006: You do not have permission to perform the requested action: the " +
+        "access token lacks okta.users.read; add it to sources.okta.oauth.scopes and grant it to the app " +
+        "(Applications > Applications > the app > Okta API Scopes)",
+    );
+    expectReadOnlyAndNoSecret(checks, user.id);
   });
 });
 

@@ -280,6 +280,146 @@ describe("OktaSource against a local Okta fake", () => {
     expect(fake.sessionClears).toEqual([]);
   });
 
+  describe("preflight", () => {
+    /** Nothing was written at Okta: only reads, no session cleared, the seeded grants all there. */
+    function expectNothingChanged(userId?: string, grants = 0) {
+      expect(fake.calls.every((c) => c.method === "GET")).toBe(true);
+      expect(fake.sessionClears).toEqual([]);
+      if (userId !== undefined) expect(fake.grantsOf(userId)).toHaveLength(grants);
+    }
+
+    it("reads one user and one page of their grants, and says what revocation needs", async () => {
+      // Prepare
+      const { user } = seedJane();
+
+      // Act
+      const checks = await source.preflight();
+
+      // Assess
+      expect(checks).toEqual([
+        {
+          name: "okta: list users",
+          ok: true,
+          detail:
+            "GET /api/v1/users?limit=1 answered: the API token can read users. Revoking grants, refresh " +
+            "tokens and sessions needs the token's admin role to manage users (Super or Org Administrator), " +
+            "which cannot be checked without acting",
+        },
+        {
+          name: "okta: list a user's grants",
+          ok: true,
+          detail: `GET /api/v1/users/${user.id}/grants?limit=1 answered: the API token can read users' grants`,
+        },
+      ]);
+      expect(fake.calls.map((c) => [c.path, c.query.limit])).toEqual([
+        ["/api/v1/users", "1"],
+        [`/api/v1/users/${user.id}/grants`, "1"],
+      ]);
+      expectNothingChanged(user.id, 3);
+    });
+
+    it("passes with a read-only admin's token, which is enough to report", async () => {
+      // Prepare
+      await fake.close();
+      fake = await FakeOkta.start({ apiTokenAccess: "read" });
+      const { user } = seedJane();
+      const readOnly = new OktaSource({ orgUrl: fake.url, apiToken: fake.apiToken });
+
+      // Act
+      const checks = await readOnly.preflight();
+
+      // Assess
+      expect(checks.map((c) => [c.name, c.ok])).toEqual([
+        ["okta: list users", true],
+        ["okta: list a user's grants", true],
+      ]);
+      expectNothingChanged(user.id, 3);
+    });
+
+    it("says when the org has no user whose grants it could read", async () => {
+      // Act
+      const checks = await source.preflight();
+
+      // Assess
+      expect(checks[1]).toEqual({
+        name: "okta: list a user's grants",
+        ok: true,
+        detail: "not checked: the org listed no user whose grants could be read",
+      });
+      expectNothingChanged();
+    });
+
+    it("fails on a refused token, saying how to replace it, without the token", async () => {
+      // Prepare
+      seedJane();
+      fake.setUnauthorized(true);
+
+      // Act
+      const checks = await source.preflight();
+
+      // Assess
+      expect(checks).toEqual([
+        {
+          name: "okta: list users",
+          ok: false,
+          detail:
+            "Okta answered HTTP 401 E0000011: Invalid token provided: Okta refused the API token (wrong, " +
+            "revoked, or expired after 30 days unused); create one in Security > API > Tokens as an admin " +
+            "whose role can read users, and update the secret sources.okta.apiToken points to",
+        },
+      ]);
+      expect(JSON.stringify(checks)).not.toContain(fake.apiToken);
+      expectNothingChanged();
+    });
+
+    it("fails when the token's admin role cannot read users, naming the roles that can", async () => {
+      // Prepare
+      await fake.close();
+      fake = await FakeOkta.start({ apiTokenAccess: "none" });
+      seedJane();
+      const noRole = new OktaSource({ orgUrl: fake.url, apiToken: fake.apiToken });
+
+      // Act
+      const checks = await noRole.preflight();
+
+      // Assess
+      expect(checks).toEqual([
+        {
+          name: "okta: list users",
+          ok: false,
+          detail:
+            "Okta answered HTTP 403 E0000006: You do not have permission to perform the requested action: " +
+            "the token's admin role cannot read users; create the token as an admin whose role can " +
+            "(Read-only Administrator to report; Super or Org Administrator to revoke)",
+        },
+      ]);
+      expect(JSON.stringify(checks)).not.toContain(fake.apiToken);
+      expectNothingChanged();
+    });
+
+    it("fails when the org is unreachable, naming the setting to check", async () => {
+      // Prepare
+      const url = fake.url;
+      await fake.close();
+      const offline = new OktaSource({ orgUrl: url, apiToken: "00secret-token-value-xyz" });
+
+      // Act
+      const checks = await offline.preflight();
+
+      // Assess
+      expect(checks).toEqual([
+        {
+          name: "okta: list users",
+          ok: false,
+          detail:
+            "Okta is unreachable (ECONNREFUSED): check sources.okta.orgUrl and that this host can reach it",
+        },
+      ]);
+      expect(JSON.stringify(checks)).not.toContain("00secret-token-value-xyz");
+      fake = await FakeOkta.start();
+    });
+  });
+
   it("declares the scopes a service app needs", () => {
     expect(oktaPermissions).toEqual({ read: ["okta.users.read"], write: ["okta.users.manage"] });
   });
