@@ -24,9 +24,11 @@ import {
 } from "../demo/company.ts";
 import { type ProbeResult, refreshSession, useAccessKey } from "../demo/probes.ts";
 import { type Probe, style, tellStory } from "../demo/story.ts";
+import { runPreflight } from "../lambdas/preflight.ts";
 import { toHtmlReport } from "../lambdas/report/html.ts";
 import { formatJsonReport, toJsonReport } from "../lambdas/report/json.ts";
 import type { ScanReport } from "../lambdas/scan.ts";
+import { createRuntime } from "../lambdas/wiring.ts";
 import { startSandbox } from "../sandbox/index.ts";
 import { FakeGitHubOrg } from "../sandbox/providers/github-org.ts";
 import { FakeJira } from "../sandbox/providers/jira.ts";
@@ -168,6 +170,11 @@ export async function demoCommand(options: DemoOptions, io: CommandIo): Promise<
         apply,
         trigger: "cli:demo",
       });
+    // First what an operator runs before trusting a scan with an account: the read-only preflight.
+    step("check: the read-only preflight");
+    const preflight = await runPreflight(
+      createRuntime({ config: loaded.config, configPath, env: process.env }),
+    );
     step("scan 1: report mode");
     const reportRun = await scan(false);
     const slackAfterReport = slack.messages.length;
@@ -258,6 +265,7 @@ export async function demoCommand(options: DemoOptions, io: CommandIo): Promise<
         departuresFile: "departures.csv",
         departed: departureCsv(now).trim().split("\n").length - 1,
       },
+      preflight,
       attack,
       before,
       report: toJsonReport(reportRun),

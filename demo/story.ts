@@ -3,6 +3,7 @@
  * what went to a human, who was told (the Slack messages as the workspace received them), and
  * the proof. Written from the JSON report view, so the story and `report.json` agree.
  */
+import type { PreflightCheck } from "../lambdas/core/ports/preflight.ts";
 import type { JsonFinding, JsonReport } from "../lambdas/report/json.ts";
 import type { FakeJiraIssue } from "../sandbox/providers/jira.ts";
 import type { FakeSlackMessage } from "../sandbox/providers/slack.ts";
@@ -43,6 +44,8 @@ export interface StoryInput {
     readonly departuresFile: string;
     readonly departed: number;
   };
+  /** `iam-hygiene check` before the first scan: read-only, one check per outside world. */
+  readonly preflight: readonly PreflightCheck[];
   readonly attack: Probe;
   readonly before: readonly Probe[];
   readonly report: JsonReport;
@@ -176,6 +179,14 @@ export function tellStory(input: StoryInput, s: Style = style(false)): string[] 
     `HR's departure list ${company.departuresFile}: ${company.departed} people left in the last 30 days.`,
   );
   out.push("Everything runs locally: the AWS sandbox, Slack, Jira and GitHub fakes on 127.0.0.1.");
+
+  const passed = input.preflight.filter((c) => c.ok).length;
+  const worlds = [...new Set(input.preflight.map((c) => c.name.split(":")[0]))].join(", ");
+  out.push(
+    `Setup checked first with \`iam-hygiene check\` (reads only): ${passed} of ${input.preflight.length} checks passed (${worlds}).`,
+  );
+  for (const c of input.preflight.filter((check) => !check.ok))
+    out.push(`  ${s.red("FAIL")} ${c.name}: ${c.detail}`);
 
   h("0. Before: someone is still using a departed engineer's key");
   out.push(probeLine(s, input.attack));

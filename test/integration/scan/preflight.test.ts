@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseConfig } from "../../../lambdas/config.ts";
+import { type ConfigInput, parseConfig } from "../../../lambdas/config.ts";
 import { runPreflight } from "../../../lambdas/preflight.ts";
 import { createRuntime } from "../../../lambdas/wiring.ts";
 import { type Sandbox, startSandbox } from "../../../sandbox/index.ts";
@@ -157,7 +157,7 @@ describe("runPreflight", () => {
     // Prepare: a list with a bad date; then a store directory that is a file.
     writeFileSync(join(dir, "broken.csv"), "email,name,departed_at\njane.doe@corp.example,Jane,soon\n");
     writeFileSync(join(dir, "not-a-dir"), "");
-    const preflight = (input: Parameters<typeof parseConfig>[0]) =>
+    const preflight = (input: ConfigInput) =>
       runPreflight(
         createRuntime({
           config: parseConfig({ ...input, sources: { "aws-iam": { enabled: false } } }),
