@@ -36,26 +36,30 @@ describe.concurrent("iam-hygiene scan, read-only against one sandbox", SLOW, () 
   });
 
   it("check: exits 0 with one ok line per check, and calls nothing that writes", async () => {
-    // Prepare
-    const cwd = await workDir({ "hr.csv": company.departures });
-    const before = sandbox.calls();
+    // Prepare: a sandbox of its own, so the calls counted are this command's alone (the other
+    // tests here scan the shared one concurrently).
+    const own = await startSandbox({ port: 0, scenario: company.scenario });
+    try {
+      const cwd = await workDir({ "hr.csv": company.departures });
 
-    // Act
-    const run = await runCli(["check", "--departures", "hr.csv"], { cwd, env: sandboxEnv(sandbox) });
+      // Act
+      const run = await runCli(["check", "--departures", "hr.csv"], { cwd, env: sandboxEnv(own) });
 
-    // Assess
-    expect(run.code, run.stdout + run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/^ok {4}departures: 1 people from .*hr\.csv$/m);
-    expect(run.stdout).toMatch(/^ok {4}store: directory \.iam-hygiene: readable; no list accepted yet$/m);
-    expect(run.stdout).toMatch(/^ok {4}aws-iam: identity: account 111122223333/m);
-    expect(run.stdout).toMatch(/^ok {4}aws-iam: read users: GetAccountAuthorizationDetails answers$/m);
-    expect(run.stdout).toMatch(/4 check\(s\) passed; nothing was written, sent or revoked/);
-    const calls = Object.entries(sandbox.calls())
-      .filter(([action, n]) => n !== before[action])
-      .map(([action]) => action)
-      .sort();
-    expect(calls).toEqual(["iam:GetAccountAuthorizationDetails", "sts:GetCallerIdentity"]);
-    expect(existsSync(join(cwd, ".iam-hygiene"))).toBe(false);
+      // Assess
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^ok {4}departures: 1 people from .*hr\.csv$/m);
+      expect(run.stdout).toMatch(/^ok {4}store: directory \.iam-hygiene: readable; no list accepted yet$/m);
+      expect(run.stdout).toMatch(/^ok {4}aws-iam: identity: account 111122223333/m);
+      expect(run.stdout).toMatch(/^ok {4}aws-iam: read users: GetAccountAuthorizationDetails answers$/m);
+      expect(run.stdout).toMatch(/4 check\(s\) passed; nothing was written, sent or revoked/);
+      expect(Object.keys(own.calls()).sort()).toEqual([
+        "iam:GetAccountAuthorizationDetails",
+        "sts:GetCallerIdentity",
+      ]);
+      expect(existsSync(join(cwd, ".iam-hygiene"))).toBe(false);
+    } finally {
+      await own.close();
+    }
   });
 
   it("check: exits 1 naming the line of a departure list a scan would reject", async () => {
