@@ -159,15 +159,23 @@ export function scannerRoleTemplate(options: ScannerRoleTemplateOptions): Record
   };
 }
 
-/** A statement as template JSON, ARNs with placeholders turned into `Fn::Sub`. */
+/**
+ * A statement as template JSON, every string with a placeholder (ARNs in `Resource`, and in
+ * `Condition` values such as `iam:PolicyARN`) turned into `Fn::Sub`.
+ */
 function renderStatement(statement: iam.PolicyStatement): Record<string, unknown> {
   // A throwaway stack resolves the statement's own structure; it holds no tokens.
   const json = new Stack().resolve(statement.toStatementJson()) as Record<string, unknown>;
-  const sub = (value: unknown): unknown =>
-    typeof value === "string" && value.includes("${AWS::") ? { "Fn::Sub": value } : value;
-  const resource = json.Resource;
+  const sub = (value: unknown): unknown => {
+    if (typeof value === "string") return value.includes("${AWS::") ? { "Fn::Sub": value } : value;
+    if (Array.isArray(value)) return value.map(sub);
+    if (value !== null && typeof value === "object")
+      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, sub(inner)]));
+    return value;
+  };
   return {
     ...json,
-    Resource: Array.isArray(resource) ? resource.map(sub) : sub(resource),
+    Resource: sub(json.Resource),
+    ...(json.Condition !== undefined ? { Condition: sub(json.Condition) } : {}),
   };
 }

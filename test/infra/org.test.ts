@@ -317,12 +317,27 @@ describe("member role template", () => {
     const users = statements.find((s) => s.Sid === "AwsIamReadUsers");
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder.
     expect(users?.Resource).toEqual({ "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:user/*" });
+    // The condition's placeholder is substituted too: a literal `${AWS::Partition}` would never match.
+    expect(statements.find((s) => s.Sid === "AwsIamDenyAllFallback")?.Condition).toEqual({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder.
+      ArnEquals: { "iam:PolicyARN": { "Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSDenyAll" } },
+    });
     const deny = statements.find((s) => s.Sid === "DenySelfModification");
     expect(deny?.Effect).toBe("Deny");
     expect([...((deny?.Action as string[]) ?? [])].sort()).toEqual(
       [...SELF_PROTECTION_DENIED_ACTIONS].sort(),
     );
     for (const s of statements) expect(s.Action).not.toContain("iam:*");
+    // Nowhere else is a placeholder left outside an Fn::Sub.
+    const bare: string[] = [];
+    const walk = (value: unknown, key?: string): void => {
+      if (typeof value === "string" && value.includes("${AWS::") && key !== "Fn::Sub") bare.push(value);
+      else if (Array.isArray(value)) for (const inner of value) walk(inner);
+      else if (value !== null && typeof value === "object")
+        for (const [k, inner] of Object.entries(value)) walk(inner, k);
+    };
+    walk(statements);
+    expect(bare).toEqual([]);
   });
 
   it("denies the revocation actions on the protected principals, and grants Security Hub only when asked", () => {
