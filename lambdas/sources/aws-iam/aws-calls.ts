@@ -2,6 +2,7 @@
  * Small helpers every part of the `aws-iam` source shares: reading AWS errors, counting
  * calls (so a benchmark can compare call counts), bounded concurrency and a token bucket.
  */
+import type { MetadataBearer, MiddlewareStack } from "@smithy/types";
 
 /** The name and message of an error, as an `ActionRecord` or `SourceProblem` records it. */
 export function errorInfo(error: unknown): { name: string; message: string } {
@@ -20,6 +21,35 @@ export function isAwsError(error: unknown, ...codes: readonly string[]): boolean
     (code) =>
       e.name === code || e.name === `${code}Exception` || e.Code === code || e.Code === `${code}Exception`,
   );
+}
+
+/**
+ * Marks IAM's `LimitExceeded` (a quota: 2,048 characters of a user's inline policies, ten managed
+ * policies a user) as final for this one command. The SDK lists `LimitExceededException` among its
+ * throttling errors, so it would retry the write for up to a minute and slow the shared client
+ * (adaptive retry) although the answer can only be the same. The error keeps IAM's code as its
+ * name (`LimitExceeded`, which `isAwsError(error, "LimitExceeded")` still recognises).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
+ */
+export function quotaErrorsFinal<C extends object>(command: C): C {
+  // Every SDK v3 command has its own middleware stack; its input and output types do not matter here.
+  const { middlewareStack } = command as unknown as {
+    middlewareStack: MiddlewareStack<object, MetadataBearer>;
+  };
+  // The deserialize step runs inside the retry middleware, so the retry decision sees the new name.
+  middlewareStack.add(
+    (next) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (error instanceof Error && error.name === "LimitExceededException") error.name = "LimitExceeded";
+        throw error;
+      }
+    },
+    // High priority: outside the SDK's own deserializer in this step, so the parsed error is what it sees.
+    { step: "deserialize", priority: "high", name: "iamHygieneQuotaErrorsFinal" },
+  );
+  return command;
 }
 
 /** Counts API calls by operation. Counts what this source asked for, not the SDK's retries. */

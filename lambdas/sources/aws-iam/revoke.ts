@@ -42,7 +42,7 @@ import { DAY_MS } from "../../core/clock.ts";
 import type { ActionRecord, ActionStatus, Credential } from "../../core/model.ts";
 import type { RevokeContext } from "../../core/ports/credential-source.ts";
 import type { FindingHistory } from "../../core/ports/store.ts";
-import { type CallCounter, errorInfo, isAwsError } from "./aws-calls.ts";
+import { type CallCounter, errorInfo, isAwsError, quotaErrorsFinal } from "./aws-calls.ts";
 import { credentialId, parseSlotId } from "./credential-ids.ts";
 import {
   DENY_ALL_POLICY_NAME,
@@ -487,17 +487,36 @@ export class AwsIamRevoker {
           out.push(record("done", `${detail}: already denies sessions issued before ${cutoff}`));
           continue;
         }
+        if (target.type === "user" && credential.details?.sessionsDeniedBy === DENY_ALL_POLICY_NAME) {
+          // An earlier run's fallback: writing the policy would only hit the quota again.
+          out.push(
+            record("done", `${detail}: ${DENY_ALL_POLICY_NAME} already attached, which denies every action`),
+          );
+          continue;
+        }
         try {
           await this.#writeSessionPolicy(target, JSON.stringify(merge.document));
         } catch (error) {
           if (!this.#fallsBackToDenyAll(target, error)) throw error;
-          const arn = await this.#attachDenyAll(target.name, credential.principalArn);
-          out.push(
-            record(
-              "done",
-              `${detail}: no room under IAM's inline policy quota (${errorInfo(error).message}); attached ${arn} instead, which denies every action (detach it to undo)`,
-            ),
-          );
+          const quota = errorInfo(error).message;
+          try {
+            const arn = await this.#attachDenyAll(target.name, credential.principalArn);
+            out.push(
+              record(
+                "done",
+                `${detail}: no room under IAM's inline policy quota (${quota}); attached ${arn} instead, which denies every action (detach it to undo)`,
+              ),
+            );
+          } catch (attachError) {
+            // The record names the call that failed, and why the fallback was tried.
+            out.push(
+              record(
+                "failed",
+                `AttachUserPolicy ${DENY_ALL_POLICY_NAME} on user ${target.name}, after ${detail} found no room under IAM's inline policy quota (${quota})`,
+                attachError,
+              ),
+            );
+          }
           continue;
         }
         out.push(record("done", `${detail}: denies sessions issued before ${cutoff}`));
@@ -657,7 +676,7 @@ export class AwsIamRevoker {
       (await calls.run("iam:GetUser", () => iam.send(new GetUserCommand({ UserName })))).User?.Arn;
     const PolicyArn = denyAllPolicyArn(userArn?.split(":")[1] || "aws");
     await calls.run("iam:AttachUserPolicy", () =>
-      iam.send(new AttachUserPolicyCommand({ UserName, PolicyArn })),
+      iam.send(quotaErrorsFinal(new AttachUserPolicyCommand({ UserName, PolicyArn }))),
     );
     return PolicyArn;
   }
@@ -681,11 +700,15 @@ export class AwsIamRevoker {
     const PolicyName = SESSION_REVOCATION_POLICY_NAME;
     if (target.type === "user") {
       await calls.run("iam:PutUserPolicy", () =>
-        iam.send(new PutUserPolicyCommand({ UserName: target.name, PolicyName, PolicyDocument })),
+        iam.send(
+          quotaErrorsFinal(new PutUserPolicyCommand({ UserName: target.name, PolicyName, PolicyDocument })),
+        ),
       );
     } else {
       await calls.run("iam:PutRolePolicy", () =>
-        iam.send(new PutRolePolicyCommand({ RoleName: target.name, PolicyName, PolicyDocument })),
+        iam.send(
+          quotaErrorsFinal(new PutRolePolicyCommand({ RoleName: target.name, PolicyName, PolicyDocument })),
+        ),
       );
     }
   }

@@ -607,8 +607,7 @@ describe("AwsIamSource against the sandbox", () => {
 
   /**
    * An inline policy of 2,010 characters (whitespace aside): the session policy's 201 do not fit
-   * under IAM's 2,048 for a user. (The SDK retries IAM's `LimitExceeded` as throttling, so the
-   * tests below make one attempt.)
+   * under IAM's 2,048 for a user.
    */
   const bulkyPolicy = () => ({
     Version: "2012-10-17",
@@ -627,7 +626,8 @@ describe("AwsIamSource against the sandbox", () => {
   it("attaches AWSDenyAll when the user's inline policies leave no room for the session policy, and verifies it", async () => {
     // Prepare: Dana's user carries a bulky inline policy; IAM caps a user's at 2,048 characters.
     sb.seed(scenario({ danaPolicies: { "legacy-s3-access": bulkyPolicy() } }));
-    const source = makeSource({ maxAttempts: 1 });
+    // The SDK's own retries, as a scan has them: IAM's LimitExceeded is on its throttling list.
+    const source = makeSource({ maxAttempts: 8 });
     const sessionsOf = async () =>
       (await source.discover(discoverCtx)).credentials.find(
         (c) => c.kind === "sts-sessions" && c.principal === "dana.smith",
@@ -640,7 +640,9 @@ describe("AwsIamSource against the sandbox", () => {
     const after = await sessionsOf();
     const again = await source.revoke(after, revokeCtx);
 
-    // Assess: the write hit the quota, AWSDenyAll went on instead; the role got its policy.
+    // Assess: the write hit the quota once (not retried as throttling), AWSDenyAll went on
+    // instead; the role got its policy.
+    expect(sb.calls()["iam:PutUserPolicy"]).toBe(1);
     const arn = "arn:aws:iam::aws:policy/AWSDenyAll";
     expect(records.map((r) => [r.status, r.detail])).toEqual([
       [
@@ -660,14 +662,55 @@ describe("AwsIamSource against the sandbox", () => {
     });
     expect(before).toMatchObject({ active: true });
     expect(after).toMatchObject({ active: false, details: { sessionsDeniedBy: "AWSDenyAll" } });
-    expect(again.map((r) => r.status)).toEqual(["done", "done"]);
+    expect(again.map((r) => [r.status, r.detail])).toEqual([
+      [
+        "done",
+        "PutUserPolicy IamHygieneRevokeOlderSessions on user dana.smith: AWSDenyAll already attached, which denies every action",
+      ],
+      ["done", expect.stringMatching(/on role admin: already denies/)],
+    ]);
     expect([...dana.attachedPolicies.keys()]).toEqual([arn]);
+  });
+
+  it("names the attach that failed, and why it was tried, when the user has no room for a managed policy either", async () => {
+    // Prepare: the inline quota is full, and so are the ten managed policies a user may have.
+    sb.seed(scenario({ danaPolicies: { "legacy-s3-access": bulkyPolicy() } }));
+    const dana = sb.iam.users.get("dana.smith")!;
+    for (const name of [
+      "ReadOnlyAccess",
+      "PowerUserAccess",
+      "SecurityAudit",
+      "IAMReadOnlyAccess",
+      "IAMUserChangePassword",
+      "AmazonS3FullAccess",
+      "AmazonS3ReadOnlyAccess",
+      "AmazonEC2ReadOnlyAccess",
+      "AWSCloudTrail_ReadOnlyAccess",
+      "IAMFullAccess",
+    ])
+      dana.attachedPolicies.set(`arn:aws:iam::aws:policy/${name}`, name);
+    const source = makeSource({ maxAttempts: 8 });
+    const { credentials } = await source.discover(discoverCtx);
+    const sessions = credentials.find((c) => c.kind === "sts-sessions" && c.principal === "dana.smith")!;
+
+    // Act
+    const records = await source.revoke(sessions, revokeCtx);
+
+    // Assess: one attempt each, the failure named as the attach's.
+    expect(records[0]).toMatchObject({
+      status: "failed",
+      detail: expect.stringMatching(
+        /^AttachUserPolicy AWSDenyAll on user dana\.smith, after PutUserPolicy IamHygieneRevokeOlderSessions on user dana\.smith found no room under IAM's inline policy quota \(Maximum policy size of 2048/,
+      ),
+      error: { name: "LimitExceeded", message: "Cannot exceed quota for PoliciesPerUser: 10" },
+    });
+    expect([sb.calls()["iam:PutUserPolicy"], sb.calls()["iam:AttachUserPolicy"]]).toEqual([1, 1]);
   });
 
   it("leaves a full user alone, the revocation failed, with denyAllWhenPolicyQuotaFull false", async () => {
     // Prepare
     sb.seed(scenario({ danaPolicies: { "legacy-s3-access": bulkyPolicy() } }));
-    const source = makeSource({ maxAttempts: 1, aws: { denyAllWhenPolicyQuotaFull: false } });
+    const source = makeSource({ maxAttempts: 8, aws: { denyAllWhenPolicyQuotaFull: false } });
     const { credentials } = await source.discover(discoverCtx);
     const sessions = credentials.find((c) => c.kind === "sts-sessions" && c.principal === "dana.smith")!;
 
@@ -679,7 +722,7 @@ describe("AwsIamSource against the sandbox", () => {
     expect(records[0]).toMatchObject({
       status: "failed",
       detail: "PutUserPolicy IamHygieneRevokeOlderSessions on user dana.smith",
-      error: { name: "LimitExceededException" },
+      error: { name: "LimitExceeded" },
     });
     expect(sb.iam.users.get("dana.smith")!.attachedPolicies.size).toBe(0);
     expect(check).toMatchObject({
