@@ -55,6 +55,9 @@ const ISSUE_FIELDS = ["summary", "status", "labels", "description", "created", "
  */
 export const MAX_KNOWN_TICKETS = 3;
 
+/** A Jira issue key: the project key, a dash, the issue number (`SEC-42`). */
+const JIRA_ISSUE_KEY = /^[A-Za-z][A-Za-z0-9_]*-\d+$/;
+
 /**
  * The project permissions the sink uses, each with what needs it: the ones docs/notifications.md
  * asks the bot account to be granted. Keys as `GET /rest/api/3/mypermissions` takes them.
@@ -290,7 +293,9 @@ export class JiraTicketSink implements TicketSink {
     const found: FoundIssue[] = [];
     const first = result.issues?.[0];
     if (first?.key !== undefined) found.push(foundIssue(first.id, first.key, first.fields));
-    for (const ticket of [...new Set(hints.knownTickets ?? [])].slice(0, MAX_KNOWN_TICKETS)) {
+    // Only Jira issue keys (a tracker switched from GitHub leaves `#17` receipts behind).
+    const known = (hints.knownTickets ?? []).filter((ticket) => JIRA_ISSUE_KEY.test(ticket));
+    for (const ticket of [...new Set(known)].slice(0, MAX_KNOWN_TICKETS)) {
       if (found.some((issue) => issue.key === ticket)) continue;
       const issue = await this.#openByKey(ticket, key);
       if (issue !== undefined) found.push(issue);
@@ -310,7 +315,10 @@ export class JiraTicketSink implements TicketSink {
     }
     const fields = issue.fields as Partial<Version3Models.Fields> | undefined;
     const open = fields?.status?.statusCategory?.key !== "done";
-    const ours = fields?.project?.key === this.#project && (fields?.labels ?? []).includes(key);
+    // Project keys are upper case in Jira; a config may spell one in lower case.
+    const ours =
+      fields?.project?.key?.toUpperCase() === this.#project.toUpperCase() &&
+      (fields?.labels ?? []).includes(key);
     return open && ours ? foundIssue(issue.id, issue.key, fields) : undefined;
   }
   /** Whether the description or a comment already carries `marker`. */

@@ -165,7 +165,7 @@ describe("JiraTicketSink", () => {
     // Act
     const result = await sink().upsert(
       { ...group, revision: "r-new" },
-      { knownTickets: ["SEC-99", "SEC-404", other.key, closed.key] },
+      { knownTickets: ["#17", "SEC-99", "SEC-404", other.key, closed.key] },
     );
 
     // Assess: the older open ticket is commented; the others are left as they were.
