@@ -28,11 +28,11 @@ export async function checkCommand(options: CheckOptions, io: CommandIo): Promis
     ...(loaded.path ? { configPath: loaded.path } : {}),
     ...(options.secretsManager ? { useSecretsManager: true } : {}),
   });
-  const checks = await runPreflight(runtime);
   io.stdout.write(`config ${loaded.path ?? "(defaults)"}: mode ${config.mode}\n`);
-  for (const check of checks) {
-    io.stdout.write(`${check.ok ? "ok  " : "FAIL"}  ${check.name}: ${check.detail}\n`);
-  }
+  // Each line as its check completes: a slow provider shows where the time goes.
+  const checks = await runPreflight(runtime, {
+    onCheck: (check) => io.stdout.write(`${check.ok ? "ok  " : "FAIL"}  ${check.name}: ${check.detail}\n`),
+  });
   const failed = checks.filter((c) => !c.ok).length;
   io.stdout.write(
     failed === 0

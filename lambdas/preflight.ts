@@ -3,9 +3,11 @@
  * with an account. The same composition root as a scan (`createRuntime`, the same adapters from
  * the same config and secrets), then each outside world's `preflight()`: the departure list is
  * read and validated, the store read once, every enabled source and delivery channel asked to
- * check itself. Nothing is written, sent, created or revoked.
+ * check itself. Nothing is written, sent or revoked. Each step has a deadline, so a provider that
+ * never answers is a failed check, not a command that hangs.
  */
 import type { PreflightCheck } from "./core/ports/preflight.ts";
+import { assessList } from "./departures/sanity.ts";
 import {
   deliveryAdaptersFromConfig,
   departuresFromRuntime,
@@ -13,41 +15,77 @@ import {
   sourcesFromConfig,
 } from "./wiring.ts";
 
-/** Every check, in the order a scan meets them: departures, store, sources, delivery. */
-export async function runPreflight(runtime: Runtime): Promise<PreflightCheck[]> {
+/** How long one step (a list read, one adapter's checks) may take before it counts as failed. */
+export const PREFLIGHT_STEP_TIMEOUT_MS = 30_000;
+
+/** How `runPreflight` runs. */
+export interface PreflightOptions {
+  /** Called with each check as it completes, so a caller can print it at once. */
+  readonly onCheck?: (check: PreflightCheck) => void;
+  /** @default PREFLIGHT_STEP_TIMEOUT_MS */
+  readonly stepTimeoutMs?: number;
+}
+
+/** Every check: the store, the departure list, each source, then delivery. */
+export async function runPreflight(
+  runtime: Runtime,
+  options: PreflightOptions = {},
+): Promise<PreflightCheck[]> {
   const checks: PreflightCheck[] = [];
-  checks.push(await departuresCheck(runtime));
-  checks.push(await storeCheck(runtime));
+  const timeoutMs = options.stepTimeoutMs ?? PREFLIGHT_STEP_TIMEOUT_MS;
+  const add = (found: readonly PreflightCheck[]): void => {
+    for (const check of found) {
+      checks.push(check);
+      options.onCheck?.(check);
+    }
+  };
+  const step = (name: string, run: () => Promise<PreflightCheck[]>) =>
+    withDeadline(name, timeoutMs, run).then(add);
+
+  await step("store", async () => [await storeCheck(runtime)]);
+  // The list after the store: the growth brake compares it with the store's last accepted list.
+  await step("departures", async () => [await departuresCheck(runtime)]);
   for (const source of await sourcesFromConfig(runtime)) {
-    checks.push(
-      ...(source.preflight
-        ? await guarded(source.id, () => source.preflight!())
-        : [{ name: `${source.id}: preflight`, ok: true, detail: "nothing to check without scanning" }]),
+    await step(`${source.id}: preflight`, async () =>
+      source.preflight
+        ? source.preflight()
+        : [{ name: `${source.id}: preflight`, ok: true, detail: "nothing to check without scanning" }],
     );
   }
   const delivery = await deliveryAdaptersFromConfig(runtime);
-  for (const missing of delivery.unavailable ?? []) {
-    checks.push({ name: `${missing.channel}: setup`, ok: false, detail: missing.reason });
-  }
-  if (delivery.notifier?.preflight) {
-    const notifier = delivery.notifier;
-    checks.push(...(await guarded("slack", () => notifier.preflight!())));
-  }
-  if (delivery.ticketSink?.preflight) {
-    const sink = delivery.ticketSink;
+  add(
+    (delivery.unavailable ?? []).map((m) => ({ name: `${m.channel}: setup`, ok: false, detail: m.reason })),
+  );
+  const notifier = delivery.notifier;
+  if (notifier?.preflight) await step("slack: preflight", () => notifier.preflight!());
+  const sink = delivery.ticketSink;
+  if (sink?.preflight) {
     const name = runtime.config.tickets?.type === "github" ? "github-issues" : "jira";
-    checks.push(...(await guarded(name, () => sink.preflight!())));
+    await step(`${name}: preflight`, () => sink.preflight!());
   }
   return checks;
 }
 
-/** The departure list, read and validated as a scan reads it (the webhook's stored departures included). */
+/**
+ * The departure list, read and validated as a scan reads it (the webhook's stored departures
+ * included), and held against the growth brake with the store's last accepted list. The other
+ * brake (the share of known identities) needs the scan's credentials; the detail says so.
+ */
 async function departuresCheck(runtime: Runtime): Promise<PreflightCheck> {
   const name = "departures";
   const source = departuresFromRuntime(runtime);
   if (!source) return { name, ok: true, detail: "no list configured: the hygiene rules only" };
   try {
-    const list = await source.load();
+    const loaded = await source.load();
+    const { departures } = runtime.config;
+    const previous = loaded.rejected ? undefined : await runtime.store.getAcceptedListMeta();
+    const list = assessList(loaded, {
+      knownIdentities: 0,
+      maxShareOfIdentities: departures.maxShareOfIdentities,
+      minIdentitiesForShare: departures.minIdentitiesForShare,
+      maxGrowthFactor: departures.maxGrowthFactor,
+      ...(previous ? { previous } : {}),
+    });
     if (list.rejected) {
       const first = list.errors[0];
       return {
@@ -58,8 +96,15 @@ async function departuresCheck(runtime: Runtime): Promise<PreflightCheck> {
         }`,
       };
     }
-    const problems = list.errors.length > 0 ? `; ${list.errors.length} row(s) skipped as invalid` : "";
-    return { name, ok: true, detail: `${list.people.length} people from ${list.origin}${problems}` };
+    const skipped = list.errors.length > 0 ? `; ${list.errors.length} row(s) skipped as invalid` : "";
+    return {
+      name,
+      ok: true,
+      detail:
+        list.origin === "none"
+          ? "no list configured and no webhook departures stored: the hygiene rules only"
+          : `${list.people.length} people from ${list.origin}${skipped}; the share of known identities is checked at scan time`,
+    };
   } catch (error) {
     return { name, ok: false, detail: describe(error) };
   }
@@ -83,12 +128,37 @@ async function storeCheck(runtime: Runtime): Promise<PreflightCheck> {
   }
 }
 
-/** An adapter's preflight, with a throw (a bug, or an adapter that broke its promise) as a failed check. */
-async function guarded(what: string, check: () => Promise<PreflightCheck[]>): Promise<PreflightCheck[]> {
+/**
+ * One step's checks within `timeoutMs`. A throw (a bug, or an adapter that broke its promise)
+ * and a step that does not finish in time are failed checks; a late answer is ignored.
+ */
+async function withDeadline(
+  what: string,
+  timeoutMs: number,
+  run: () => Promise<PreflightCheck[]>,
+): Promise<PreflightCheck[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<PreflightCheck[]>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve([
+          {
+            name: what,
+            ok: false,
+            detail: `no answer within ${timeoutMs / 1000} s: the provider or the network does not answer (check the URL, a proxy, a firewall)`,
+          },
+        ]),
+      timeoutMs,
+    );
+    timer.unref();
+  });
   try {
-    return await check();
-  } catch (error) {
-    return [{ name: `${what}: preflight`, ok: false, detail: describe(error) }];
+    return await Promise.race([
+      run().catch((error: unknown) => [{ name: what, ok: false, detail: describe(error) }]),
+      deadline,
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

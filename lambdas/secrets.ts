@@ -135,8 +135,13 @@ export class SecretResolver {
     }
     const fromEnv = ref.env ? this.options.env[ref.env] : undefined;
     if (fromEnv) return fromEnv;
+    // A `secretArn` alone, in a process that does not read Secrets Manager (the CLI): say so.
+    const where =
+      ref.secretArn && !ref.env && !this.options.secretsManager
+        ? `${ref.secretArn} (this process does not read Secrets Manager: add "env" to the reference, or use check --secrets-manager)`
+        : undefined;
     throw new SecretUnavailableError(
-      ref.env ? `env ${ref.env}` : (ref.secretArn ?? "(unnamed)"),
+      where ?? (ref.env ? `env ${ref.env}` : (ref.secretArn ?? "(unnamed)")),
       refusal ? { cause: refusal } : undefined,
     );
   }

@@ -134,10 +134,13 @@ export class UnavailableSource implements CredentialSource {
     secretValues: readonly string[] = [],
   ) {
     const err = error instanceof Error ? error : new Error(String(error));
+    const cause = causeOf(err);
     this.#problem = {
       source: id,
       subject: "source",
-      message: `setup failed, not scanned: ${redact(err.message, secretValues)}`,
+      message: `setup failed, not scanned: ${redact(err.message, secretValues)}${
+        cause ? ` (${cause.name}: ${redact(cause.message, secretValues)})` : ""
+      }`,
       errorName: err.name,
     };
   }
@@ -332,8 +335,11 @@ export async function deliveryAdaptersFromConfig(runtime: Runtime): Promise<Deli
       });
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
-      const reason = `${what} could not be set up: ${redact(err.message, resolved)}`;
       const cause = causeOf(err);
+      // The cause (Secrets Manager's or KMS's refusal, by name and message) says what to fix.
+      const reason = `${what} could not be set up: ${redact(err.message, resolved)}${
+        cause ? ` (${cause.name}: ${redact(cause.message, resolved)})` : ""
+      }`;
       runtime.log?.error("delivery adapter could not be set up; its items wait in the outbox", {
         channel,
         error: reason,

@@ -89,7 +89,11 @@ export class AwsCognitoSource implements CredentialSource {
           : isAwsError(error, "AccessDenied", "NotAuthorized")
             ? " (grant the Cognito statements in docs/deploy.md on this pool's ARN)"
             : "";
-        checks.push({ name, ok: false, detail: `DescribeUserPool failed: ${errorName}: ${message}${hint}` });
+        checks.push({
+          name,
+          ok: false,
+          detail: `reading the pool (DescribeUserPool, its app clients) failed: ${errorName}: ${message}${hint}`,
+        });
       }
     }
     return checks;

@@ -167,7 +167,7 @@ describe("a connector or delivery adapter that cannot be set up", () => {
     expect(slack.messages).toHaveLength(0);
     expect(jira.issues.length).toBeGreaterThan(0);
     expect(report.notes.join("\n")).toMatch(
-      /Slack messages deferred: Slack could not be set up: secret slack-token is not available; \d+ items? waits? in the outbox/,
+      /Slack messages deferred: Slack could not be set up: secret slack-token is not available \(ResourceNotFoundException: [^)]*\); \d+ items? waits? in the outbox/,
     );
     // Every message is pending and due, no attempt used up: none can go dead for want of a secret.
     const queued = (

@@ -5,11 +5,13 @@
  * Every check is reported, the broken ones with their fix, and nothing is written anywhere.
  */
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ConfigInput, parseConfig } from "../../../lambdas/config.ts";
 import { runPreflight } from "../../../lambdas/preflight.ts";
+import { LocalDirectoryStore } from "../../../lambdas/store/index.ts";
 import { createRuntime } from "../../../lambdas/wiring.ts";
 import { type Sandbox, startSandbox } from "../../../sandbox/index.ts";
 import { FakeJira } from "../../../sandbox/providers/jira.ts";
@@ -114,8 +116,8 @@ describe("runPreflight", () => {
     // Assess: in the order a scan meets them.
     const byName = new Map(checks.map((c) => [c.name, c]));
     expect(checks.map((c) => [c.name.split(":")[0], c.ok])).toEqual([
-      ["departures", true],
       ["store", true],
+      ["departures", true],
       ["aws-iam", true],
       ["aws-iam", true],
       ["aws-cognito", true],
@@ -133,7 +135,9 @@ describe("runPreflight", () => {
       ["jira", true],
       ["jira", true],
     ]);
-    expect(byName.get("departures")?.detail).toMatch(/^1 people from .*departures\.csv$/);
+    expect(byName.get("departures")?.detail).toMatch(
+      /^1 people from .*departures\.csv; the share of known identities is checked at scan time$/,
+    );
     expect(byName.get("google-workspace: setup")?.detail).toMatch(/^setup failed, not scanned: /);
     expect(byName.get("slack: security channel C0SECURITY")?.detail).toMatch(
       /not_in_channel\): invite the app to the channel \(\/invite @/,
@@ -175,20 +179,80 @@ describe("runPreflight", () => {
 
     // Assess: a scan with the unreadable store could not read the webhook's departures either.
     expect(badList).toEqual([
+      { name: "store: directory state", ok: true, detail: "readable; no list accepted yet" },
       {
         name: "departures",
         ok: false,
         detail: expect.stringMatching(/broken\.csv would be rejected: .*\(line 2, field departed_at: /),
       },
-      { name: "store: directory state", ok: true, detail: "readable; no list accepted yet" },
     ]);
     expect(badStore).toEqual([
+      { name: "store: directory not-a-dir", ok: false, detail: expect.stringMatching(/ENOTDIR/) },
       {
         name: "departures",
         ok: false,
         detail: expect.stringMatching(/stored webhook departures: cannot be read .*ENOTDIR/),
       },
-      { name: "store: directory not-a-dir", ok: false, detail: expect.stringMatching(/ENOTDIR/) },
     ]);
+  });
+
+  it("fails a list the growth brake would quarantine, and a provider that never answers, each in its step", async () => {
+    // Prepare: the store accepted a list of 2 people; the new one names 20 (the limit is ×5).
+    // Jira's host accepts connections and never answers.
+    const rows = Array.from({ length: 20 }, (_, i) => `p${i}@corp.example,P ${i},2026-05-20T17:00:00Z`);
+    writeFileSync(join(dir, "grown.csv"), `email,name,departed_at\n${rows.join("\n")}\n`);
+    await new LocalDirectoryStore(join(dir, "grown-state")).putAcceptedListMeta({
+      origin: "file:hr.csv",
+      count: 2,
+      acceptedAt: new Date("2026-05-01T00:00:00Z"),
+    });
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as { port: number }).port;
+    const seen: string[] = [];
+    try {
+      const runtime = createRuntime({
+        config: parseConfig({
+          departures: { source: { type: "file", path: "grown.csv" } },
+          store: { type: "local", dir: "grown-state" },
+          sources: { "aws-iam": { enabled: false } },
+          tickets: {
+            type: "jira",
+            host: `http://127.0.0.1:${port}`,
+            projectKey: "SEC",
+            email: "bot@corp.example",
+            apiToken: { env: "JIRA_TOKEN" },
+          },
+        }),
+        env: { JIRA_TOKEN: JIRA_TOKEN },
+        configPath: join(dir, "iam-hygiene.json"),
+      });
+
+      // Act
+      const checks = await runPreflight(runtime, { stepTimeoutMs: 500, onCheck: (c) => seen.push(c.name) });
+
+      // Assess
+      expect(checks).toEqual([
+        expect.objectContaining({ name: "store: directory grown-state", ok: true }),
+        {
+          name: "departures",
+          ok: false,
+          detail: expect.stringMatching(
+            /would be rejected: quarantined: it grew from 2 to 20 people .*\(limit ×5\)/,
+          ),
+        },
+        {
+          name: "jira: preflight",
+          ok: false,
+          detail:
+            "no answer within 0.5 s: the provider or the network does not answer (check the URL, a proxy, a firewall)",
+        },
+      ]);
+      expect(seen).toEqual(checks.map((c) => c.name));
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
   });
 });

@@ -218,7 +218,7 @@ describe("AwsCognitoSource against the sandbox", () => {
         name: "aws-cognito: pool us-east-1_Missing01",
         ok: false,
         detail: expect.stringMatching(
-          /^DescribeUserPool failed: ResourceNotFoundException: .*\(no such pool in this region: check userPoolId and region\)$/,
+          /^reading the pool \(DescribeUserPool, its app clients\) failed: ResourceNotFoundException: .*\(no such pool in this region: check userPoolId and region\)$/,
         ),
       },
     ]);
