@@ -15,6 +15,7 @@ import type {
   TicketUpsertResult,
 } from "../core/ports/ticket-sink.ts";
 import { revisionMarker } from "../core/ports/ticket-sink.ts";
+import { redactSecrets } from "./redact.ts";
 
 /** The label every iam-hygiene issue carries besides its own key. */
 export const ISSUE_LABEL = "iam-hygiene";
@@ -26,6 +27,11 @@ export interface GitHubIssuesSinkOptions {
   readonly repo: string;
   /** Web URL of the repository, for search links. @default https://github.com/<owner>/<repo> */
   readonly htmlUrl?: string;
+  /**
+   * The token (and any other secret the Octokit sends): redacted, with any long piece of it, from
+   * every message the sink builds, in case an answer echoes the request (a proxy's debug page).
+   */
+  readonly secretValues?: readonly string[];
 }
 
 interface FoundIssue {
@@ -40,6 +46,7 @@ export class GitHubIssuesSink implements TicketSink {
   readonly #owner: string;
   readonly #repo: string;
   readonly #htmlUrl: string;
+  readonly #secrets: readonly string[];
   /** The token's access checked once (see `#canLabel`); a failed check is asked again. */
   #labelAccess: Promise<void> | undefined;
 
@@ -47,6 +54,7 @@ export class GitHubIssuesSink implements TicketSink {
     this.#octokit = options.octokit;
     this.#owner = options.owner;
     this.#repo = options.repo;
+    this.#secrets = options.secretValues ?? [];
     this.#htmlUrl = (options.htmlUrl ?? `https://github.com/${options.owner}/${options.repo}`).replace(
       /\/+$/,
       "",
@@ -58,7 +66,7 @@ export class GitHubIssuesSink implements TicketSink {
     const existing = await this.#findOpen(group.key);
     if (existing === undefined) {
       await this.#canLabel();
-      const { data } = await call("create issue", () =>
+      const { data } = await this.#call("create issue", () =>
         this.#octokit.issues.create({
           owner: this.#owner,
           repo: this.#repo,
@@ -78,7 +86,7 @@ export class GitHubIssuesSink implements TicketSink {
     }
     if (await this.#hasMarker(existing, marker))
       return { outcome: "unchanged", ...ref(existing.number, existing.url) };
-    await call("comment", () =>
+    await this.#call("comment", () =>
       this.#octokit.issues.createComment({
         owner: this.#owner,
         repo: this.#repo,
@@ -94,7 +102,7 @@ export class GitHubIssuesSink implements TicketSink {
     if (existing === undefined) return { outcome: "absent" };
     const marker = revisionMarker(resolution.key, resolution.revision);
     if (!(await this.#hasMarker(existing, marker))) {
-      await call("comment", () =>
+      await this.#call("comment", () =>
         this.#octokit.issues.createComment({
           owner: this.#owner,
           repo: this.#repo,
@@ -103,7 +111,7 @@ export class GitHubIssuesSink implements TicketSink {
         }),
       );
     }
-    await call("close issue", () =>
+    await this.#call("close issue", () =>
       this.#octokit.issues.update({
         owner: this.#owner,
         repo: this.#repo,
@@ -133,7 +141,7 @@ export class GitHubIssuesSink implements TicketSink {
     try {
       ({ data } = await this.#readRepository());
     } catch (error) {
-      return [repositoryProblem(name, error as DeliveryError)];
+      return [repositoryProblem(name, error as DeliveryError, this.#secrets)];
     }
     const access = pushAccess(data.permissions);
     return [
@@ -159,9 +167,16 @@ export class GitHubIssuesSink implements TicketSink {
     ];
   }
 
+  /** `fn`, its failure as a `DeliveryError` whose message says what GitHub said, secrets redacted. */
+  #call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return call(what, fn, this.#secrets);
+  }
+
   /** The repository as the token sees it. */
   #readRepository() {
-    return call("read repository", () => this.#octokit.repos.get({ owner: this.#owner, repo: this.#repo }));
+    return this.#call("read repository", () =>
+      this.#octokit.repos.get({ owner: this.#owner, repo: this.#repo }),
+    );
   }
 
   /**
@@ -188,7 +203,7 @@ export class GitHubIssuesSink implements TicketSink {
 
   /** The oldest open issue labelled `key` (pull requests share the endpoint and are skipped). */
   async #findOpen(key: string): Promise<FoundIssue | undefined> {
-    const issues = await call("list issues", () =>
+    const issues = await this.#call("list issues", () =>
       this.#octokit.paginate(this.#octokit.issues.listForRepo, {
         owner: this.#owner,
         repo: this.#repo,
@@ -206,7 +221,7 @@ export class GitHubIssuesSink implements TicketSink {
 
   async #hasMarker(issue: FoundIssue, marker: string): Promise<boolean> {
     if (issue.body.includes(marker)) return true;
-    const comments = await call("list comments", () =>
+    const comments = await this.#call("list comments", () =>
       this.#octokit.paginate(this.#octokit.issues.listComments, {
         owner: this.#owner,
         repo: this.#repo,
@@ -286,17 +301,20 @@ function pushAccess(permissions: { readonly push?: boolean } | undefined): "gran
 }
 
 /** Why the repository could not be read, and what to do: a refused token, an unseen repository, a limit. */
-function repositoryProblem(name: string, error: DeliveryError): PreflightCheck {
-  const original = (error.cause ?? error) as { status?: number; message?: string };
-  const said = `${original.status !== undefined ? `HTTP ${original.status}: ` : ""}${original.message ?? String(error)}`;
+function repositoryProblem(name: string, error: DeliveryError, secrets: readonly string[]): PreflightCheck {
+  const { status, text } = gitHubSaid(error.cause ?? error);
+  const said = redactSecrets(
+    status !== undefined ? `HTTP ${status}${text !== "" ? `: ${text}` : ""}` : text || String(error),
+    secrets,
+  );
   const retryAt = error.details?.retryAt;
-  if (original.status === 401)
+  if (status === 401)
     return {
       name: "github-issues: token",
       ok: false,
       detail: `GitHub refused the token (${said}): put a current token in the tickets.token secret (a fine-grained token or GitHub App with Issues: read and write on the repository)`,
     };
-  if (original.status === 404)
+  if (status === 404)
     return {
       name,
       ok: false,
@@ -308,8 +326,7 @@ function repositoryProblem(name: string, error: DeliveryError): PreflightCheck {
       ok: false,
       detail: `GitHub's rate limit is spent (${said}): try again after ${retryAt.toISOString()}`,
     };
-  if (original.status !== undefined)
-    return { name, ok: false, detail: `could not read the repository (${said})` };
+  if (status !== undefined) return { name, ok: false, detail: `could not read the repository (${said})` };
   return {
     name,
     ok: false,
@@ -321,28 +338,79 @@ function ref(number: number, url: string): TicketRef {
   return { key: `#${number}`, url };
 }
 
-async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+async function call<T>(what: string, fn: () => Promise<T>, secrets: readonly string[]): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    const e = error as {
-      status?: number;
-      message?: string;
-      response?: { headers?: Record<string, string | undefined> };
-    };
+    const e = error as { response?: { headers?: Record<string, string | undefined> } };
+    const { status, text } = gitHubSaid(error);
     const headers = e.response?.headers ?? {};
-    const retryAt = rateLimitRetryAt(e.status, headers);
+    const retryAt = rateLimitRetryAt(status, headers);
     throw new DeliveryError(
-      `GitHub ${what} failed${e.status !== undefined ? ` (HTTP ${e.status})` : ""}: ${e.message ?? String(error)}`,
+      redactSecrets(
+        `GitHub ${what} failed${status !== undefined ? ` (HTTP ${status})` : ""}${text !== "" ? `: ${text}` : ""}`,
+        secrets,
+      ),
       {
-        ...(e.status !== undefined
-          ? { code: retryAt !== undefined ? "rate_limited" : `http_${e.status}` }
-          : {}),
+        ...(status !== undefined ? { code: retryAt !== undefined ? "rate_limited" : `http_${status}` } : {}),
         ...(retryAt !== undefined ? { retryAt } : {}),
       },
       { cause: error },
     );
   }
+}
+
+/**
+ * What a failed Octokit call says, without the request: the HTTP status, and GitHub's own words
+ * from a JSON body (`message`, then `errors`, then `documentation_url`, as Octokit words them).
+ * A body that is not JSON (a proxy's or load balancer's page, which may echo the request's
+ * headers, token included) is reduced to its first line, and only when that line is short and
+ * names no credential. With no answer at all, the client's own message (a failed fetch).
+ * Not redacted: callers redact the message they build from it.
+ */
+function gitHubSaid(error: unknown): { status?: number; text: string } {
+  const e = (typeof error === "object" && error !== null ? error : {}) as {
+    status?: unknown;
+    message?: unknown;
+    response?: { data?: unknown };
+  };
+  const status = typeof e.status === "number" ? e.status : undefined;
+  const at = status !== undefined ? { status } : {};
+  if (e.response === undefined)
+    return { ...at, text: typeof e.message === "string" ? e.message : String(error) };
+  const data = e.response.data;
+  if (typeof data === "string") return { ...at, text: shortFirstLine(data) };
+  if (typeof data !== "object" || data === null || Array.isArray(data) || data instanceof ArrayBuffer)
+    return { ...at, text: "" };
+  const json = data as { message?: unknown; errors?: unknown; documentation_url?: unknown };
+  if (typeof json.message !== "string") return { ...at, text: "" };
+  const errors = Array.isArray(json.errors)
+    ? `: ${json.errors.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(", ")}`
+    : "";
+  const docs = typeof json.documentation_url === "string" ? ` - ${json.documentation_url}` : "";
+  return { ...at, text: `${json.message}${errors}${docs}` };
+}
+
+/** Longest first line of a non-JSON body quoted; a longer one is left out, not cut (a cut could keep part of a secret). */
+const MAX_QUOTED_LINE = 80;
+
+/** Words of a line that may quote a credential (a header dump): such a line is left out. */
+const CREDENTIAL_WORDS = /authori[sz]ation|bearer|basic|token|cookie|secret|password|api[-_ ]?key/i;
+
+/**
+ * The first line of text of a non-JSON body (HTML tags dropped), whitespace collapsed, when it
+ * is short and names no credential: `502 Bad Gateway`; otherwise the empty string.
+ */
+function shortFirstLine(body: string): string {
+  for (const raw of body.replace(/<[^>]*>/g, "\n").split(/\r?\n|\r/)) {
+    const line = raw
+      .replace(/[\p{Cc}\p{Cf}]/gu, " ")
+      .replace(/\s+/g, " ")
+      .trim();
+    if (line === "") continue;
+    return line.length <= MAX_QUOTED_LINE && !CREDENTIAL_WORDS.test(line) ? line : "";
+  }
+  return "";
 }
 
 /**

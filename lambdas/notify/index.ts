@@ -10,7 +10,7 @@ import type { Config } from "../config.ts";
 import type { Notifier } from "../core/ports/notifier.ts";
 import type { TicketSink } from "../core/ports/ticket-sink.ts";
 import { GitHubIssuesSink } from "./github-issues.ts";
-import { JiraTicketSink } from "./jira.ts";
+import { JiraTicketSink, jiraSecretValues } from "./jira.ts";
 import { createSlackWebClient, SlackNotifier } from "./slack.ts";
 
 export type { DeliverOptions, DeliveryReport, OutboxPayload } from "./outbox.ts";
@@ -34,6 +34,7 @@ export function notifierFromConfig(
       ...(retryConfig !== undefined ? { retryConfig } : {}),
     }),
     securityChannel: slack.securityChannel,
+    directMessages: slack.notifyManagers || slack.notifyOwners,
     users: new Map(Object.entries(slack.users).map(([email, id]) => [email.toLowerCase(), id])),
   });
 }
@@ -50,6 +51,7 @@ export function ticketSinkFromConfig(
         host: tickets.host,
         authentication: { basic: { email: tickets.email, apiToken: secret } },
       }),
+      secretValues: jiraSecretValues(tickets.email, secret),
       host: tickets.host,
       projectKey: tickets.projectKey,
       issueType: tickets.issueType,
@@ -60,7 +62,10 @@ export function ticketSinkFromConfig(
     octokit: new Octokit({
       auth: secret,
       ...(tickets.baseUrl !== undefined ? { baseUrl: tickets.baseUrl } : {}),
+      // Octokit logs each failed request to the console by default; the sink reports its own.
+      log: { debug() {}, info() {}, warn() {}, error() {} },
     }),
+    secretValues: [secret],
     owner: tickets.owner,
     repo: tickets.repo,
     ...(tickets.baseUrl !== undefined

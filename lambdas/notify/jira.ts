@@ -19,6 +19,7 @@ import type {
   TicketUpsertResult,
 } from "../core/ports/ticket-sink.ts";
 import { revisionMarker } from "../core/ports/ticket-sink.ts";
+import { redactSecrets } from "./redact.ts";
 
 /** The label every iam-hygiene ticket carries besides its own key. */
 export const TICKET_LABEL = "iam-hygiene";
@@ -33,6 +34,19 @@ export interface JiraTicketSinkOptions {
   readonly issueType?: string;
   /** Transition (or target status) name that closes a ticket. @default "Done" */
   readonly doneTransition?: string;
+  /**
+   * The API token and the Basic credential it is sent in (`jiraSecretValues`): redacted, with any
+   * long piece of them, from every message the sink builds, in case an answer echoes the request.
+   */
+  readonly secretValues?: readonly string[];
+}
+
+/**
+ * The secrets a Jira client with Basic authentication sends: the API token, and the
+ * `Authorization: Basic` credential, base64 of `email:apiToken` (UTF-8, as jira.js encodes it).
+ */
+export function jiraSecretValues(email: string, apiToken: string): string[] {
+  return [apiToken, Buffer.from(`${email}:${apiToken}`, "utf8").toString("base64")];
 }
 
 /** An ADF node. */
@@ -76,6 +90,7 @@ export class JiraTicketSink implements TicketSink {
   readonly #project: string;
   readonly #issueType: string;
   readonly #done: string;
+  readonly #secrets: readonly string[];
 
   constructor(options: JiraTicketSinkOptions) {
     this.#client = options.client;
@@ -83,13 +98,14 @@ export class JiraTicketSink implements TicketSink {
     this.#project = options.projectKey;
     this.#issueType = options.issueType ?? "Task";
     this.#done = options.doneTransition ?? "Done";
+    this.#secrets = options.secretValues ?? [];
   }
 
   async upsert(group: TicketGroup, hints: TicketHints = {}): Promise<TicketUpsertResult> {
     const marker = revisionMarker(group.key, group.revision);
     const existing = await this.#findOpen(group.key, hints);
     if (existing === undefined) {
-      const created = await call("create issue", () =>
+      const created = await this.#call("create issue", () =>
         this.#client.issues.createIssue({
           fields: {
             project: { key: this.#project },
@@ -103,7 +119,7 @@ export class JiraTicketSink implements TicketSink {
       return { outcome: "created", ...this.#ref(created.key) };
     }
     if (await this.#hasMarker(existing, marker)) return { outcome: "unchanged", ...this.#ref(existing.key) };
-    await call("add comment", () =>
+    await this.#call("add comment", () =>
       this.#client.issueComments.addComment({
         issueIdOrKey: existing.key,
         comment: doc(
@@ -122,7 +138,7 @@ export class JiraTicketSink implements TicketSink {
     const marker = revisionMarker(resolution.key, resolution.revision);
     // A run that died between the comment and the transition must not comment again.
     if (!(await this.#hasMarker(existing, marker))) {
-      await call("add comment", () =>
+      await this.#call("add comment", () =>
         this.#client.issueComments.addComment({
           issueIdOrKey: existing.key,
           comment: doc([
@@ -133,7 +149,7 @@ export class JiraTicketSink implements TicketSink {
         }),
       );
     }
-    const { transitions = [] } = await call("get transitions", () =>
+    const { transitions = [] } = await this.#call("get transitions", () =>
       this.#client.issues.getTransitions({ issueIdOrKey: existing.key }),
     );
     const wanted = this.#done.toLowerCase();
@@ -146,7 +162,7 @@ export class JiraTicketSink implements TicketSink {
         { code: "no_transition" },
       );
     }
-    await call("transition issue", () =>
+    await this.#call("transition issue", () =>
       this.#client.issues.doTransition({ issueIdOrKey: existing.key, transition: { id: done.id } }),
     );
     return { outcome: "closed", ticket: this.#ref(existing.key) };
@@ -179,8 +195,8 @@ export class JiraTicketSink implements TicketSink {
           ok: false,
           detail:
             status === 401
-              ? `the email/API token is refused (${jiraSaid(error)}): check tickets.email, and that tickets.apiToken holds a current API token of that account (id.atlassian.com → Security → API tokens; they expire)`
-              : `could not ask Jira (${jiraSaid(error)}), so nothing else was checked: try again later, and check tickets.host`,
+              ? `the email/API token is refused (${this.#said(error)}): check tickets.email, and that tickets.apiToken holds a current API token of that account (id.atlassian.com → Security → API tokens; they expire)`
+              : `could not ask Jira (${this.#said(error)}), so nothing else was checked: try again later, and check tickets.host`,
         },
       ];
     }
@@ -202,8 +218,8 @@ export class JiraTicketSink implements TicketSink {
         ok: false,
         detail:
           status === 404
-            ? `project ${this.#project} does not exist or the account cannot browse it (Browse projects) (${jiraSaid(error)}): check tickets.projectKey, and grant the account Browse Projects in the project's permission scheme`
-            : `could not read project ${this.#project} (${jiraSaid(error)})`,
+            ? `project ${this.#project} does not exist or the account cannot browse it (Browse projects) (${this.#said(error)}): check tickets.projectKey, and grant the account Browse Projects in the project's permission scheme`
+            : `could not read project ${this.#project} (${this.#said(error)})`,
       });
       // Its permissions and issue types are read in the project: nothing more to learn.
       return checks;
@@ -233,7 +249,7 @@ export class JiraTicketSink implements TicketSink {
         {
           name: `jira: permissions in ${this.#project}`,
           ok: false,
-          detail: `could not read the account's permissions in ${this.#project} (${jiraSaid(error)})`,
+          detail: `could not read the account's permissions in ${this.#project} (${this.#said(error)})`,
         },
       ];
     }
@@ -268,6 +284,16 @@ export class JiraTicketSink implements TicketSink {
     };
   }
 
+  /** A jira.js error as a preflight names it, secrets redacted (see `jiraSaid`). */
+  #said(error: unknown): string {
+    return redactSecrets(jiraSaid(error), this.#secrets);
+  }
+
+  /** `fn`, its failure as a `DeliveryError` whose message says what Jira said, secrets redacted. */
+  #call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return call(what, fn, this.#secrets);
+  }
+
   linkFor(key: string): string {
     const jql = `project = "${this.#project}" AND labels = "${key}" ORDER BY created DESC`;
     return `${this.#host}/issues/?jql=${encodeURIComponent(jql)}`;
@@ -283,7 +309,7 @@ export class JiraTicketSink implements TicketSink {
    */
   async #findOpen(key: string, hints: TicketHints): Promise<FoundIssue | undefined> {
     const jql = `project = "${this.#project}" AND labels = "${key}" AND statusCategory != Done ORDER BY created ASC`;
-    const result = await call("search", () =>
+    const result = await this.#call("search", () =>
       this.#client.issueSearch.searchForIssuesUsingJqlEnhancedSearch({
         jql,
         fields: ISSUE_FIELDS,
@@ -311,7 +337,7 @@ export class JiraTicketSink implements TicketSink {
     } catch (error) {
       // Deleted, or no longer visible to the bot: the search decides alone.
       if ((error as { status?: number }).status === 404) return undefined;
-      return call("read issue", () => Promise.reject(error));
+      return this.#call("read issue", () => Promise.reject(error));
     }
     const fields = issue.fields as Partial<Version3Models.Fields> | undefined;
     const open = fields?.status?.statusCategory?.key !== "done";
@@ -326,7 +352,7 @@ export class JiraTicketSink implements TicketSink {
     if (adfContains(issue.description, marker)) return true;
     let startAt = 0;
     for (;;) {
-      const page = await call("get comments", () =>
+      const page = await this.#call("get comments", () =>
         this.#client.issueComments.getComments({
           issueIdOrKey: issue.key,
           startAt,
@@ -463,31 +489,49 @@ function adfContains(node: unknown, needle: string): boolean {
   return Array.isArray(n.content) && n.content.some((child) => adfContains(child, needle));
 }
 
-/** What a jira.js error says: the HTTP status, and Jira's messages (or the client's, when Jira said none). */
+/**
+ * What a jira.js error says: the HTTP status, and Jira's messages from a JSON error body
+ * (`errorMessages`, `errors`). A body that is not JSON (a proxy's or load balancer's page, which
+ * may echo the request's headers, Basic credential included) says nothing: the status alone. With
+ * no answer at all, the client's own message (a refused connection). Not redacted: callers redact
+ * the message they build from it.
+ */
 function jiraError(error: unknown): { status?: number; text: string } {
-  const e = error as {
-    status?: number;
-    message?: string;
-    response?: { data?: { errorMessages?: string[]; errors?: Record<string, string> } };
+  const e = (typeof error === "object" && error !== null ? error : {}) as {
+    status?: unknown;
+    message?: unknown;
+    response?: { data?: unknown };
   };
+  const status = typeof e.status === "number" ? e.status : undefined;
+  const at = status !== undefined ? { status } : {};
   const data = e.response?.data;
+  if (status === undefined || data === undefined)
+    return { ...at, text: typeof e.message === "string" ? e.message : String(error) };
+  // jira.js (axios) hands over a JSON body parsed, any other as a string.
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return { ...at, text: "" };
+  const { errorMessages, errors } = data as { errorMessages?: unknown; errors?: unknown };
   const detail = [
-    ...(data?.errorMessages ?? []),
-    ...Object.entries(data?.errors ?? {}).map(([k, v]) => `${k}: ${v}`),
+    ...(Array.isArray(errorMessages) ? errorMessages.filter((m) => typeof m === "string") : []),
+    ...(typeof errors === "object" && errors !== null && !Array.isArray(errors)
+      ? Object.entries(errors)
+          .filter(([, v]) => typeof v === "string")
+          .map(([k, v]) => `${k}: ${v}`)
+      : []),
   ];
-  return {
-    ...(e.status !== undefined ? { status: e.status } : {}),
-    text: detail.join("; ") || e.message || String(error),
-  };
+  return { ...at, text: detail.join("; ") };
 }
 
-/** A jira.js error as a preflight names it: `HTTP 404: No project could be found with key 'SEC'.` */
+/**
+ * A jira.js error as a preflight names it: `HTTP 404: No project could be found with key 'SEC'.`,
+ * or `HTTP 502` when Jira's answer said nothing readable. Not redacted.
+ */
 function jiraSaid(error: unknown): string {
   const { status, text } = jiraError(error);
-  return status !== undefined ? `HTTP ${status}: ${text}` : text;
+  if (status === undefined) return text;
+  return text !== "" ? `HTTP ${status}: ${text}` : `HTTP ${status}`;
 }
 
-async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+async function call<T>(what: string, fn: () => Promise<T>, secrets: readonly string[]): Promise<T> {
   try {
     return await fn();
   } catch (error) {
@@ -496,7 +540,10 @@ async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
     const e = error as { cause?: { response?: { headers?: Record<string, string> } } };
     const retryAfter = Number(e.cause?.response?.headers?.["retry-after"]);
     throw new DeliveryError(
-      `Jira ${what} failed${status !== undefined ? ` (HTTP ${status})` : ""}: ${text}`,
+      redactSecrets(
+        `Jira ${what} failed${status !== undefined ? ` (HTTP ${status})` : ""}${text !== "" ? `: ${text}` : ""}`,
+        secrets,
+      ),
       {
         ...(status !== undefined ? { code: `http_${status}` } : {}),
         ...(Number.isFinite(retryAfter) && retryAfter > 0

@@ -370,7 +370,9 @@ export class GitHubSource implements CredentialSource {
         ok: true,
         detail: probe.organization?.samlIdentityProvider
           ? "readable: logins are matched to the emails of the org's SAML identity provider"
-          : "the org has no SAML identity provider: logins are matched by the departure list's aliases only",
+          : // null for a token that is not an org owner's, and under enterprise-level SAML, too.
+            "no org-level SAML identity provider visible to the token (none configured, enterprise-level SAML, " +
+            "or a token that is not an org owner's): logins are matched by the departure list's aliases only",
       };
     } catch (error) {
       const failure = describeGitHubError(error, this.#secrets);

@@ -522,7 +522,8 @@ describe("GitHubSource against a local GitHub org fake", () => {
           name: "github: SAML identities",
           ok: true,
           detail:
-            "the org has no SAML identity provider: logins are matched by the departure list's aliases only",
+            "no org-level SAML identity provider visible to the token (none configured, enterprise-level SAML, " +
+            "or a token that is not an org owner's): logins are matched by the departure list's aliases only",
         },
       ]);
     });

@@ -1,10 +1,14 @@
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Octokit } from "@octokit/rest";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseConfig } from "../../../lambdas/config.ts";
 import type { TicketGroup } from "../../../lambdas/core/notifications.ts";
 import { composeNotifications } from "../../../lambdas/core/notifications.ts";
 import { DeliveryError } from "../../../lambdas/core/ports/notifier.ts";
 import { revisionMarker } from "../../../lambdas/core/ports/ticket-sink.ts";
 import { GitHubIssuesSink } from "../../../lambdas/notify/github-issues.ts";
+import { ticketSinkFromConfig } from "../../../lambdas/notify/index.ts";
 import { FakeGitHubIssues } from "../../../sandbox/providers/github-issues.ts";
 import { item, person } from "./plan-items.ts";
 
@@ -373,5 +377,130 @@ describe("GitHubIssuesSink", () => {
       });
       expectOneRead();
     });
+  });
+});
+
+describe("GitHubIssuesSink behind an answer that echoes the request (a proxy's debug page)", () => {
+  /** Not shaped like a GitHub token (`ghp_…`), so only the sink's own secrets can redact it. */
+  const token = "v1.0123456789abcdef0123456789abcdef01234567";
+  let server: Server;
+  let baseUrl: string;
+  let answer: (headers: IncomingHttpHeaders) => { type: string; body: string };
+
+  beforeEach(async () => {
+    // What the reproduction saw: 502, text/plain, the request's headers (token included).
+    answer = (headers) => ({ type: "text/plain", body: JSON.stringify(headers) });
+    server = createServer((request, response) => {
+      const { type, body } = answer(request.headers);
+      response.writeHead(502, { "content-type": type });
+      response.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterEach(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  const proxied = () =>
+    new GitHubIssuesSink({
+      octokit: new Octokit({ auth: token, baseUrl, log: { debug() {}, info() {}, warn() {}, error() {} } }),
+      owner: "acme",
+      repo: "security",
+      secretValues: [token],
+    });
+
+  it("keeps the echoed token out of the preflight's detail, saying HTTP 502", async () => {
+    // Act
+    const checks = await proxied().preflight();
+
+    // Assess
+    expect(checks).toEqual([
+      {
+        name: "github-issues: repository acme/security",
+        ok: false,
+        detail: "could not read the repository (HTTP 502)",
+      },
+    ]);
+    expect(checks[0]?.detail).not.toContain(token);
+  });
+
+  it("keeps the echoed token out of a DeliveryError's message, saying HTTP 502", async () => {
+    // Act
+    const error = await proxied()
+      .upsert(ticketFor(["AKIA1"]))
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect((error as DeliveryError).message).toBe("GitHub list issues failed (HTTP 502)");
+    expect((error as DeliveryError).details).toEqual({ code: "http_502" });
+  });
+
+  it("quotes the short first line of a proxy's HTML page", async () => {
+    // Prepare: nginx's own 502 page.
+    answer = () => ({
+      type: "text/html",
+      body: "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n",
+    });
+
+    // Act
+    const checks = await proxied().preflight();
+
+    // Assess
+    expect(checks[0]?.detail).toBe("could not read the repository (HTTP 502: 502 Bad Gateway)");
+  });
+
+  it("leaves out a first line that quotes a header, even a short one", async () => {
+    // Prepare
+    answer = (headers) => ({ type: "text/plain", body: `authorization: ${headers.authorization}\nhost: x` });
+
+    // Act
+    const checks = await proxied().preflight();
+
+    // Assess
+    expect(checks[0]?.detail).toBe("could not read the repository (HTTP 502)");
+  });
+
+  it("redacts the token, and a long piece of it, from GitHub's JSON message", async () => {
+    // Prepare: a JSON answer quoting the whole token, and one cut short (20 of its characters).
+    answer = () => ({
+      type: "application/json",
+      body: JSON.stringify({ message: `upstream refused ${token}; retried with ${token.slice(0, 20)}` }),
+    });
+
+    // Act
+    const [check] = await proxied().preflight();
+    const error = (await proxied()
+      .upsert(ticketFor(["AKIA1"]))
+      .catch((e: unknown) => e)) as DeliveryError;
+
+    // Assess
+    expect(check?.detail).toBe(
+      "could not read the repository (HTTP 502: upstream refused [REDACTED]; retried with [REDACTED])",
+    );
+    expect(error.message).toBe(
+      "GitHub list issues failed (HTTP 502): upstream refused [REDACTED]; retried with [REDACTED]",
+    );
+  });
+
+  it("is built from the configuration with the token to redact", async () => {
+    // Prepare
+    answer = () => ({
+      type: "application/json",
+      body: JSON.stringify({ message: `upstream refused ${token}` }),
+    });
+    const config = parseConfig({
+      tickets: { type: "github", owner: "acme", repo: "security", token: { env: "G" }, baseUrl },
+    });
+    const sink = ticketSinkFromConfig(config.tickets, token);
+
+    // Act
+    const checks = await sink?.preflight?.();
+    const error = (await sink?.upsert(ticketFor(["AKIA1"])).catch((e: unknown) => e)) as DeliveryError;
+
+    // Assess
+    expect(checks?.[0]?.detail).toBe("could not read the repository (HTTP 502: upstream refused [REDACTED])");
+    expect(error.message).toBe("GitHub list issues failed (HTTP 502): upstream refused [REDACTED]");
   });
 });

@@ -1,11 +1,16 @@
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Version3Client } from "jira.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseConfig } from "../../../lambdas/config.ts";
 import type { TicketGroup, TicketResolution } from "../../../lambdas/core/notifications.ts";
 import { composeNotifications } from "../../../lambdas/core/notifications.ts";
 import { DeliveryError } from "../../../lambdas/core/ports/notifier.ts";
+import { ticketSinkFromConfig } from "../../../lambdas/notify/index.ts";
 import {
   JIRA_PROJECT_PERMISSIONS,
   JiraTicketSink,
+  jiraSecretValues,
   MAX_JIRA_BODY_CHARS,
 } from "../../../lambdas/notify/jira.ts";
 import { FakeJira } from "../../../sandbox/providers/jira.ts";
@@ -409,5 +414,142 @@ describe("JiraTicketSink", () => {
       expect(checks.at(-1)).toEqual({ name: `jira: issue type ${issueType}`, ok: false, detail });
       expectOnlyReads();
     });
+  });
+});
+
+describe("JiraTicketSink behind an answer that echoes the request (a proxy's debug page)", () => {
+  const email = "bot@example.com";
+  const apiToken = "ATATT3xFfGF0-test-0123456789abcdefghij";
+  /** What jira.js sends in `Authorization: Basic …`. */
+  const basic = Buffer.from(`${email}:${apiToken}`).toString("base64");
+  let server: Server;
+  let host: string;
+  let seen: IncomingHttpHeaders[];
+  let answer: (headers: IncomingHttpHeaders) => { type: string; body: string };
+
+  beforeEach(async () => {
+    seen = [];
+    // A proxy's page: 502, text/plain, the request's headers (Basic credential included).
+    answer = (headers) => ({
+      type: "text/plain",
+      body: `Bad Gateway\n${Object.entries(headers)
+        .map(([name, value]) => `${name}: ${value}`)
+        .join("\n")}`,
+    });
+    server = createServer((request, response) => {
+      seen.push(request.headers);
+      const { type, body } = answer(request.headers);
+      response.writeHead(502, { "content-type": type });
+      response.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    host = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterEach(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  /** A gateway answering in Jira's error shape, with the request's headers as its `errors`. */
+  const jiraShapedEcho = (headers: IncomingHttpHeaders) => ({
+    type: "application/json",
+    body: JSON.stringify({ errorMessages: ["upstream answered 502"], errors: headers }),
+  });
+
+  const proxied = () =>
+    new JiraTicketSink({
+      client: new Version3Client({ host, authentication: { basic: { email, apiToken } } }),
+      host,
+      projectKey: "SEC",
+      secretValues: jiraSecretValues(email, apiToken),
+    });
+
+  const expectNoSecret = (text: string | undefined) => {
+    expect(text).toContain("HTTP 502");
+    expect(text).not.toContain(apiToken);
+    expect(text).not.toContain(basic);
+    expect(text).not.toContain(basic.slice(0, 12));
+  };
+
+  it("names the Basic credential jira.js sends among the secrets to redact", async () => {
+    // Act
+    await proxied().preflight();
+
+    // Assess
+    expect(seen[0]?.authorization).toBe(`Basic ${jiraSecretValues(email, apiToken)[1]}`);
+    expect(jiraSecretValues(email, apiToken)).toEqual([apiToken, basic]);
+  });
+
+  it("reduces a body that is not JSON to HTTP 502, in the preflight and in a DeliveryError", async () => {
+    // Act
+    const checks = await proxied().preflight();
+    const error = (await proxied()
+      .upsert(ticketFor(["AKIA1"]))
+      .catch((e: unknown) => e)) as DeliveryError;
+
+    // Assess
+    expect(checks).toEqual([
+      {
+        name: "jira: account",
+        ok: false,
+        detail:
+          "could not ask Jira (HTTP 502), so nothing else was checked: try again later, and check tickets.host",
+      },
+    ]);
+    expect(error).toBeInstanceOf(DeliveryError);
+    expect(error.message).toBe("Jira search failed (HTTP 502)");
+    expect(error.details).toEqual({ code: "http_502" });
+  });
+
+  it("redacts the API token and the Basic credential that a JSON body echoes, in the preflight and in a DeliveryError", async () => {
+    // Prepare
+    answer = jiraShapedEcho;
+
+    // Act
+    const [check] = await proxied().preflight();
+    const error = (await proxied()
+      .upsert(ticketFor(["AKIA1"]))
+      .catch((e: unknown) => e)) as DeliveryError;
+
+    // Assess
+    expectNoSecret(check?.detail);
+    expect(check?.detail).toContain("(HTTP 502: upstream answered 502; ");
+    expect(check?.detail).toContain("authorization: Basic [REDACTED]");
+    expectNoSecret(error.message);
+    expect(error.message).toContain("authorization: Basic [REDACTED]");
+  });
+
+  it("redacts a long piece of a secret, such as a credential cut short", async () => {
+    // Prepare
+    answer = () => ({
+      type: "application/json",
+      body: JSON.stringify({
+        errorMessages: [`token ${apiToken.slice(0, 14)}, credential ${basic.slice(8, 28)}`],
+      }),
+    });
+
+    // Act
+    const [check] = await proxied().preflight();
+
+    // Assess
+    expect(check?.detail).toBe(
+      "could not ask Jira (HTTP 502: token [REDACTED], credential [REDACTED]), so nothing else was checked: try again later, and check tickets.host",
+    );
+  });
+
+  it("is built from the configuration with the API token and Basic credential to redact", async () => {
+    // Prepare
+    answer = jiraShapedEcho;
+    const config = parseConfig({
+      tickets: { type: "jira", host, projectKey: "SEC", email, apiToken: { env: "J" } },
+    });
+    const sink = ticketSinkFromConfig(config.tickets, apiToken);
+
+    // Act
+    const checks = await sink?.preflight?.();
+    const error = (await sink?.upsert(ticketFor(["AKIA1"])).catch((e: unknown) => e)) as DeliveryError;
+
+    // Assess
+    expectNoSecret(checks?.[0]?.detail);
+    expectNoSecret(error.message);
   });
 });
