@@ -7,11 +7,13 @@
  * never answers is a failed check, not a command that hangs.
  */
 import type { PreflightCheck } from "./core/ports/preflight.ts";
+import type { AcceptedListMeta } from "./core/ports/store.ts";
 import { assessList } from "./departures/sanity.ts";
 import {
   deliveryAdaptersFromConfig,
   departuresFromRuntime,
   type Runtime,
+  sanityLimits,
   sourcesFromConfig,
 } from "./wiring.ts";
 
@@ -42,9 +44,14 @@ export async function runPreflight(
   const step = (name: string, run: () => Promise<PreflightCheck[]>) =>
     withDeadline(name, timeoutMs, run).then(add);
 
-  await step("store", async () => [await storeCheck(runtime)]);
-  // The list after the store: the growth brake compares it with the store's last accepted list.
-  await step("departures", async () => [await departuresCheck(runtime)]);
+  // The store first: its one read (the last accepted list) is what the growth brake compares with.
+  let accepted: AcceptedListMeta | undefined;
+  await step("store", async () => {
+    const read = await storeCheck(runtime);
+    accepted = read.accepted;
+    return [read.check];
+  });
+  await step("departures", async () => [await departuresCheck(runtime, accepted)]);
   for (const source of await sourcesFromConfig(runtime)) {
     await step(`${source.id}: preflight`, async () =>
       source.preflight
@@ -71,21 +78,16 @@ export async function runPreflight(
  * included), and held against the growth brake with the store's last accepted list. The other
  * brake (the share of known identities) needs the scan's credentials; the detail says so.
  */
-async function departuresCheck(runtime: Runtime): Promise<PreflightCheck> {
+async function departuresCheck(
+  runtime: Runtime,
+  accepted: AcceptedListMeta | undefined,
+): Promise<PreflightCheck> {
   const name = "departures";
   const source = departuresFromRuntime(runtime);
   if (!source) return { name, ok: true, detail: "no list configured: the hygiene rules only" };
   try {
     const loaded = await source.load();
-    const { departures } = runtime.config;
-    const previous = loaded.rejected ? undefined : await runtime.store.getAcceptedListMeta();
-    const list = assessList(loaded, {
-      knownIdentities: 0,
-      maxShareOfIdentities: departures.maxShareOfIdentities,
-      minIdentitiesForShare: departures.minIdentitiesForShare,
-      maxGrowthFactor: departures.maxGrowthFactor,
-      ...(previous ? { previous } : {}),
-    });
+    const list = assessList(loaded, sanityLimits(runtime.config, 0, accepted));
     if (list.rejected) {
       const first = list.errors[0];
       return {
@@ -110,21 +112,21 @@ async function departuresCheck(runtime: Runtime): Promise<PreflightCheck> {
   }
 }
 
-/** One read of the store (the accepted list's record): the table or directory is there and readable. */
-async function storeCheck(runtime: Runtime): Promise<PreflightCheck> {
+/**
+ * One read of the store (the accepted list's record): the table or directory is there and
+ * readable. Returns the record too, for the departures check.
+ */
+async function storeCheck(runtime: Runtime): Promise<{ check: PreflightCheck; accepted?: AcceptedListMeta }> {
   const store = runtime.config.store;
   const name = `store: ${store.type === "dynamodb" ? `DynamoDB table ${store.table}` : `directory ${store.dir}`}`;
   try {
     const meta = await runtime.store.getAcceptedListMeta();
-    return {
-      name,
-      ok: true,
-      detail: meta
-        ? `readable; last accepted list ${meta.origin} (${meta.count} people) at ${meta.acceptedAt.toISOString()}`
-        : "readable; no list accepted yet",
-    };
+    const detail = meta
+      ? `readable; last accepted list ${meta.origin} (${meta.count} people) at ${meta.acceptedAt.toISOString()}`
+      : "readable; no list accepted yet";
+    return { check: { name, ok: true, detail }, ...(meta ? { accepted: meta } : {}) };
   } catch (error) {
-    return { name, ok: false, detail: describe(error) };
+    return { check: { name, ok: false, detail: describe(error) } };
   }
 }
 

@@ -18,9 +18,9 @@ import type { CredentialSource, Discovery, RevokeContext } from "./core/ports/cr
 import type { DepartureList, DepartureSource } from "./core/ports/departure-source.ts";
 import type { Notifier } from "./core/ports/notifier.ts";
 import type { PreflightCheck } from "./core/ports/preflight.ts";
-import type { AuditLog, OutboxItem, Store } from "./core/ports/store.ts";
+import type { AcceptedListMeta, AuditLog, OutboxItem, Store } from "./core/ports/store.ts";
 import type { TicketSink } from "./core/ports/ticket-sink.ts";
-import { assessList } from "./departures/sanity.ts";
+import { assessList, type SanityLimits } from "./departures/sanity.ts";
 import { departureSourceFromConfig } from "./departures/sources.ts";
 import { recordSupersessions, WebhookDeparturesSource } from "./departures/webhook-departures.ts";
 import { deliver, enqueueForScan } from "./notify/outbox.ts";
@@ -582,6 +582,24 @@ export function departuresFromRuntime(runtime: Runtime): DepartureSource | undef
     : new WebhookDeparturesSource(store, listSource, { lenient: config.departures.lenient });
 }
 
+/**
+ * The departure list's brakes as the config sets them: the share of `knownIdentities` (0 skips
+ * it) and the growth since `previous`, the last accepted list.
+ */
+export function sanityLimits(
+  config: Config,
+  knownIdentities: number,
+  previous: AcceptedListMeta | undefined,
+): SanityLimits {
+  return {
+    knownIdentities,
+    maxShareOfIdentities: config.departures.maxShareOfIdentities,
+    minIdentitiesForShare: config.departures.minIdentitiesForShare,
+    maxGrowthFactor: config.departures.maxGrowthFactor,
+    ...(previous ? { previous } : {}),
+  };
+}
+
 /** Everything `runScan` needs, from one runtime. `overrides` lets a caller swap one adapter (targeted scans). */
 export async function scanDependencies(
   runtime: Runtime,
@@ -591,13 +609,7 @@ export async function scanDependencies(
   const departures = departuresFromRuntime(runtime);
   const assessDepartures = async (list: DepartureList, knownIdentities: number): Promise<DepartureList> => {
     const previous = await store.getAcceptedListMeta();
-    const assessed = assessList(list, {
-      knownIdentities,
-      maxShareOfIdentities: config.departures.maxShareOfIdentities,
-      minIdentitiesForShare: config.departures.minIdentitiesForShare,
-      maxGrowthFactor: config.departures.maxGrowthFactor,
-      ...(previous ? { previous } : {}),
-    });
+    const assessed = assessList(list, sanityLimits(config, knownIdentities, previous));
     if (!assessed.rejected) {
       await store.putAcceptedListMeta({
         origin: list.origin,
