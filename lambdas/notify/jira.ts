@@ -169,7 +169,7 @@ export class JiraTicketSink implements TicketSink {
   }
 
   /**
-   * Read-only checks for `iam-hygiene check`; creates, comments and moves nothing. Three reads:
+   * Read-only checks for `iam-hygiene check`; creates, comments and moves nothing. Four reads:
    *
    * - `GET /rest/api/3/myself` (`myself.getCurrentUser`,
    *   https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-myself/#api-rest-api-3-myself-get):
@@ -182,6 +182,7 @@ export class JiraTicketSink implements TicketSink {
    * - `GET /rest/api/3/mypermissions?projectKey=&permissions=` (`permissions.getMyPermissions`,
    *   https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-permissions/#api-rest-api-3-mypermissions-get):
    *   `havePermission` of each of `JIRA_PROJECT_PERMISSIONS` in the project.
+   * - the issue type's create screen (`#labelsCheck`): the Labels field must be on it.
    */
   async preflight(): Promise<PreflightCheck[]> {
     let me: Version3Models.User;
@@ -230,8 +231,38 @@ export class JiraTicketSink implements TicketSink {
       detail: `${project.key ?? this.#project} (${project.name ?? "?"}) is visible to the account`,
     });
     checks.push(...(await this.#permissionChecks()));
-    checks.push(this.#issueTypeCheck(project.issueTypes ?? []));
+    const types = project.issueTypes ?? [];
+    checks.push(this.#issueTypeCheck(types));
+    const type = types.find((t) => t.name === this.#issueType && t.subtask !== true);
+    if (type?.id !== undefined) checks.push(await this.#labelsCheck(type.id));
     return checks;
+  }
+
+  /**
+   * Whether the issue type's create screen has the Labels field: without it Jira refuses the
+   * labels a ticket is created with, and the sink finds its tickets by label.
+   * `GET /rest/api/3/issue/createmeta/{project}/issuetypes/{id}`
+   * (https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-createmeta-projectidorkey-issuetypes-issuetypeid-get).
+   */
+  async #labelsCheck(issueTypeId: string): Promise<PreflightCheck> {
+    const name = `jira: labels on the ${this.#issueType} create screen`;
+    try {
+      const meta = await this.#client.issues.getCreateIssueMetaIssueTypeId({
+        projectIdOrKey: this.#project,
+        issueTypeId,
+        maxResults: 200,
+      });
+      const fields = (meta as { fields?: { fieldId?: string }[] }).fields ?? [];
+      if (fields.some((field) => field.fieldId === "labels"))
+        return { name, ok: true, detail: "the Labels field is on the screen (tickets are found by label)" };
+      return {
+        name,
+        ok: false,
+        detail: `the ${this.#issueType} create screen of project ${this.#project} has no Labels field, so Jira would refuse the labels tickets are found by: add Labels to the screen (Project settings → Issue types → ${this.#issueType}, or the screen scheme)`,
+      };
+    } catch (error) {
+      return { name, ok: false, detail: `could not read the create screen (${this.#said(error)})` };
+    }
   }
 
   /** One check per permission of `JIRA_PROJECT_PERMISSIONS`: granted in the project, or not. */

@@ -31,7 +31,14 @@ export interface FakeJiraIssueType {
   readonly name: string;
   /** A sub-task type (which needs a parent issue). @default false */
   readonly subtask?: boolean;
+  /**
+   * The fields on its create screen, as `createmeta` lists them.
+   * @default ["summary", "issuetype", "project", "description", "labels"]
+   */
+  readonly createFields?: readonly string[];
 }
+
+const DEFAULT_CREATE_FIELDS = ["summary", "issuetype", "project", "description", "labels"];
 
 /**
  * The project permissions the fake knows (`GET /rest/api/3/mypermissions` refuses other keys), with
@@ -167,6 +174,24 @@ export class FakeJira {
         applicationRoles: { size: 0, items: [] },
         expand: "groups,applicationRoles",
       });
+    }
+    const createMeta = /^\/rest\/api\/3\/issue\/createmeta\/([^/]+)\/issuetypes\/([^/]+)$/.exec(path);
+    if (createMeta && method === "GET") {
+      // https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-createmeta-projectidorkey-issuetypes-issuetypeid-get
+      const index = Number(createMeta[2]) - 10_001;
+      const type = this.issueTypes[index];
+      if (!this.#canSee(decodeURIComponent(createMeta[1] ?? "")) || type === undefined)
+        return error(404, [`Issue type with id ${createMeta[2]} not found for project.`]);
+      const fields = (type.createFields ?? DEFAULT_CREATE_FIELDS).map((fieldId) => ({
+        fieldId,
+        key: fieldId,
+        name: fieldId === "labels" ? "Labels" : fieldId[0]!.toUpperCase() + fieldId.slice(1),
+        required: fieldId === "summary" || fieldId === "issuetype" || fieldId === "project",
+        hasDefaultValue: false,
+        operations: ["set"],
+        schema: { type: fieldId === "labels" ? "array" : "string" },
+      }));
+      return reply(200, { startAt: 0, maxResults: 50, total: fields.length, fields });
     }
     const projectPath = /^\/rest\/api\/3\/project\/([^/]+)$/.exec(path);
     if (projectPath && method === "GET") {

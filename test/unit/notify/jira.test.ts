@@ -273,7 +273,7 @@ describe("JiraTicketSink", () => {
       expect(jira.issues).toEqual([]);
     };
 
-    it("says the account, the project, each permission and the issue type are fine, with three reads", async () => {
+    it("says the account, the project, each permission, the issue type and its labels are fine, with four reads", async () => {
       // Act
       const checks = await checking();
 
@@ -291,12 +291,38 @@ describe("JiraTicketSink", () => {
           detail: `granted (${why})`,
         })),
         { name: "jira: issue type Task", ok: true, detail: "project SEC has issue type Task" },
+        {
+          name: "jira: labels on the Task create screen",
+          ok: true,
+          detail: "the Labels field is on the screen (tickets are found by label)",
+        },
       ]);
       expect(jira.requests.map((r) => [r.path, r.status])).toEqual([
         ["/rest/api/3/myself", 200],
         ["/rest/api/3/project/SEC", 200],
         ["/rest/api/3/mypermissions", 200],
+        ["/rest/api/3/issue/createmeta/SEC/issuetypes/10001", 200],
       ]);
+      expectOnlyReads();
+    });
+
+    it("fails when the issue type's create screen has no Labels field, saying where to add it", async () => {
+      // Prepare: the Task create screen lost its Labels field.
+      jira.issueTypes = [
+        { name: "Task", createFields: ["summary", "issuetype", "project", "description"] },
+        ...jira.issueTypes.slice(1),
+      ];
+
+      // Act
+      const checks = await checking();
+
+      // Assess
+      expect(checks.at(-1)).toEqual({
+        name: "jira: labels on the Task create screen",
+        ok: false,
+        detail:
+          "the Task create screen of project SEC has no Labels field, so Jira would refuse the labels tickets are found by: add Labels to the screen (Project settings → Issue types → Task, or the screen scheme)",
+      });
       expectOnlyReads();
     });
 
