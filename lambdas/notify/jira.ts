@@ -364,11 +364,13 @@ export class JiraTicketSink implements TicketSink {
   async #openByKey(ticket: string, key: string): Promise<FoundIssue | undefined> {
     let issue: Version3Models.Issue;
     try {
-      issue = await this.#client.issues.getIssue({ issueIdOrKey: ticket, fields: ISSUE_FIELDS });
+      issue = await this.#call("read issue", () =>
+        this.#client.issues.getIssue({ issueIdOrKey: ticket, fields: ISSUE_FIELDS }),
+      );
     } catch (error) {
       // Deleted, or no longer visible to the bot: the search decides alone.
-      if ((error as { status?: number }).status === 404) return undefined;
-      return this.#call("read issue", () => Promise.reject(error));
+      if (error instanceof DeliveryError && error.details.code === "http_404") return undefined;
+      throw error;
     }
     const fields = issue.fields as Partial<Version3Models.Fields> | undefined;
     const open = fields?.status?.statusCategory?.key !== "done";
@@ -378,6 +380,7 @@ export class JiraTicketSink implements TicketSink {
       (fields?.labels ?? []).includes(key);
     return open && ours ? foundIssue(issue.id, issue.key, fields) : undefined;
   }
+
   /** Whether the description or a comment already carries `marker`. */
   async #hasMarker(issue: FoundIssue, marker: string): Promise<boolean> {
     if (adfContains(issue.description, marker)) return true;
