@@ -3,6 +3,7 @@
  * so a table on a terminal, a CSV in a spreadsheet and ASFF in Security Hub tell the same story.
  */
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { awsRequestHandler } from "../lambdas/aws-clients.ts";
 import { toAsffFindings } from "../lambdas/report/asff.ts";
 import { toCsvReport } from "../lambdas/report/csv.ts";
 import { toHtmlReport } from "../lambdas/report/html.ts";
@@ -69,7 +70,7 @@ async function scannerAccount(report: ScanReport, region: string): Promise<strin
   const fromReport = report.plan.items.find((i) => i.finding.credential?.source === "aws-iam")?.finding
     .credential?.account;
   if (fromReport) return fromReport;
-  const sts = new STSClient({ region });
+  const sts = new STSClient({ region, requestHandler: awsRequestHandler() });
   try {
     const identity = await sts.send(new GetCallerIdentityCommand({}));
     if (identity.Account) return identity.Account;

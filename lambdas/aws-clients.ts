@@ -19,6 +19,33 @@ import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import type { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
 
+/**
+ * How long one HTTP request to AWS may take, from the request sent to the response read, before
+ * the SDK abandons it and retries (a `TimeoutError` is retryable). The SDK's own default is no
+ * limit at all: an endpoint that accepts the connection and never answers (a stuck proxy, a
+ * black-holed VPC endpoint) would hold a laptop scan forever, and a Lambda scan until its
+ * deadline. A minute is far above any AWS answer the scan waits for (a 1,000-principal page of
+ * `GetAccountAuthorizationDetails` included).
+ */
+export const AWS_REQUEST_TIMEOUT_MS = 60_000;
+/** How long the TCP and TLS connection to an AWS endpoint may take to open. */
+export const AWS_CONNECTION_TIMEOUT_MS = 5_000;
+
+/**
+ * The `requestHandler` settings every client of this project is made with: the two deadlines
+ * above, and a request over its deadline thrown as a `TimeoutError` (the SDK only logs it
+ * otherwise, and waits on).
+ */
+export function awsRequestHandler(
+  settings: Pick<ClientSettings, "requestTimeoutMs" | "connectionTimeoutMs"> = {},
+) {
+  return {
+    connectionTimeout: settings.connectionTimeoutMs ?? AWS_CONNECTION_TIMEOUT_MS,
+    requestTimeout: settings.requestTimeoutMs ?? AWS_REQUEST_TIMEOUT_MS,
+    throwOnRequestTimeout: true,
+  };
+}
+
 /** Settings shared by every client. */
 export interface ClientSettings {
   /** Adaptive retry: client-side rate limiting when AWS throttles. @default 8 attempts */
@@ -26,6 +53,10 @@ export interface ClientSettings {
   readonly region?: string;
   /** Explicit credentials (e.g. an assumed role for an org-wide scan). @default the standard chain */
   readonly credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** @default AWS_REQUEST_TIMEOUT_MS */
+  readonly requestTimeoutMs?: number;
+  /** @default AWS_CONNECTION_TIMEOUT_MS */
+  readonly connectionTimeoutMs?: number;
 }
 
 type ClientCtor<C> = new (config: Record<string, unknown>) => C;
@@ -109,6 +140,7 @@ export class AwsClients {
       client = new Ctor({
         retryMode: "adaptive",
         maxAttempts: this.settings.maxAttempts ?? 8,
+        requestHandler: awsRequestHandler(this.settings),
         ...((region ?? this.settings.region) ? { region: region ?? this.settings.region } : {}),
         ...(this.settings.credentials ? { credentials: this.settings.credentials } : {}),
       });

@@ -10,14 +10,19 @@ export interface FaultSpec {
   latencyMs?: number;
   /** Fraction (0..1) of requests whose connection is destroyed without an answer. */
   dropRate?: number;
-  /** Seed of the PRNG behind `errorRate` and `dropRate`. @default 1 */
+  /**
+   * Fraction (0..1) of requests read and never answered: the connection stays open and silent
+   * until the client gives up (a stuck proxy, a black-holed endpoint).
+   */
+  stallRate?: number;
+  /** Seed of the PRNG behind `errorRate`, `dropRate` and `stallRate`. @default 1 */
   seed?: number;
 }
 
 /** What to do with one request. */
 export interface FaultDecision {
   readonly latencyMs: number;
-  readonly outcome: "pass" | "throttle" | "error" | "drop";
+  readonly outcome: "pass" | "throttle" | "error" | "drop" | "stall";
 }
 
 interface ActiveFault {
@@ -67,6 +72,8 @@ export class Faults {
     const { spec } = fault;
     const latencyMs = spec.latencyMs ?? 0;
     if (spec.dropRate !== undefined && fault.random() < spec.dropRate) return { latencyMs, outcome: "drop" };
+    if (spec.stallRate !== undefined && fault.random() < spec.stallRate)
+      return { latencyMs, outcome: "stall" };
     if (spec.throttleAboveRps !== undefined) {
       const now = Date.now();
       while (fault.accepted.length > 0 && fault.accepted[0]! <= now - 1000) fault.accepted.shift();

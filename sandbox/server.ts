@@ -250,6 +250,8 @@ export class SandboxCore {
         req.socket.destroy();
         return;
       }
+      // No answer ever: the client's own deadline is all that ends the request (`close()` ends the socket).
+      if (decision.outcome === "stall") return;
       if (decision.outcome === "throttle") {
         const [code, status] = THROTTLE_ERRORS[route.service] ?? ["Throttling", 400];
         throw new SandboxServiceError(code, "Rate exceeded", status);

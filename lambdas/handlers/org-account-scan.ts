@@ -18,7 +18,7 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
 import middy from "@middy/core";
 import * as z from "zod";
-import { AwsClients } from "../aws-clients.ts";
+import { AwsClients, awsRequestHandler } from "../aws-clients.ts";
 import type { Config } from "../config.ts";
 import { METRIC_NAMESPACE } from "../observability.ts";
 import { runScan, type ScanReport, type ScanRequest } from "../scan.ts";
@@ -239,6 +239,6 @@ export const handler = makeHandler({
   metrics,
   scanAccount: orgAccountScanner({
     home: () => lambdaRuntime(logger),
-    sts: new STSClient({ retryMode: "adaptive", maxAttempts: 8 }),
+    sts: new STSClient({ retryMode: "adaptive", maxAttempts: 8, requestHandler: awsRequestHandler() }),
   }),
 });

@@ -9,6 +9,7 @@ import { Version3Client } from "jira.js";
 import type { Config } from "../config.ts";
 import type { Notifier } from "../core/ports/notifier.ts";
 import type { TicketSink } from "../core/ports/ticket-sink.ts";
+import { fetchWithDeadline, PROVIDER_REQUEST_TIMEOUT_MS } from "../http-deadline.ts";
 import { GitHubIssuesSink } from "./github-issues.ts";
 import { JiraTicketSink, jiraSecretValues } from "./jira.ts";
 import { createSlackWebClient, SlackNotifier } from "./slack.ts";
@@ -43,13 +44,17 @@ export function notifierFromConfig(
 export function ticketSinkFromConfig(
   tickets: TicketsConfig | undefined,
   secret: string,
+  options: { readonly requestTimeoutMs?: number } = {},
 ): TicketSink | undefined {
+  const timeoutMs = options.requestTimeoutMs ?? PROVIDER_REQUEST_TIMEOUT_MS;
   if (tickets === undefined) return undefined;
   if (tickets.type === "jira") {
     return new JiraTicketSink({
       client: new Version3Client({
         host: tickets.host,
         authentication: { basic: { email: tickets.email, apiToken: secret } },
+        // axios waits forever by default; a request over the deadline fails and is retried later.
+        baseRequestConfig: { timeout: timeoutMs },
       }),
       secretValues: jiraSecretValues(tickets.email, secret),
       host: tickets.host,
@@ -64,6 +69,7 @@ export function ticketSinkFromConfig(
       ...(tickets.baseUrl !== undefined ? { baseUrl: tickets.baseUrl } : {}),
       // Octokit logs each failed request to the console by default; the sink reports its own.
       log: { debug() {}, info() {}, warn() {}, error() {} },
+      request: { fetch: fetchWithDeadline(timeoutMs) },
     }),
     secretValues: [secret],
     owner: tickets.owner,

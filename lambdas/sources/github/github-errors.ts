@@ -75,7 +75,8 @@ export function describeGitHubError(error: unknown, secrets: readonly string[]):
       "check sources.github.app.appId, installationId and privateKey";
   } else if (unreachable) {
     const cause = shape(e.cause);
-    const code = shape(cause.cause).code ?? cause.code ?? e.code;
+    // The first code that is a name (`ECONNREFUSED`, `ETIMEDOUT`): a DOMException's is a number.
+    const code = [shape(cause.cause).code, cause.code, e.code].find((c) => typeof c === "string");
     message = `GitHub is unreachable (${typeof code === "string" ? code : "network error"})`;
   } else if (Array.isArray(e.errors)) {
     // A GraphQL answer with errors: keep GitHub's messages, not the query or variables.

@@ -16,6 +16,7 @@ import type {
   SourceProblem,
 } from "../../core/ports/credential-source.ts";
 import type { PreflightCheck } from "../../core/ports/preflight.ts";
+import { fetchWithDeadline } from "../../http-deadline.ts";
 import { authenticateAsInstallation, GitHubAppTokens } from "./github-app-auth.ts";
 import {
   describeGitHubError,
@@ -121,6 +122,8 @@ export interface GitHubSourceConfig {
 export interface GitHubSourceFromConfigOptions {
   /** Time for App token expiry (milliseconds since the epoch). @default Date.now */
   readonly now?: () => number;
+  /** Each request's deadline. @default PROVIDER_REQUEST_TIMEOUT_MS */
+  readonly requestTimeoutMs?: number;
 }
 
 const USER_AGENT = "iam-hygiene";
@@ -143,6 +146,7 @@ export function githubSourceFromConfig(
       ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}),
       // Octokit logs warnings with request details; keep its chatter out of Lambda logs.
       log: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+      request: { fetch: fetchWithDeadline(options.requestTimeoutMs) },
     });
   const octokit = secrets.token ? make(secrets.token) : undefined;
   let patGrantsOctokit: Octokit | undefined;

@@ -1,0 +1,38 @@
+/**
+ * Deadlines for the HTTP clients that set none of their own. Octokit (the GitHub source and the
+ * GitHub Issues sink) calls `fetch` with no timeout, and jira.js's axios has none by default: a
+ * provider, proxy or firewall that accepts the connection and never answers would hold a scan
+ * forever on a laptop, and until its deadline in Lambda. Slack's WebClient (30 s), the Google
+ * client (30 s), the Okta SDK (120 s) and the AWS clients (`aws-clients.ts`, 60 s) have theirs.
+ */
+
+/** How long one request to GitHub or Jira may take, to the last byte of its answer. */
+export const PROVIDER_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * `fetch` with a deadline on each request (the caller's own signal still aborts it too). A
+ * request over the deadline fails as an `Error` named `TimeoutError`, code `ETIMEDOUT`, saying
+ * how long it waited: Octokit wraps it in a `RequestError` with no response, which the GitHub
+ * code reads as "GitHub is unreachable (ETIMEDOUT)", to be retried like a dropped connection.
+ */
+export function fetchWithDeadline(
+  timeoutMs: number = PROVIDER_REQUEST_TIMEOUT_MS,
+  inner: typeof fetch = globalThis.fetch,
+): typeof fetch {
+  return async (input, init) => {
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
+    try {
+      return await inner(input, { ...init, signal });
+    } catch (error) {
+      if (deadline.aborted && !init?.signal?.aborted) {
+        throw Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), {
+          name: "TimeoutError",
+          code: "ETIMEDOUT",
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  };
+}
