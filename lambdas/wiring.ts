@@ -446,6 +446,7 @@ export function notificationStep(
         ? await deliver({
             store: withoutChannels(store, held),
             now,
+            clock: runtime.clock,
             ...(notifier ? { notifier } : {}),
             ...(ticketSink ? { ticketSink } : {}),
           })

@@ -4,6 +4,7 @@
  * whose key is already known is never enqueued again, and one a crashed run may have sent is
  * looked up at the provider before it is re-sent (nothing duplicated).
  */
+import type { Clock } from "../core/clock.ts";
 import type { ComposedMessage, Composition, TicketGroup, TicketResolution } from "../core/notifications.ts";
 import type { NotificationReceipt, Notifier, SendContext } from "../core/ports/notifier.ts";
 import { DeliveryError, formatReceipt } from "../core/ports/notifier.ts";
@@ -140,6 +141,13 @@ export interface DeliverOptions {
   readonly ticketSink?: TicketSink;
   readonly now: Date;
   /**
+   * The time of each claim, and of the sent or failed mark that ends it. A claim carries the time
+   * it was made: one made late in a long run, stamped with the run's start, would look older
+   * than it is, and another run could take it over as stale (`staleSendingMs`) while it is still
+   * being sent. @default `now`, plus the time elapsed since `deliver` was called
+   */
+  readonly clock?: Clock;
+  /**
    * Attempts after which an item counts as dead in the report. The store decides the state with its
    * own `maxAttempts`; give the same number.
    * @default 8
@@ -194,6 +202,10 @@ const CHANNEL_ORDER: Readonly<Record<OutboxItem["channel"], number>> = {
 /** Claims and delivers due outbox items, marking each sent or failed. Never throws for a provider error. */
 export async function deliver(options: DeliverOptions): Promise<DeliveryReport> {
   const { store, now } = options;
+  const started = performance.now();
+  const clock = options.clock ?? {
+    now: () => new Date(now.getTime() + Math.round(performance.now() - started)),
+  };
   const maxAttempts = options.maxAttempts ?? 8;
   const backoff = options.backoff ?? exponentialBackoff();
   const report: DeliveryReport = {
@@ -225,7 +237,8 @@ export async function deliver(options: DeliverOptions): Promise<DeliveryReport> 
       report.deferred.push(entry.key);
       continue;
     }
-    if (!(await store.claimOutbox(entry.key, now))) {
+    const claimedAt = clock.now();
+    if (!(await store.claimOutbox(entry.key, claimedAt))) {
       report.skipped.push(entry.key);
       continue;
     }
@@ -243,7 +256,7 @@ export async function deliver(options: DeliverOptions): Promise<DeliveryReport> 
         // reopen a ticket its resolution closed, an old resolution would close a ticket whose
         // findings came back. The newer item says (or said) what holds.
         const receipt = `superseded by ${newer.key}`;
-        await store.markSent(entry.key, receipt, now);
+        await store.markSent(entry.key, receipt, clock.now());
         report.superseded.push({ key: entry.key, channel: entry.channel, attempts, receipt });
         continue;
       }
@@ -277,22 +290,24 @@ export async function deliver(options: DeliverOptions): Promise<DeliveryReport> 
         const result = await sink.resolve(payload.resolution, { knownTickets });
         receipt = result.ticket !== undefined ? ticketReceipt(result.outcome, result.ticket) : result.outcome;
       }
-      await store.markSent(entry.key, receipt, now);
+      const sentAt = clock.now();
+      await store.markSent(entry.key, receipt, sentAt);
       (recovered ? report.recovered : report.sent).push({
         key: entry.key,
         channel: entry.channel,
         attempts,
         receipt,
       });
-      await recordDelivery(store, payload, receipt, now, report.warnings);
+      await recordDelivery(store, payload, receipt, sentAt, report.warnings);
       consecutiveFailures.set(entry.channel, 0);
     } catch (error) {
       consecutiveFailures.set(entry.channel, (consecutiveFailures.get(entry.channel) ?? 0) + 1);
       const message = describe(error);
       const retryAt = error instanceof DeliveryError ? error.details.retryAt : undefined;
-      const nextAttemptAt = new Date(Math.max(now.getTime() + backoff(attempts), retryAt?.getTime() ?? 0));
-      // `now` is when this run claimed the item: only that claim ends, not a reclaimer's.
-      await store.markFailed(entry.key, message, nextAttemptAt, now);
+      const failedAt = clock.now().getTime();
+      const nextAttemptAt = new Date(Math.max(failedAt + backoff(attempts), retryAt?.getTime() ?? 0));
+      // Only this run's claim ends, not a reclaimer's.
+      await store.markFailed(entry.key, message, nextAttemptAt, claimedAt);
       const after = await store.getOutbox(entry.key);
       const outcome = { key: entry.key, channel: entry.channel, attempts, error: message };
       if (after?.state === "dead" || (after === undefined && attempts >= maxAttempts))

@@ -16,7 +16,7 @@ import type { PlanItem } from "../../../lambdas/core/plan-types.ts";
 import type { TicketSink } from "../../../lambdas/core/ports/ticket-sink.ts";
 import { GitHubIssuesSink } from "../../../lambdas/notify/github-issues.ts";
 import { JiraTicketSink } from "../../../lambdas/notify/jira.ts";
-import type { OutboxPayload } from "../../../lambdas/notify/outbox.ts";
+import type { OutboxNotifier, OutboxPayload } from "../../../lambdas/notify/outbox.ts";
 import {
   deliver,
   enqueueForScan,
@@ -114,7 +114,7 @@ describe("outbox delivery", () => {
     const sameRunAgain = await run(store, new Date(NOW.getTime() + MINUTE));
     slack.outage = false;
     jira.outage = false;
-    const recovery = await run(store, new Date(NOW.getTime() + 6 * MINUTE));
+    const recovery = await run(store, new Date(NOW.getTime() + 7 * MINUTE));
     const requeued = await enqueueForScan(store, composition, new Date(NOW.getTime() + 60 * MINUTE));
     const rerun = await run(store, new Date(NOW.getTime() + 60 * MINUTE));
 
@@ -123,7 +123,10 @@ describe("outbox delivery", () => {
     expect(duringOutage.failed.length + duringOutage.deferred.length).toBe(total);
     expect(duringOutage.failed.length).toBeLessThanOrEqual(4);
     expect(duringOutage.deferred.length).toBeGreaterThan(0);
-    expect(duringOutage.failed[0]?.nextAttemptAt).toEqual(new Date(NOW.getTime() + 5 * MINUTE));
+    // Five minutes after the failure (this run's start, plus the moments the run took).
+    const retryAt = duringOutage.failed[0]!.nextAttemptAt!.getTime() - NOW.getTime();
+    expect(retryAt).toBeGreaterThanOrEqual(5 * MINUTE);
+    expect(retryAt).toBeLessThan(5 * MINUTE + 30_000);
     // What failed is not retried before its backoff.
     const failedKeys = new Set(duringOutage.failed.map((f) => f.key));
     expect(sameRunAgain.failed.some((f) => failedKeys.has(f.key))).toBe(false);
@@ -177,6 +180,43 @@ describe("outbox delivery", () => {
     const after = await store.getOutbox(key);
     expect(after?.state).toBe("sent");
     expect(after?.receipt).toBe(`${slack.dmOf("UBOSS")}/${slack.messagesIn(slack.dmOf("UBOSS"))[0]?.ts}`);
+  });
+
+  it("stamps each claim with the time it was made: a claim late in a long run is not taken over as stale", async () => {
+    // Prepare: each message takes Slack 10 minutes (a rate limit waited out, say); claims go stale after 15.
+    const store = new LocalDirectoryStore(dir, { staleSendingMs: 15 * MINUTE });
+    const composition = composeNotifications({ items: threeKeysOfJane(), mode: "enforce" });
+    await enqueueForScan(store, composition, NOW, { tickets: false });
+    let at = NOW.getTime();
+    const inner = notifier();
+    const takenOver: string[] = [];
+    const slow: OutboxNotifier = {
+      async send(message, context) {
+        // Another run starts 16 minutes after this one and takes whatever claim it finds stale.
+        const later = new Date(NOW.getTime() + 16 * MINUTE);
+        for (const entry of await store.dueOutbox(later, 100))
+          if (entry.state === "sending" && (await store.claimOutbox(entry.key, later)))
+            takenOver.push(entry.key);
+        at += 10 * MINUTE;
+        return inner.send(message, context);
+      },
+      alreadySent: (message, options) => inner.alreadySent(message, options),
+    };
+
+    // Act
+    const report = await deliver({
+      store,
+      notifier: slow,
+      now: NOW,
+      clock: { now: () => new Date(at) },
+      backoff,
+    });
+
+    // Assess: only the first item's claim (made at the run's start) was old enough to take over;
+    // the later ones carry the minute they were made, and were not.
+    expect(composition.messages.length).toBeGreaterThan(1);
+    expect(takenOver).toEqual([report.sent[0]!.key]);
+    expect(report.sent.map((o) => o.key)).toHaveLength(composition.messages.length);
   });
 
   it("gives an item up as dead after the store's last attempt, and reports it", async () => {
