@@ -200,7 +200,7 @@ describe("outbox delivery", () => {
         at += 10 * MINUTE;
         return inner.send(message, context);
       },
-      alreadySent: (message, options) => inner.alreadySent(message, options),
+      alreadySent: inner.alreadySent.bind(inner),
     };
 
     // Act
