@@ -88,6 +88,12 @@ export interface FakeGoogleOptions {
    * @default every subject is an admin
    */
   readonly adminSubjects?: readonly string[];
+  /**
+   * The admins whose role may read and manage users' security settings (tokens, asps, signOut):
+   * another admin may list and read users, then gets 403 `forbidden` on those, as an admin role
+   * with Users > Read and without Users > Security settings does. @default every admin
+   */
+  readonly securityAdmins?: readonly string[];
   /** The customer id `my_customer` stands for (the admins'). @default the first user's, else "C0fake" */
   readonly customerId?: string;
 }
@@ -136,6 +142,10 @@ export async function startGoogleFake(options: FakeGoogleOptions = {}): Promise<
     options.adminSubjects === undefined
       ? undefined
       : new Set(options.adminSubjects.map((a) => a.toLowerCase()));
+  const securityAdmins =
+    options.securityAdmins === undefined
+      ? undefined
+      : new Set(options.securityAdmins.map((a) => a.toLowerCase()));
   const customerId = options.customerId ?? users[0]?.customerId ?? "C0fake";
   const calls: FakeGoogleCall[] = [];
   const tokenRequests: FakeTokenRequest[] = [];
@@ -278,6 +288,13 @@ export async function startGoogleFake(options: FakeGoogleOptions = {}): Promise<
         "insufficientPermissions",
         "Request had insufficient authentication scopes.",
       );
+    }
+    if (
+      collection !== undefined &&
+      securityAdmins !== undefined &&
+      !securityAdmins.has(token.sub.toLowerCase())
+    ) {
+      return googleError(res, 403, "forbidden", "Not Authorized to access this resource/api");
     }
     const user = userKey === undefined ? undefined : find(userKey);
     if (user === undefined) {

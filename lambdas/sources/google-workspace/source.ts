@@ -132,8 +132,10 @@ export class GoogleWorkspaceSource implements CredentialSource {
    * Read-only checks for `iam-hygiene check`, through the client, auth and retries discovery uses:
    * one `users.list` of one user for the configured customer. Its first step is the domain-wide
    * delegation token for `adminSubject` with the scopes the source asks for, so one call answers
-   * both: was the token granted, and may the subject read the customer's users. The sign-out
-   * ledger lives in the scanner's store and is not checked here.
+   * both: was the token granted, and may the subject read the customer's users. Then that user's
+   * `tokens.list` and `asps.list`, which need the admin to read users' security settings, a
+   * privilege apart from reading users (a custom admin role may have one without the other).
+   * The sign-out ledger lives in the scanner's store and is not checked here.
    */
   async preflight(): Promise<PreflightCheck[]> {
     const tokenCheck = `${SOURCE}: domain-wide delegation token for ${this.adminSubject}`;
@@ -144,6 +146,7 @@ export class GoogleWorkspaceSource implements CredentialSource {
       ok: true,
       detail: `${this.serviceAccount.email} got a token as ${this.adminSubject} for ${scopes.join(", ")}`,
     };
+    let first: { id?: string | null; primaryEmail?: string | null; customerId?: string | null } | undefined;
     try {
       const response = await this.call(
         () =>
@@ -151,23 +154,11 @@ export class GoogleWorkspaceSource implements CredentialSource {
             customer: this.customer,
             maxResults: 1,
             projection: "basic",
-            fields: "users(primaryEmail,customerId)",
+            fields: "users(id,primaryEmail,customerId)",
           }),
         {},
       );
-      const customerId = response.data.users?.[0]?.customerId;
-      return [
-        tokenOk,
-        {
-          name: listCheck,
-          ok: true,
-          detail:
-            `readable: ${this.adminSubject} can list the users of customer ${this.customer}` +
-            `${customerId && customerId !== this.customer ? ` (${customerId})` : ""}. Revoking ` +
-            "(tokens.delete, asps.delete, users.signOut) needs the admin to manage users' security " +
-            "settings, which cannot be checked without acting",
-        },
-      ];
+      first = response.data.users?.[0];
     } catch (error) {
       const failure = this.read(error);
       if (failure.atTokenEndpoint) {
@@ -175,6 +166,76 @@ export class GoogleWorkspaceSource implements CredentialSource {
       }
       return [tokenOk, { name: listCheck, ok: false, detail: this.listAdvice(failure) }];
     }
+    const customerId = first?.customerId;
+    const listed: PreflightCheck = {
+      name: listCheck,
+      ok: true,
+      detail:
+        `readable: ${this.adminSubject} can list the users of customer ${this.customer}` +
+        `${customerId && customerId !== this.customer ? ` (${customerId})` : ""}`,
+    };
+    return [
+      tokenOk,
+      listed,
+      await this.securityReadCheck(first?.id ?? undefined, first?.primaryEmail ?? undefined),
+    ];
+  }
+
+  /**
+   * `tokens.list` and `asps.list` of one user: what discovery reads of every departed person.
+   * Revoking (`tokens.delete`, `asps.delete`, `users.signOut`) needs the same privilege to
+   * manage, which cannot be checked without acting.
+   */
+  private async securityReadCheck(
+    userKey: string | undefined,
+    email: string | undefined,
+  ): Promise<PreflightCheck> {
+    const name = `${SOURCE}: tokens.list and asps.list (OAuth grants, app passwords)`;
+    if (userKey === undefined) {
+      return {
+        name,
+        ok: true,
+        detail: `not checked: customer ${this.customer} listed no user to read them of`,
+      };
+    }
+    for (const [method, list] of [
+      ["tokens.list", () => this.directory.tokens.list({ userKey })],
+      ["asps.list", () => this.directory.asps.list({ userKey })],
+    ] as const) {
+      try {
+        await this.call(list, {});
+      } catch (error) {
+        return { name, ok: false, detail: this.securityReadAdvice(method, this.read(error)) };
+      }
+    }
+    return {
+      name,
+      ok: true,
+      detail:
+        `readable: ${this.adminSubject} can read users' OAuth grants and app passwords (read those of ` +
+        `${email ?? userKey}). Revoking them and signing users out needs the admin to manage users' ` +
+        "security settings, which cannot be checked without acting",
+    };
+  }
+
+  /** Why reading a user's grants or app passwords was refused, and what to change. */
+  private securityReadAdvice(method: string, failure: GoogleFailure): string {
+    const failed = `${method} failed (${failure.message})`;
+    if (failure.status === 403 && failure.reason === "insufficientPermissions") {
+      return (
+        `${failed}: the token lacks ${GOOGLE_WORKSPACE_SCOPES.userSecurity}; authorise it for the ` +
+        "service account's client id in Security > API controls > Domain-wide delegation"
+      );
+    }
+    if (failure.status === 403) {
+      return (
+        `${failed}: ${this.adminSubject} may read users but not their security settings; give its admin ` +
+        "role the privilege Users > Security settings (or make sources.google-workspace.adminSubject a " +
+        "super admin), or discovery reports every departed person's grants and app passwords as unreadable"
+      );
+    }
+    if (isRetryable(failure)) return `${failed}: still failing after retries; try again later`;
+    return failed;
   }
 
   /** Why the token endpoint refused the service account, and what to change. */

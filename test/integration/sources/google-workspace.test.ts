@@ -529,6 +529,7 @@ describe("GoogleWorkspaceSource preflight", () => {
   const SCOPES = `${GOOGLE_WORKSPACE_SCOPES.userSecurity}, ${GOOGLE_WORKSPACE_SCOPES.userReadonly}`;
   const TOKEN_CHECK = `google-workspace: domain-wide delegation token for ${ADMIN}`;
   const LIST_CHECK = "google-workspace: users.list for customer my_customer";
+  const SECURITY_CHECK = "google-workspace: tokens.list and asps.list (OAuth grants, app passwords)";
 
   async function start(options: Partial<FakeGoogleOptions> = {}) {
     fake = await startGoogleFake({
@@ -553,7 +554,7 @@ describe("GoogleWorkspaceSource preflight", () => {
     expect(fake.user("111")?.asps).toHaveLength(1);
   }
 
-  it("lists one user of the customer, which proves the delegated token and the admin's read rights", async () => {
+  it("lists one user of the customer and reads their grants and app passwords: the token and the admin's read rights", async () => {
     // Prepare
     await start();
     const source = sourceFor(fake);
@@ -567,15 +568,22 @@ describe("GoogleWorkspaceSource preflight", () => {
       {
         name: LIST_CHECK,
         ok: true,
+        detail: `readable: ${ADMIN} can list the users of customer my_customer (C03abc)`,
+      },
+      {
+        name: SECURITY_CHECK,
+        ok: true,
         detail:
-          `readable: ${ADMIN} can list the users of customer my_customer (C03abc). Revoking (tokens.delete, ` +
-          "asps.delete, users.signOut) needs the admin to manage users' security settings, which cannot be " +
-          "checked without acting",
+          `readable: ${ADMIN} can read users' OAuth grants and app passwords (read those of alice@corp.example). ` +
+          "Revoking them and signing users out needs the admin to manage users' security settings, which " +
+          "cannot be checked without acting",
       },
     ]);
     const api = fake.calls.filter((c) => c.path.startsWith("/admin/"));
     expect(api.map((c) => [c.method, c.path, c.query.customer, c.query.maxResults])).toEqual([
       ["GET", "/admin/directory/v1/users", "my_customer", "1"],
+      ["GET", "/admin/directory/v1/users/111/tokens", undefined, undefined],
+      ["GET", "/admin/directory/v1/users/111/asps", undefined, undefined],
     ]);
     expect(fake.tokenRequests.filter((t) => t.status === 200)[0]).toMatchObject({ sub: ADMIN });
     expectNothingChanged();
@@ -675,6 +683,49 @@ describe("GoogleWorkspaceSource preflight", () => {
     ]);
     expectNothingChanged();
     expectNoSecrets(JSON.stringify(checks));
+  });
+
+  it("fails tokens.list when the admin may read users but not their security settings, naming the privilege", async () => {
+    // Prepare: the admin's role has Users > Read, and not Users > Security settings.
+    await start({ adminSubjects: [ADMIN], securityAdmins: [] });
+    const source = sourceFor(fake);
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks.map((c) => [c.name, c.ok])).toEqual([
+      [TOKEN_CHECK, true],
+      [LIST_CHECK, true],
+      [SECURITY_CHECK, false],
+    ]);
+    expect(checks[2]?.detail).toBe(
+      "tokens.list failed (403 forbidden: Not Authorized to access this resource/api): " +
+        `${ADMIN} may read users but not their security settings; give its admin role the privilege ` +
+        "Users > Security settings (or make sources.google-workspace.adminSubject a super admin), or " +
+        "discovery reports every departed person's grants and app passwords as unreadable",
+    );
+    expectNothingChanged();
+    expectNoSecrets(JSON.stringify(checks));
+  });
+
+  it("says the grants were not read when the customer lists no user", async () => {
+    // Prepare
+    fake = await startGoogleFake({ users: [], publicKey, serviceAccountEmail: SERVICE_ACCOUNT });
+    const source = sourceFor(fake);
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks[2]).toEqual({
+      name: SECURITY_CHECK,
+      ok: true,
+      detail: "not checked: customer my_customer listed no user to read them of",
+    });
+    expect(fake.calls.filter((c) => c.path.startsWith("/admin/")).map((c) => c.path)).toEqual([
+      "/admin/directory/v1/users",
+    ]);
   });
 
   it("fails users.list when the Admin SDK API is off in the project, saying where to enable it", async () => {
