@@ -9,7 +9,7 @@ import { runFaultScenarios } from "./scenarios.ts";
 const SMALL = { leavers: 2, bystanders: 3 };
 
 describe("reliability (CI size)", () => {
-  it("survives throttling, 5xx, latency, dropped connections and a Slack/Jira outage with the clean run's findings", async () => {
+  it("survives throttling, 5xx, latency, dropped and stalled connections and a Slack/Jira outage with the clean run's findings", async () => {
     const results = await runFaultScenarios(SMALL);
     for (const r of results) {
       expect(r.sameFindings, r.name).toBe(true);
@@ -22,6 +22,7 @@ describe("reliability (CI size)", () => {
       expect(r.check.outboxPending, r.name).toBe(0);
       expect(r.ok, r.name).toBe(true);
     }
+    expect(results.map((r) => r.name)).toContain("stalled connections");
     const outage = results.find((r) => r.name === "Slack and Jira down");
     expect(outage?.pendingAfterFaultyRun).toBeGreaterThan(0);
   }, 90_000);

@@ -71,6 +71,15 @@ const FAULTS: ReadonlyArray<{ name: string; faults: string; inject: (w: World) =
     inject: (w) => w.sb.faults.set("*", { dropRate: 0.05 }),
   },
   {
+    name: "stalled connections",
+    faults:
+      "2% of AWS requests read and never answered; the scan's AWS clients end each at a 1 s deadline (60 s deployed) and retry",
+    inject: (w) => {
+      w.sb.faults.set("*", { stallRate: 0.02 });
+      w.awsRequestTimeoutMs = 1_000;
+    },
+  },
+  {
     name: "Slack and Jira down",
     faults: "both answer 503 for the whole first run",
     inject: (w) => {
@@ -82,6 +91,7 @@ const FAULTS: ReadonlyArray<{ name: string; faults: string; inject: (w: World) =
 
 function heal(w: World): void {
   w.sb.faults.clear();
+  w.awsRequestTimeoutMs = undefined;
   w.slack.outage = false;
   w.jira.outage = false;
 }

@@ -63,6 +63,8 @@ export function decisionsOf(plan: Plan): string[] {
 
 /** A running world. Close it. */
 export class World {
+  /** The AWS clients' request deadline for the next scans (`ClientSettings.requestTimeoutMs`). @default the production one */
+  awsRequestTimeoutMs: number | undefined;
   readonly leaverKeys: string[] = [];
   readonly bystanderKeys: string[] = [];
   readonly bystanderUsers: string[] = [];
@@ -193,6 +195,9 @@ export class World {
       env: process.env,
       configPath: this.configPath,
       clock: fixedClock(options.at ?? NOW),
+      ...(this.awsRequestTimeoutMs !== undefined
+        ? { clientSettings: { requestTimeoutMs: this.awsRequestTimeoutMs } }
+        : {}),
     });
     try {
       const request: ScanRequest = {
