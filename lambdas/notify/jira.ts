@@ -169,7 +169,7 @@ export class JiraTicketSink implements TicketSink {
   }
 
   /**
-   * Read-only checks for `iam-hygiene check`; creates, comments and moves nothing. Four reads:
+   * Read-only checks for `iam-hygiene check`; creates, comments and moves nothing. Its reads:
    *
    * - `GET /rest/api/3/myself` (`myself.getCurrentUser`,
    *   https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-myself/#api-rest-api-3-myself-get):
@@ -183,6 +183,8 @@ export class JiraTicketSink implements TicketSink {
    *   https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-permissions/#api-rest-api-3-mypermissions-get):
    *   `havePermission` of each of `JIRA_PROJECT_PERMISSIONS` in the project.
    * - the issue type's create screen (`#labelsCheck`): the Labels field must be on it.
+   * - the issue type's workflow (`#doneCheck`): a status, or an open ticket's transition, named
+   *   `doneTransition`.
    */
   async preflight(): Promise<PreflightCheck[]> {
     let me: Version3Models.User;
@@ -235,7 +237,70 @@ export class JiraTicketSink implements TicketSink {
     checks.push(this.#issueTypeCheck(types));
     const type = types.find((t) => t.name === this.#issueType && t.subtask !== true);
     if (type?.id !== undefined) checks.push(await this.#labelsCheck(type.id));
+    if (type !== undefined) checks.push(await this.#doneCheck());
     return checks;
+  }
+
+  /**
+   * Whether tickets can be closed with `doneTransition`, which `resolve` matches against the
+   * name of a transition of the ticket, or of the status it leads to. Read-only, so without a
+   * ticket to move: first the statuses of the issue type's workflow
+   * (`GET /rest/api/3/project/{key}/statuses`, `projects.getAllStatuses`,
+   * https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-projects/#api-rest-api-3-project-projectidorkey-statuses-get);
+   * when none has that name, the transitions of one of the scanner's open tickets, if there is one
+   * (the same read `resolve` makes).
+   */
+  async #doneCheck(): Promise<PreflightCheck> {
+    const name = `jira: closing tickets with "${this.#done}"`;
+    const wanted = this.#done.toLowerCase();
+    let statuses: string[];
+    try {
+      const byType = await this.#client.projects.getAllStatuses({ projectIdOrKey: this.#project });
+      statuses = (byType.find((t) => t.name === this.#issueType)?.statuses ?? []).map((st) => st.name ?? "?");
+    } catch (error) {
+      return { name, ok: false, detail: `could not read the workflow's statuses (${this.#said(error)})` };
+    }
+    if (statuses.some((status) => status.toLowerCase() === wanted)) {
+      return {
+        name,
+        ok: true,
+        detail: `the ${this.#issueType} workflow has the status "${this.#done}": a resolved ticket is moved to it (the transition must be available from the ticket's status)`,
+      };
+    }
+    const listed = statuses.length > 0 ? statuses.join(", ") : "none";
+    const fix = `set tickets.doneTransition to the status tickets should end in (one of: ${listed}), or to the name of the transition to it`;
+    let open: string | undefined;
+    try {
+      const found = await this.#client.issueSearch.searchForIssuesUsingJqlEnhancedSearch({
+        jql: `project = "${this.#project}" AND labels = "${TICKET_LABEL}" AND statusCategory != Done ORDER BY created DESC`,
+        maxResults: 1,
+        fields: ["summary"],
+      });
+      open = found.issues?.[0]?.key;
+      if (open !== undefined) {
+        const { transitions = [] } = await this.#client.issues.getTransitions({ issueIdOrKey: open });
+        if (transitions.some((t) => t.name?.toLowerCase() === wanted)) {
+          return { name, ok: true, detail: `open ticket ${open} has the transition "${this.#done}"` };
+        }
+        const names = transitions.map((t) => t.name ?? "?").join(", ") || "none";
+        return {
+          name,
+          ok: false,
+          detail: `no status of the ${this.#issueType} workflow is named "${this.#done}", and open ticket ${open} has no transition of that name (its transitions: ${names}), so resolved tickets would stay open: ${fix}`,
+        };
+      }
+    } catch (error) {
+      return {
+        name,
+        ok: false,
+        detail: `could not read an open ticket's transitions (${this.#said(error)})`,
+      };
+    }
+    return {
+      name,
+      ok: false,
+      detail: `no status of the ${this.#issueType} workflow is named "${this.#done}" (and no open ticket yet to read the transitions of), so resolved tickets may stay open: ${fix}`,
+    };
   }
 
   /**

@@ -3,7 +3,8 @@
  * enhanced JQL search (`GET /rest/api/3/search/jql`; the old `/rest/api/3/search` answers 410 as
  * it now does on Jira Cloud), get and create issue (ADF description required), comments,
  * transitions; and the reads `iam-hygiene check` makes: the current user (`/rest/api/3/myself`), the
- * project with its issue types (`/rest/api/3/project/{key}`) and the account's permissions in it
+ * project with its issue types (`/rest/api/3/project/{key}`), its workflow's statuses
+ * (`/rest/api/3/project/{key}/statuses`) and the account's permissions in it
  * (`/rest/api/3/mypermissions`). Errors have Jira's shape: `{ errorMessages: [], errors: {} }`.
  * Basic auth with email:apiToken. Like Jira Cloud's search, the fake's can lag behind writes (`searchLagMs`): the
  * search "doesn't provide read-after-write consistency by default" (Atlassian, "Search after write
@@ -87,6 +88,11 @@ export class FakeJira {
     { name: "Epic" },
     { name: "Subtask", subtask: true },
   ];
+  /**
+   * The workflow every issue type shares: its transitions (each available from every status), and
+   * with them its statuses (`GET /rest/api/3/project/{key}/statuses`).
+   */
+  transitions: FakeJiraTransition[] = TRANSITIONS.map((t) => structuredClone(t));
   /**
    * Project permissions the account does not have: `mypermissions` answers `havePermission: false`
    * for them, and without BROWSE_PROJECTS the project answers 404, as Jira does for a project the
@@ -192,6 +198,29 @@ export class FakeJira {
         schema: { type: fieldId === "labels" ? "array" : "string" },
       }));
       return reply(200, { startAt: 0, maxResults: 50, total: fields.length, fields });
+    }
+    const statusesPath = /^\/rest\/api\/3\/project\/([^/]+)\/statuses$/.exec(path);
+    if (statusesPath && method === "GET") {
+      // https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-projects/#api-rest-api-3-project-projectidorkey-statuses-get
+      if (!this.#canSee(decodeURIComponent(statusesPath[1] ?? "")))
+        return error(404, [`No project could be found with key '${statusesPath[1]}'.`]);
+      const statuses = [...new Map(this.transitions.map((t) => [t.to.name, t.to])).values()].map((to, i) => ({
+        self: `${this.host}/rest/api/3/status/${i + 1}`,
+        id: String(i + 1),
+        name: to.name,
+        untranslatedName: to.name,
+        statusCategory: to.statusCategory,
+      }));
+      return reply(
+        200,
+        this.issueTypes.map((type, i) => ({
+          self: `${this.host}/rest/api/3/issueType/${10_001 + i}`,
+          id: String(10_001 + i),
+          name: type.name,
+          subtask: type.subtask ?? false,
+          statuses,
+        })),
+      );
     }
     const projectPath = /^\/rest\/api\/3\/project\/([^/]+)$/.exec(path);
     if (projectPath && method === "GET") {
@@ -324,11 +353,11 @@ export class FakeJira {
         return reply(201, comment);
       }
       if (match[2] === "transitions" && method === "GET") {
-        return reply(200, { expand: "transitions", transitions: TRANSITIONS });
+        return reply(200, { expand: "transitions", transitions: this.transitions });
       }
       if (match[2] === "transitions" && method === "POST") {
         const id = (body as { transition?: { id?: string } } | undefined)?.transition?.id;
-        const transition = TRANSITIONS.find((t) => t.id === id);
+        const transition = this.transitions.find((t) => t.id === id);
         if (transition === undefined) return error(400, ["Transition id is not valid for this issue."]);
         issue.status = transition.to.name as FakeJiraIssue["status"];
         return reply(204);
@@ -410,7 +439,14 @@ function issueFields(issue: FakeJiraIssue, project: string): Record<string, unkn
 const ACCOUNT_ID = "5b10ac8d82e05b22cc7d4ef5";
 const PROJECT_ID = "10000";
 
-const TRANSITIONS = [
+/** A workflow transition, as `GET /rest/api/3/issue/{key}/transitions` lists it. */
+export interface FakeJiraTransition {
+  readonly id: string;
+  readonly name: string;
+  readonly to: { readonly name: FakeJiraIssue["status"]; readonly statusCategory: { readonly key: string } };
+}
+
+const TRANSITIONS: readonly FakeJiraTransition[] = [
   { id: "11", name: "To Do", to: { name: "To Do", statusCategory: { key: "new" } } },
   { id: "21", name: "In Progress", to: { name: "In Progress", statusCategory: { key: "indeterminate" } } },
   { id: "31", name: "Done", to: { name: "Done", statusCategory: { key: "done" } } },

@@ -135,6 +135,7 @@ describe("runPreflight", () => {
       ["jira", true],
       ["jira", true],
       ["jira", true],
+      ["jira", true],
     ]);
     expect(byName.get("departures")?.detail).toMatch(
       /^1 people from .*departures\.csv; the share of known identities is checked at scan time$/,

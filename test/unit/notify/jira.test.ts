@@ -256,7 +256,9 @@ describe("JiraTicketSink", () => {
   });
 
   describe("preflight", () => {
-    const checking = (options: { apiToken?: string; projectKey?: string; issueType?: string } = {}) =>
+    const checking = (
+      options: { apiToken?: string; projectKey?: string; issueType?: string; doneTransition?: string } = {},
+    ) =>
       new JiraTicketSink({
         client: new Version3Client({
           host: jira.host,
@@ -265,6 +267,7 @@ describe("JiraTicketSink", () => {
         host: jira.host,
         projectKey: options.projectKey ?? "SEC",
         ...(options.issueType !== undefined ? { issueType: options.issueType } : {}),
+        ...(options.doneTransition !== undefined ? { doneTransition: options.doneTransition } : {}),
       }).preflight();
 
     /** Only reads were made: nothing created, commented or moved. */
@@ -273,7 +276,7 @@ describe("JiraTicketSink", () => {
       expect(jira.issues).toEqual([]);
     };
 
-    it("says the account, the project, each permission, the issue type and its labels are fine, with four reads", async () => {
+    it("says the account, the project, each permission, the issue type, its labels and its done status are fine, with five reads", async () => {
       // Act
       const checks = await checking();
 
@@ -296,12 +299,19 @@ describe("JiraTicketSink", () => {
           ok: true,
           detail: "the Labels field is on the screen (tickets are found by label)",
         },
+        {
+          name: 'jira: closing tickets with "Done"',
+          ok: true,
+          detail:
+            'the Task workflow has the status "Done": a resolved ticket is moved to it (the transition must be available from the ticket\'s status)',
+        },
       ]);
       expect(jira.requests.map((r) => [r.path, r.status])).toEqual([
         ["/rest/api/3/myself", 200],
         ["/rest/api/3/project/SEC", 200],
         ["/rest/api/3/mypermissions", 200],
         ["/rest/api/3/issue/createmeta/SEC/issuetypes/10001", 200],
+        ["/rest/api/3/project/SEC/statuses", 200],
       ]);
       expectOnlyReads();
     });
@@ -317,13 +327,117 @@ describe("JiraTicketSink", () => {
       const checks = await checking();
 
       // Assess
-      expect(checks.at(-1)).toEqual({
+      expect(checks.find((c) => c.name.startsWith("jira: labels"))).toEqual({
         name: "jira: labels on the Task create screen",
         ok: false,
         detail:
           "the Task create screen of project SEC has no Labels field, so Jira would refuse the labels tickets are found by: add Labels to the screen (Project settings → Issue types → Task, or the screen scheme)",
       });
       expectOnlyReads();
+    });
+
+    describe("closing tickets", () => {
+      /** The classic workflow's wording: the transition "Close Issue" leads to the status Done. */
+      const closeIssue = () => {
+        jira.transitions = jira.transitions.map((t) =>
+          t.to.name === "Done" ? { ...t, name: "Close Issue" } : t,
+        );
+      };
+      /** One of the scanner's tickets, open. */
+      const openTicket = () =>
+        jira.issues.push({
+          id: "10001",
+          key: "SEC-1",
+          summary: "Offboarding: jane",
+          labels: ["iam-hygiene", "iam-hygiene-abc"],
+          description: {},
+          issueType: "Task",
+          status: "To Do",
+          created: new Date("2026-06-01T00:00:00Z"),
+          comments: [],
+        });
+
+      it("accepts a transition name when an open ticket has that transition", async () => {
+        // Prepare
+        closeIssue();
+        openTicket();
+
+        // Act
+        const checks = await checking({ doneTransition: "Close Issue" });
+
+        // Assess
+        expect(checks.at(-1)).toEqual({
+          name: 'jira: closing tickets with "Close Issue"',
+          ok: true,
+          detail: 'open ticket SEC-1 has the transition "Close Issue"',
+        });
+        expect(jira.requests.slice(-3).map((r) => r.path)).toEqual([
+          "/rest/api/3/project/SEC/statuses",
+          "/rest/api/3/search/jql",
+          "/rest/api/3/issue/SEC-1/transitions",
+        ]);
+        expect(jira.requests.filter((r) => r.method !== "GET")).toEqual([]);
+        expect(jira.issues[0]?.status).toBe("To Do");
+      });
+
+      it("fails a name that is neither a status nor a transition of the open ticket, listing both", async () => {
+        // Prepare
+        openTicket();
+
+        // Act
+        const checks = await checking({ doneTransition: "Resolved" });
+
+        // Assess
+        expect(checks.at(-1)).toEqual({
+          name: 'jira: closing tickets with "Resolved"',
+          ok: false,
+          detail:
+            'no status of the Task workflow is named "Resolved", and open ticket SEC-1 has no transition of that name (its transitions: To Do, In Progress, Done), so resolved tickets would stay open: set tickets.doneTransition to the status tickets should end in (one of: To Do, In Progress, Done), or to the name of the transition to it',
+        });
+        expect(jira.issues[0]?.status).toBe("To Do");
+      });
+
+      it("fails a name that is no status while no ticket exists to read transitions of, naming the statuses that work", async () => {
+        // Prepare
+        closeIssue();
+
+        // Act
+        const checks = await checking({ doneTransition: "Close Issue" });
+
+        // Assess
+        expect(checks.at(-1)).toEqual({
+          name: 'jira: closing tickets with "Close Issue"',
+          ok: false,
+          detail:
+            'no status of the Task workflow is named "Close Issue" (and no open ticket yet to read the transitions of), so resolved tickets may stay open: set tickets.doneTransition to the status tickets should end in (one of: To Do, In Progress, Done), or to the name of the transition to it',
+        });
+        expectOnlyReads();
+      });
+
+      it("the status it names closes a ticket: resolve moves it there by the transition that leads to it", async () => {
+        // Prepare: the check passes on the status name, though the transition has another name.
+        closeIssue();
+        const sink = new JiraTicketSink({
+          client: new Version3Client({
+            host: jira.host,
+            authentication: { basic: { email: "bot@example.com", apiToken: "jira-token" } },
+          }),
+          host: jira.host,
+          projectKey: "SEC",
+          doneTransition: "Done",
+        });
+        const group = ticketFor(["AKIADONE"]);
+        await sink.upsert(group);
+
+        // Act
+        const checks = await sink.preflight();
+        const resolved = await sink.resolve(resolutionOf(group));
+
+        // Assess
+        expect(checks.at(-1)?.ok).toBe(true);
+        expect(resolved.outcome).toBe("closed");
+        expect(jira.issues[0]?.status).toBe("Done");
+      });
     });
 
     it("says the email/API token is refused on a 401, and asks nothing more", async () => {
