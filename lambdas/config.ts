@@ -195,6 +195,13 @@ const cognitoPool = z
   .object({
     userPoolId: z.string().regex(/^[\w-]+_[0-9a-zA-Z]+$/, "expected a user pool id like us-east-1_AbC123"),
     region: z.string().optional(),
+    account: z
+      .string()
+      .regex(/^\d{12}$/, "expected a 12-digit AWS account id")
+      .optional()
+      .describe(
+        "Org-wide deployments: the member account the pool lives in, scanned by that account's org scan with the member role. Leave it out for a pool of the account the stack (or the CLI's credentials) is in.",
+      ),
     matchAttributes: z
       .array(
         z
@@ -220,6 +227,16 @@ const cognitoPool = z
       .default({ enabled: false, inactiveDays: 90, maxUsers: 5_000 }),
   })
   .strict();
+
+/**
+ * The pools a scan of the account it runs in covers: those without an `account`. A pool with one
+ * lives in a member account, and is scanned by that account's org scan (`memberAccountConfig`).
+ */
+export function ownAccountPools<P extends { readonly account?: string | undefined }>(
+  pools: readonly P[],
+): P[] {
+  return pools.filter((pool) => pool.account === undefined);
+}
 
 const awsCognito = z
   .object({

@@ -10,7 +10,7 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { type AwsClientConstructors, AwsClients, type ClientSettings } from "./aws-clients.ts";
-import type { Config, SecretRef } from "./config.ts";
+import { type Config, ownAccountPools, type SecretRef } from "./config.ts";
 import type { Clock } from "./core/clock.ts";
 import type { ActionRecord, Credential, SourceId } from "./core/model.ts";
 import { composeNotifications, reopenedFindings } from "./core/notifications.ts";
@@ -229,7 +229,11 @@ export async function sourcesFromConfig(runtime: Runtime): Promise<CredentialSou
       }),
     );
   }
-  const cognito = config.sources["aws-cognito"];
+  // The pools of this account; those with an `account` are that member account's org scan's.
+  const cognito = {
+    ...config.sources["aws-cognito"],
+    pools: ownAccountPools(config.sources["aws-cognito"].pools),
+  };
   // Connectors, notifiers and report writers are loaded only when configured: each brings a
   // large client library, and a Lambda should not pay for what its config does not use.
   if (cognito.enabled && cognito.pools.length > 0) {

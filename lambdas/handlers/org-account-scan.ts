@@ -58,20 +58,37 @@ export class MemberRoleError extends Error {
 }
 
 /**
- * The sources scanned in every member account. The others are scanned once, by the security
- * account's own scan: Google Workspace, Okta and GitHub are organization-wide, and the member
- * role (lib/org/scanner-role-template.ts) grants no Cognito action, since a pool in
- * `sources.aws-cognito.pools` belongs to one account (the security account's scan, or an
- * `IamHygieneStack` deployed in the pool's account, scans it).
+ * The sources scanned in every member account: `aws-iam`, and `aws-cognito` for the pools whose
+ * `account` is that member account (the member role grants Cognito actions on those pools only,
+ * lib/org/scanner-role-template.ts). The others are scanned once, by the security account's own
+ * scan: Google Workspace, Okta and GitHub are organization-wide, and a pool without `account`
+ * is the security account's.
  */
-export const MEMBER_ACCOUNT_SOURCES: readonly string[] = ["aws-iam"];
+export const MEMBER_ACCOUNT_SOURCES: readonly string[] = ["aws-iam", "aws-cognito"];
 
-/** The config a member-account scan runs with, and the enabled sources it leaves to the security account. */
-export function memberAccountConfig(config: Config): { config: Config; skipped: string[] } {
+/**
+ * The config a member-account scan of `accountId` runs with, and the enabled sources it leaves to
+ * the security account. Its Cognito pools are the ones configured for `accountId`, without their
+ * `account` (in the member's own scan they are its own).
+ */
+export function memberAccountConfig(
+  config: Config,
+  accountId: string,
+): { config: Config; skipped: string[] } {
   const skipped: string[] = [];
   const sources: Record<string, unknown> = { ...config.sources };
   for (const [name, section] of Object.entries(config.sources)) {
-    if (MEMBER_ACCOUNT_SOURCES.includes(name) || !section?.enabled) continue;
+    if (!section?.enabled) continue;
+    if (name === "aws-cognito") {
+      const cognito = config.sources["aws-cognito"];
+      const pools = cognito.pools
+        .filter((pool) => pool.account === accountId)
+        .map(({ account: _account, ...pool }) => pool);
+      if (pools.length > 0) {
+        sources[name] = { ...cognito, pools };
+        continue;
+      }
+    } else if (MEMBER_ACCOUNT_SOURCES.includes(name)) continue;
     skipped.push(name);
     sources[name] = { ...section, enabled: false };
   }
@@ -121,7 +138,7 @@ export function orgAccountScanner(
     if (!creds?.AccessKeyId || !creds.SecretAccessKey) {
       throw new MemberRoleError(`AssumeRole ${target.roleArn} returned no credentials`);
     }
-    const { config, skipped } = memberAccountConfig(home.config);
+    const { config, skipped } = memberAccountConfig(home.config, target.accountId);
     if (skipped.length > 0) {
       home.log?.info("sources left to the security account's own scan", {
         accountId: target.accountId,

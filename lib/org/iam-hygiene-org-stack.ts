@@ -219,6 +219,7 @@ export class IamHygieneOrgStack extends Stack {
       protectedPrincipals: config.protectedPrincipals,
       securityHub,
       sessionRevocationRoleArns: config.sources["aws-iam"].sessionRevocationRoleArns,
+      cognito: config.sources["aws-cognito"],
       ...(config.sources["aws-iam"].sessionRevocationRoleTag
         ? { sessionRevocationRoleTagKey: config.sources["aws-iam"].sessionRevocationRoleTag.key }
         : {}),

@@ -6,6 +6,8 @@
  */
 import { Stack } from "aws-cdk-lib";
 import type * as iam from "aws-cdk-lib/aws-iam";
+import type { Config } from "../../lambdas/config.ts";
+import { memberCognitoPoolArns } from "../../lambdas/sources/aws-cognito/permissions.ts";
 import type { ScannerMode } from "../permissions.ts";
 import {
   protectedPrincipalsStatement,
@@ -32,6 +34,13 @@ export interface ScannerRoleTemplateOptions {
   readonly mode: ScannerMode;
   /** Roles whose sessions may be revoked (by ARN; ARNs of other accounts never match). */
   readonly sessionRevocationRoleArns: readonly string[];
+  /**
+   * The config's Cognito section: its pools with an `account` (member accounts' pools) get the
+   * Cognito statements, each pool in its own account. Pools without one are the security
+   * account's, never the member role's.
+   * @default - no Cognito statement
+   */
+  readonly cognito?: Config["sources"]["aws-cognito"];
   /**
    * Tag key marking roles whose sessions may be revoked.
    * @default - none
@@ -69,9 +78,10 @@ export function scannerRoleTemplate(options: ScannerRoleTemplateOptions): Record
     accountId: ACCOUNT,
     mode: options.mode,
     awsIam: true,
-    // No Cognito: a member-account scan runs only the aws-iam source (MEMBER_ACCOUNT_SOURCES in
-    // lambdas/handlers/org-account-scan.ts); configured pools are the security account's own scan's.
-    cognitoUserPoolArns: [],
+    // Only pools configured with a member `account`: a member scan covers those of its own
+    // account (memberAccountConfig in lambdas/handlers/org-account-scan.ts); the other pools
+    // are the security account's own scan's.
+    cognitoUserPoolArns: options.cognito?.enabled ? memberCognitoPoolArns(options.cognito, PARTITION) : [],
     sessionRevocationRoleArns: options.sessionRevocationRoleArns,
     ...(options.sessionRevocationRoleTagKey
       ? { sessionRevocationRoleTagKey: options.sessionRevocationRoleTagKey }

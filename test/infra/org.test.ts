@@ -5,6 +5,7 @@
 import type { CfnElement } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parseConfig } from "../../lambdas/config.ts";
 import { awsIamPolicyStatements } from "../../lambdas/sources/aws-iam/permissions.ts";
 import { IamHygieneOrgStack, ORG_WILDCARD_RESOURCE_ACTIONS } from "../../lib/org/iam-hygiene-org-stack.ts";
 import {
@@ -386,6 +387,53 @@ describe("member role template", () => {
     expect(statements(plain).map((s) => s.Sid)).not.toContain("SecurityHubImport");
     expect(plain.Parameters[SECURITY_HUB_REGION_PARAMETER]).toBeUndefined();
     expect(statements(render({ securityHub: true })).map((s) => s.Sid)).toContain("SecurityHubImport");
+  });
+
+  it("grants the Cognito actions on the member accounts' pools only, each in its own account, and revokes only in enforce mode", () => {
+    // Prepare: a pool of the security account, and one in each of two member accounts.
+    const cognito = parseConfig({
+      sources: {
+        "aws-cognito": {
+          enabled: true,
+          pools: [
+            { userPoolId: "eu-west-1_Home1" },
+            { userPoolId: "eu-west-1_Member2", account: "222222222222" },
+            { userPoolId: "us-east-1_Member3", account: "333333333333", region: "us-east-2" },
+          ],
+        },
+      },
+    }).sources["aws-cognito"];
+    const render = (mode: "report" | "enforce", section = cognito) =>
+      (
+        scannerRoleTemplate({
+          roleName: "IamHygieneScanner",
+          organizationId: ORG,
+          mode,
+          sessionRevocationRoleArns: [],
+          cognito: section,
+        }) as {
+          Resources: {
+            ScannerRole: { Properties: { Policies: { PolicyDocument: { Statement: Json[] } }[] } };
+          };
+        }
+      ).Resources.ScannerRole.Properties.Policies[0]?.PolicyDocument.Statement ?? [];
+    // Act
+    const enforce = render("enforce");
+    const report = render("report");
+    const off = render("enforce", { ...cognito, enabled: false });
+    // Assess
+    const memberPools = [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder.
+      { "Fn::Sub": "arn:${AWS::Partition}:cognito-idp:eu-west-1:222222222222:userpool/eu-west-1_Member2" },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder.
+      { "Fn::Sub": "arn:${AWS::Partition}:cognito-idp:us-east-2:333333333333:userpool/us-east-1_Member3" },
+    ];
+    expect(enforce.find((s) => s.Sid === "AwsCognitoRead")?.Resource).toEqual(memberPools);
+    expect(enforce.find((s) => s.Sid === "AwsCognitoRevoke")?.Resource).toEqual(memberPools);
+    expect(JSON.stringify(enforce)).not.toContain("Home1");
+    expect(report.map((s) => s.Sid)).toContain("AwsCognitoRead");
+    expect(report.map((s) => s.Sid)).not.toContain("AwsCognitoRevoke");
+    expect(off.map((s) => s.Sid)).not.toContain("AwsCognitoRead");
   });
 
   it("grants reads only in report mode", () => {

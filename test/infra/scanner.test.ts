@@ -558,6 +558,38 @@ describe("config validation at synth time", () => {
   });
 });
 
+describe("member-account pools in a one-account stack", () => {
+  it("refuses a Cognito pool with an account: only an org-wide deployment's member scan would reach it", () => {
+    // Act
+    let thrown: unknown;
+    try {
+      new IamHygieneStack(new App({ context: projectContext() }), "OneAccount", {
+        scanner: {
+          config: {
+            sources: {
+              "aws-cognito": {
+                enabled: true,
+                pools: [
+                  { userPoolId: "eu-west-1_Own1" },
+                  { userPoolId: "eu-west-1_Other2", account: "222222222222" },
+                ],
+              },
+            },
+          },
+        },
+      });
+    } catch (error) {
+      thrown = error;
+    }
+    // Assess
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).problems.map((p) => p.path)).toEqual([
+      "sources.aws-cognito.pools.1.account",
+    ]);
+    expect((thrown as Error).message).toContain("deploy this stack in 222222222222 with the pool");
+  });
+});
+
 describe("config size", () => {
   it("fails synth when the config would not fit in Lambda's environment", () => {
     // Prepare: many long exceptions (bundles are cached from beforeAll, so this is quick).

@@ -4,7 +4,7 @@
  * `arn:${Partition}:cognito-idp:${Region}:${Account}:userpool/${UserPoolId}`):
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncognitouserpools.html
  */
-import type { Config } from "../../config.ts";
+import { type Config, ownAccountPools } from "../../config.ts";
 import type { SourcePermissions } from "../../core/ports/credential-source.ts";
 import { regionOfPool } from "./pool-id.ts";
 
@@ -43,9 +43,27 @@ export function awsCognitoPoolArns(
   options: PoolArnOptions,
 ): string[] {
   const partition = options.partition ?? "aws";
-  const arns = config.pools.map(
-    (pool) =>
-      `arn:${partition}:cognito-idp:${pool.region ?? regionOfPool(pool.userPoolId)}:${options.accountId}:userpool/${pool.userPoolId}`,
+  const arns = ownAccountPools(config.pools).map((pool) => poolArn(pool, partition, options.accountId));
+  return [...new Set(arns)];
+}
+
+/**
+ * The ARNs of the pools that live in member accounts (`account` set), each in its own account:
+ * the member role's Cognito statements in an org-wide deployment. One list for every member
+ * account's role; a role acts in its own account only, and Cognito has no resource policy
+ * that could open another account's pool to it.
+ */
+export function memberCognitoPoolArns(config: Config["sources"]["aws-cognito"], partition = "aws"): string[] {
+  const arns = config.pools.flatMap((pool) =>
+    pool.account === undefined ? [] : [poolArn(pool, partition, pool.account)],
   );
   return [...new Set(arns)];
+}
+
+function poolArn(
+  pool: { readonly userPoolId: string; readonly region?: string },
+  partition: string,
+  accountId: string,
+): string {
+  return `arn:${partition}:cognito-idp:${pool.region ?? regionOfPool(pool.userPoolId)}:${accountId}:userpool/${pool.userPoolId}`;
 }

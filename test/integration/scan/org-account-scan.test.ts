@@ -30,6 +30,8 @@ const ROLE_ARN = `arn:aws:iam::${MEMBER_ACCOUNT}:role/IamHygieneScanner`;
 const BUCKET = "iam-hygiene-security-data";
 const HOME_CREDENTIALS = { accessKeyId: "AKIAHOMEORGSCAN00001", secretAccessKey: "home-secret" };
 const MEMBER_KEY = "AKIAJANEMEMBER000001";
+/** A user pool that lives in the member account. */
+const MEMBER_POOL = "us-east-1_MemberStaff1";
 const HOME_KEY = "AKIAJANEHOME00000001";
 
 /** Jane, who left ten days ago, with an active key in the account the scenario describes. */
@@ -71,6 +73,25 @@ const memberScenario = () =>
   account(MEMBER_ACCOUNT, MEMBER_KEY, {
     iam: { ...account("", MEMBER_KEY).iam, roles: [{ roleName: "IamHygieneScanner" }] },
   });
+
+/** The member account with a staff user pool of its own, where Jane and Bob have users. */
+function seedMemberPool(): void {
+  member.seed({
+    ...memberScenario(),
+    cognito: {
+      pools: [
+        {
+          id: MEMBER_POOL,
+          name: "staff",
+          users: [
+            { username: "jane", attributes: { email: "jane.doe@corp.example" }, password: "Passw0rd!x" },
+            { username: "bob", attributes: { email: "bob.smith@corp.example" }, password: "Passw0rd!x" },
+          ],
+        },
+      ],
+    },
+  } as Scenario);
+}
 
 /** Forwards each request, unchanged, to the sandbox of the account its access key belongs to. */
 async function startRouter(home: Sandbox, member: Sandbox): Promise<{ endpoint: string; server: Server }> {
@@ -130,9 +151,14 @@ beforeEach(() => {
 /**
  * The security account's runtime, as the deployed function builds it (its config, store,
  * clients). With `cognito`, a pool of the security account: its own scan covers it, a
- * member-account scan must not.
+ * member-account scan must not. With `memberPool`, also a pool configured for the member account.
  */
-function homeRuntime({ cognito = true, securityHub = false, minIdentitiesForShare = 20 } = {}): Runtime {
+function homeRuntime({
+  cognito = true,
+  memberPool = false,
+  securityHub = false,
+  minIdentitiesForShare = 20,
+} = {}): Runtime {
   const config = parseConfig({
     mode: "enforce",
     departures: {
@@ -145,7 +171,17 @@ function homeRuntime({ cognito = true, securityHub = false, minIdentitiesForShar
     ...(securityHub ? { notifications: { securityHub: { enabled: true } } } : {}),
     sources: {
       "aws-iam": { reportPollMs: 0 },
-      ...(cognito ? { "aws-cognito": { enabled: true, pools: [{ userPoolId: "us-east-1_AbC123" }] } } : {}),
+      ...(cognito
+        ? {
+            "aws-cognito": {
+              enabled: true,
+              pools: [
+                { userPoolId: "us-east-1_AbC123" },
+                ...(memberPool ? [{ userPoolId: MEMBER_POOL, account: MEMBER_ACCOUNT }] : []),
+              ],
+            },
+          }
+        : {}),
     },
   });
   return createRuntime({ config, env: process.env, clock: fixedClock(NOW) });
@@ -249,7 +285,60 @@ describe("an org account scan", () => {
     expect(member.iam.accessKeys.get(MEMBER_KEY)?.status).toBe("Active");
   });
 
-  it("scans only the member account's IAM: Cognito pools are the security account's scan's", async () => {
+  it("scans the Cognito pools configured for the member account there, with the member role, and signs departed staff out", async () => {
+    // Prepare: one pool at home, one configured for the member account, where it lives.
+    seedMemberPool();
+    const runtime = homeRuntime({ memberPool: true });
+    // Act
+    const report = await orgAccountScanner({ home: () => runtime, sts })(
+      { accountId: MEMBER_ACCOUNT, roleArn: ROLE_ARN },
+      { apply: true, trigger: `org:${MEMBER_ACCOUNT}`, account: MEMBER_ACCOUNT },
+    );
+    // Assess: the member's pool was read and Jane signed out and disabled there...
+    expect(report.sources.map((s) => s.source)).toEqual(["aws-iam", "aws-cognito"]);
+    const cognitoItems = report.plan.items.filter((i) => i.finding.credential?.source === "aws-cognito");
+    expect(cognitoItems.map((i) => i.finding.credential?.principal)).toContain("jane");
+    expect(member.calls()["cognito-idp:AdminUserGlobalSignOut"]).toBeGreaterThan(0);
+    const user = (name: string) =>
+      member.cognito.handle("AdminGetUser", { UserPoolId: MEMBER_POOL, Username: name }) as {
+        Enabled?: boolean;
+      };
+    expect(user("jane").Enabled).toBe(false);
+    expect(user("bob").Enabled).toBe(true);
+    // ...and the security account's pool was left to its own scan: no Cognito call at home.
+    expect(Object.keys(home.calls()).filter((call) => call.startsWith("cognito-idp:"))).toEqual([]);
+  });
+
+  it("leaves the security account's own pools out of a member scan, and a member's pools out of the security account's scan", async () => {
+    // Prepare: each account has its own pool; neither has the other's.
+    seedMemberPool();
+    home.seed({
+      ...homeScenario(),
+      cognito: { pools: [{ id: "us-east-1_AbC123", name: "home-staff" }] },
+    } as Scenario);
+    // Act: the member scan, and the security account's own scan with the same config.
+    const runtime = homeRuntime({ memberPool: true });
+    const memberReport = await orgAccountScanner({ home: () => runtime, sts })(
+      { accountId: MEMBER_ACCOUNT, roleArn: ROLE_ARN },
+      { apply: false, trigger: `org:${MEMBER_ACCOUNT}`, account: MEMBER_ACCOUNT },
+    );
+    member.resetCalls();
+    home.resetCalls();
+    const homeReport = await runScan(await scanDependencies(homeRuntime({ memberPool: true })), {
+      apply: false,
+      trigger: "schedule",
+    });
+    // Assess: each scan read its own pool, and only it: the other account's pool would be a
+    // problem (the sandbox of the account asked has no such pool).
+    const cognitoOf = (report: ScanReport) => report.sources.find((s) => s.source === "aws-cognito");
+    expect(cognitoOf(memberReport)?.problems).toEqual([]);
+    expect(cognitoOf(homeReport)?.problems).toEqual([]);
+    expect(cognitoOf(memberReport)?.stats).toMatchObject({ pools: 1 });
+    expect(cognitoOf(homeReport)?.stats).toMatchObject({ pools: 1 });
+    expect(Object.keys(member.calls()).filter((call) => call.startsWith("cognito-idp:"))).toEqual([]);
+  });
+
+  it("scans only the member account's IAM when no pool is configured for it: Cognito pools are the security account's scan's", async () => {
     // Act
     const report = await orgAccountScanner({ home: homeRuntime, sts })(
       { accountId: MEMBER_ACCOUNT, roleArn: ROLE_ARN },
