@@ -9,11 +9,18 @@
 /** How long one request to GitHub or Jira may take, to the last byte of its answer. */
 export const PROVIDER_REQUEST_TIMEOUT_MS = 30_000;
 
+/** Statuses whose response has no body (a `Response` refuses one for them). */
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
 /**
- * `fetch` with a deadline on each request (the caller's own signal still aborts it too). A
- * request over the deadline fails as an `Error` named `TimeoutError`, code `ETIMEDOUT`, saying
- * how long it waited: Octokit wraps it in a `RequestError` with no response, which the GitHub
- * code reads as "GitHub is unreachable (ETIMEDOUT)", to be retried like a dropped connection.
+ * `fetch` with a deadline on each request, to the last byte of its answer (the caller's own
+ * signal still aborts it too). The body is read here, inside the deadline, and handed on as a
+ * copy: left to the caller, an answer that stalls after its headers would fail while Octokit
+ * reads the body, and Octokit turns that failure into an empty `data` with status 200, an
+ * empty page taken for "nothing there". A request over the deadline fails as an `Error` named
+ * `TimeoutError`, code `ETIMEDOUT`, saying how long it waited: Octokit wraps it in a
+ * `RequestError` with no response, which the GitHub code reads as "GitHub is unreachable
+ * (ETIMEDOUT)" (a source problem for this run, a ticket left in the outbox for the next).
  */
 export function fetchWithDeadline(
   timeoutMs: number = PROVIDER_REQUEST_TIMEOUT_MS,
@@ -23,7 +30,16 @@ export function fetchWithDeadline(
     const deadline = AbortSignal.timeout(timeoutMs);
     const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
     try {
-      return await inner(input, { ...init, signal });
+      const response = await inner(input, { ...init, signal });
+      const body = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
+      const copy = new Response(body, {
+        status: response.status,
+        statusText: response.statusText,
+        headers: response.headers,
+      });
+      // A new Response has no URL; Octokit reports the one the answer came from.
+      Object.defineProperty(copy, "url", { value: response.url });
+      return copy;
     } catch (error) {
       if (deadline.aborted && !init?.signal?.aborted) {
         throw Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), {

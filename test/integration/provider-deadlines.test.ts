@@ -14,6 +14,7 @@ import { item } from "../unit/notify/plan-items.ts";
  */
 describe("provider request deadlines", () => {
   let silent: LocalServer;
+  let halfway: LocalServer;
   let requests: string[];
 
   beforeAll(async () => {
@@ -21,12 +22,19 @@ describe("provider request deadlines", () => {
       requests.push(`${req.method} ${req.url}`);
       await new Promise(() => {}); // never answers
     });
+    // Answers 200 and the start of a JSON list, then nothing more: a stall after the headers.
+    halfway = await LocalServer.listen(async (req, res) => {
+      requests.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
+      res.write('[{"id": 1, "login": "jane');
+      await new Promise(() => {});
+    });
   });
   beforeEach(() => {
     requests = [];
   });
   afterAll(async () => {
-    await silent.close();
+    await Promise.all([silent.close(), halfway.close()]);
   });
 
   const group = () => {
@@ -92,6 +100,51 @@ describe("provider request deadlines", () => {
     expect(checks.every((c) => !c.ok)).toBe(true);
     expect(checks[0]!.detail).toContain("GitHub is unreachable (ETIMEDOUT)");
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("GitHub: an answer that stalls after its headers fails at the deadline, never as an empty success", async () => {
+    // Prepare
+    const source = githubSourceFromConfig(
+      { org: "acme", baseUrl: halfway.url, revokeFineGrainedTokens: true },
+      { token: "ghp_source" },
+      { requestTimeoutMs: 300 },
+    );
+    const config = parseConfig({
+      tickets: { type: "github", owner: "acme", repo: "security", token: { env: "G" }, baseUrl: halfway.url },
+    });
+    const sink = ticketSinkFromConfig(config.tickets, "ghp_test", { requestTimeoutMs: 300 })!;
+    // Act
+    const checks = await source.preflight();
+    const error = await sink.upsert(group()).catch((e: unknown) => e);
+    // Assess: nothing read as "listed" or "no such ticket"; the upsert created nothing.
+    expect(checks.every((c) => !c.ok)).toBe(true);
+    expect(checks[0]!.detail).toContain("GitHub is unreachable (ETIMEDOUT)");
+    expect((error as Error).name).toBe("DeliveryError");
+    expect((error as Error).message).toContain("no answer within 0.3 s");
+    expect(requests.filter((r) => r.startsWith("POST"))).toEqual([]);
+  });
+
+  it("fetchWithDeadline: hands on the whole answer, its status, headers and URL", async () => {
+    // Prepare
+    const whole = await LocalServer.listen(async (_req, res) => {
+      res.writeHead(201, { "content-type": "application/json", "x-answer": "yes" });
+      res.end('{"ok":true}');
+    });
+    try {
+      // Act
+      const response = await fetchWithDeadline(5_000)(`${whole.url}/thing`, { method: "POST" });
+      const empty = await fetchWithDeadline(5_000)(`${whole.url}/thing`, { method: "HEAD" });
+      // Assess
+      expect([response.status, response.headers.get("x-answer"), response.url]).toEqual([
+        201,
+        "yes",
+        `${whole.url}/thing`,
+      ]);
+      expect(await response.json()).toEqual({ ok: true });
+      expect(empty.status).toBe(201);
+    } finally {
+      await whole.close();
+    }
   });
 
   it("fetchWithDeadline: a caller's own abort still wins, and is not reported as a timeout", async () => {
