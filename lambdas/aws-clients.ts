@@ -20,10 +20,11 @@ import type { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
 
 /**
- * How long one HTTP request to AWS may take, from the request sent to the response read, before
- * the SDK abandons it and retries (a `TimeoutError` is retryable). The SDK's own default is no
- * limit at all: an endpoint that accepts the connection and never answers (a stuck proxy, a
- * black-holed VPC endpoint) would hold a laptop scan forever, and a Lambda scan until its
+ * How long one HTTP request to AWS may wait for its answer's headers, and then how long the
+ * answer's body may go silent, before the SDK abandons the request and retries it (a
+ * `TimeoutError` is retryable). The SDK's own default is no limit at all: an endpoint that
+ * accepts the connection and never answers, or stops halfway through an answer (a stuck proxy,
+ * a black-holed VPC endpoint), would hold a laptop scan forever, and a Lambda scan until its
  * deadline. A minute is far above any AWS answer the scan waits for (a 1,000-principal page of
  * `GetAccountAuthorizationDetails` included).
  */
@@ -32,16 +33,20 @@ export const AWS_REQUEST_TIMEOUT_MS = 60_000;
 export const AWS_CONNECTION_TIMEOUT_MS = 5_000;
 
 /**
- * The `requestHandler` settings every client of this project is made with: the two deadlines
- * above, and a request over its deadline thrown as a `TimeoutError` (the SDK only logs it
- * otherwise, and waits on).
+ * The `requestHandler` settings every client of this project is made with: the connection
+ * deadline; `requestTimeout`, up to the answer's headers, thrown as a `TimeoutError` (the SDK
+ * only logs it otherwise, and waits on); and `socketTimeout`, the same span of silence on the
+ * socket at any point, which is what ends an answer that stalls after its headers (the request
+ * timer stops when the headers arrive).
  */
 export function awsRequestHandler(
   settings: Pick<ClientSettings, "requestTimeoutMs" | "connectionTimeoutMs"> = {},
 ) {
+  const requestTimeout = settings.requestTimeoutMs ?? AWS_REQUEST_TIMEOUT_MS;
   return {
     connectionTimeout: settings.connectionTimeoutMs ?? AWS_CONNECTION_TIMEOUT_MS,
-    requestTimeout: settings.requestTimeoutMs ?? AWS_REQUEST_TIMEOUT_MS,
+    requestTimeout,
+    socketTimeout: requestTimeout,
     throwOnRequestTimeout: true,
   };
 }

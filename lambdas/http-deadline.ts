@@ -2,11 +2,15 @@
  * Deadlines for the HTTP clients that set none of their own. Octokit (the GitHub source and the
  * GitHub Issues sink) calls `fetch` with no timeout, and jira.js's axios has none by default: a
  * provider, proxy or firewall that accepts the connection and never answers would hold a scan
- * forever on a laptop, and until its deadline in Lambda. Slack's WebClient (30 s), the Google
- * client (30 s), the Okta SDK (120 s) and the AWS clients (`aws-clients.ts`, 60 s) have theirs.
+ * forever on a laptop, and until its deadline in Lambda. Slack's WebClient (30 s idle), the
+ * Google client (30 s), the Okta SDK (120 s) and the AWS clients (`aws-clients.ts`, 60 s) have
+ * theirs; docs/deploy.md, "Request deadlines", has the table.
  */
 
-/** How long one request to GitHub or Jira may take, to the last byte of its answer. */
+/**
+ * How long one request to GitHub may take, to the last byte of its answer (`fetchWithDeadline`);
+ * for Jira, axios's `timeout`, the longest silence while waiting for the answer.
+ */
 export const PROVIDER_REQUEST_TIMEOUT_MS = 30_000;
 
 /** Statuses whose response has no body (a `Response` refuses one for them). */

@@ -15,14 +15,20 @@ export interface FaultSpec {
    * until the client gives up (a stuck proxy, a black-holed endpoint).
    */
   stallRate?: number;
-  /** Seed of the PRNG behind `errorRate`, `dropRate` and `stallRate`. @default 1 */
+  /**
+   * Fraction (0..1) of requests carried out (a write lands) and answered with the status, the
+   * headers and half the body, then silence: a stall after the headers, which a client's
+   * deadline on the headers alone does not end.
+   */
+  stallBodyRate?: number;
+  /** Seed of the PRNG behind `errorRate`, `dropRate`, `stallRate` and `stallBodyRate`. @default 1 */
   seed?: number;
 }
 
 /** What to do with one request. */
 export interface FaultDecision {
   readonly latencyMs: number;
-  readonly outcome: "pass" | "throttle" | "error" | "drop" | "stall";
+  readonly outcome: "pass" | "throttle" | "error" | "drop" | "stall" | "stall-body";
 }
 
 interface ActiveFault {
@@ -39,6 +45,12 @@ interface ActiveFault {
  */
 export class Faults {
   readonly #faults = new Map<string, ActiveFault>();
+  #stalled = 0;
+
+  /** Requests stalled so far (`stallRate` and `stallBodyRate`), whatever faults are set now. */
+  get stalled(): number {
+    return this.#stalled;
+  }
 
   /** Sets (replaces) the faults for `key`. */
   set(key: string, spec: FaultSpec): void {
@@ -72,8 +84,14 @@ export class Faults {
     const { spec } = fault;
     const latencyMs = spec.latencyMs ?? 0;
     if (spec.dropRate !== undefined && fault.random() < spec.dropRate) return { latencyMs, outcome: "drop" };
-    if (spec.stallRate !== undefined && fault.random() < spec.stallRate)
+    if (spec.stallRate !== undefined && fault.random() < spec.stallRate) {
+      this.#stalled++;
       return { latencyMs, outcome: "stall" };
+    }
+    if (spec.stallBodyRate !== undefined && fault.random() < spec.stallBodyRate) {
+      this.#stalled++;
+      return { latencyMs, outcome: "stall-body" };
+    }
     if (spec.throttleAboveRps !== undefined) {
       const now = Date.now();
       while (fault.accepted.length > 0 && fault.accepted[0]! <= now - 1000) fault.accepted.shift();

@@ -252,6 +252,7 @@ export class SandboxCore {
       }
       // No answer ever: the client's own deadline is all that ends the request (`close()` ends the socket).
       if (decision.outcome === "stall") return;
+      const stallBody = decision.outcome === "stall-body";
       if (decision.outcome === "throttle") {
         const [code, status] = THROTTLE_ERRORS[route.service] ?? ["Throttling", 400];
         throw new SandboxServiceError(code, "Rate exceeded", status);
@@ -273,6 +274,7 @@ export class SandboxCore {
           200,
           { "content-type": "text/xml" },
           queryResponse(route.service, route.action, result, requestId),
+          stallBody,
         );
       } else if (route.protocol === "json") {
         const output = this.#json(route, jsonInput);
@@ -281,13 +283,14 @@ export class SandboxCore {
           200,
           { "content-type": "application/x-amz-json-1.1" },
           stringifyAwsJson(output ?? {}),
+          stallBody,
         );
       } else {
         const answer = this.s3.handle(
           { method, ...s3Path, query: url.searchParams, headers: req.headers, body },
           requestId,
         );
-        this.#send(res, answer.status, answer.headers, answer.body);
+        this.#send(res, answer.status, answer.headers, answer.body, stallBody);
       }
     } catch (err) {
       if (res.headersSent || req.socket.destroyed) return;
@@ -386,9 +389,21 @@ export class SandboxCore {
     }
   }
 
-  #send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer): void {
+  /** Answers; with `stallBody`, only the head and half the body, and then nothing (`stallBodyRate`). */
+  #send(
+    res: ServerResponse,
+    status: number,
+    headers: Record<string, string>,
+    body: string | Buffer,
+    stallBody = false,
+  ): void {
     res.writeHead(status, { "x-amzn-requestid": headers["x-amz-request-id"] ?? "", ...headers });
-    res.end(body);
+    if (!stallBody) {
+      res.end(body);
+      return;
+    }
+    const bytes = Buffer.from(body);
+    res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
   }
 
   #sendError(

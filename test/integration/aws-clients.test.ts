@@ -66,16 +66,44 @@ describe("AwsClients: request deadlines", () => {
     iam.destroy();
   });
 
-  it("leaves calls that answer in time alone, and applies the same deadline to every client it makes", async () => {
-    // Prepare
-    sb.faults.set("*", { latencyMs: 50 });
-    const made = clients({ maxAttempts: 1, requestTimeoutMs: 2_000 });
+  it("ends an answer that stalls after its headers (the headers' deadline alone would not), and retries it", async () => {
+    // Prepare: every ListUsers is carried out and then answered with half a body.
+    sb.faults.set("iam:ListUsers", { stallBodyRate: 1 });
+    const iam = clients({ maxAttempts: 2, requestTimeoutMs: 300 }).iam();
+    const stalledBefore = sb.faults.stalled;
     // Act
-    const identity = await made.sts().send(new GetCallerIdentityCommand({}));
-    const users = await made.iam().send(new ListUsersCommand({}));
+    const started = Date.now();
+    const error = await iam.send(new ListUsersCommand({})).catch((e: unknown) => e);
+    const elapsed = Date.now() - started;
+    sb.faults.set("iam:ListUsers", { stallBodyRate: 0.5, seed: 3 });
+    const retrying = clients({ maxAttempts: 8, requestTimeoutMs: 300 }).iam();
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => retrying.send(new ListUsersCommand({}))),
+    );
     // Assess
-    expect(identity.Account).toMatch(/^\d{12}$/);
+    expect(error).toBeInstanceOf(Error);
+    expect(sb.calls()["iam:ListUsers"]).toBeGreaterThanOrEqual(2 + 4);
+    expect(sb.faults.stalled - stalledBefore).toBeGreaterThan(2);
+    expect(elapsed).toBeLessThan(10_000);
+    for (const result of results) expect(result.Users).toHaveLength(2);
+    iam.destroy();
+    retrying.destroy();
+  });
+
+  it("gives every client it makes the deadline: STS as IAM, and calls that answer in time are left alone", async () => {
+    // Prepare
+    const made = clients({ maxAttempts: 1, requestTimeoutMs: 300 });
+    sb.faults.set("*", { latencyMs: 50 });
+    const users = await made.iam().send(new ListUsersCommand({}));
+    sb.faults.set("sts:*", { stallRate: 1 });
+    // Act
+    const error = await made
+      .sts()
+      .send(new GetCallerIdentityCommand({}))
+      .catch((e: unknown) => e);
+    // Assess
     expect(users.Users).toHaveLength(2);
+    expect((error as Error).name).toBe("TimeoutError");
     made.iam().destroy();
     made.sts().destroy();
   });
@@ -84,6 +112,7 @@ describe("AwsClients: request deadlines", () => {
     expect(awsRequestHandler()).toEqual({
       connectionTimeout: 5_000,
       requestTimeout: AWS_REQUEST_TIMEOUT_MS,
+      socketTimeout: AWS_REQUEST_TIMEOUT_MS,
       throwOnRequestTimeout: true,
     });
     expect(AWS_REQUEST_TIMEOUT_MS).toBe(60_000);

@@ -22,7 +22,8 @@ describe("reliability (CI size)", () => {
       expect(r.check.outboxPending, r.name).toBe(0);
       expect(r.ok, r.name).toBe(true);
     }
-    expect(results.map((r) => r.name)).toContain("stalled connections");
+    // The stalls happened: the scan's clients ended them and got through.
+    expect(results.find((r) => r.name === "stalled connections")?.stalled).toBeGreaterThan(0);
     const outage = results.find((r) => r.name === "Slack and Jira down");
     expect(outage?.pendingAfterFaultyRun).toBeGreaterThan(0);
   }, 90_000);

@@ -60,7 +60,7 @@ function faultTable(results: readonly FaultResult[]): string {
     "| --- | --- | ---: | --- | ---: | --- | --- | ---: | ---: | --- | --- | ---: | --- |",
     ...results.map(
       (r) =>
-        `| ${r.name} | ${r.faults} | ${r.requests} | ${yes(r.sameFindings)} | ${r.pendingAfterFaultyRun} | ${checkCells(r.check)} | ${yes(r.ok)} |`,
+        `| ${r.name} | ${r.faults} | ${r.requests}${r.stalled > 0 ? ` (${r.stalled} stalled)` : ""} | ${yes(r.sameFindings)} | ${r.pendingAfterFaultyRun} | ${checkCells(r.check)} | ${yes(r.ok)} |`,
     ),
   ].join("\n");
 }

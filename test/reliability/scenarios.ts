@@ -40,6 +40,8 @@ export interface FaultResult {
   readonly pendingAfterFaultyRun: number;
   /** Sandbox requests during the faulty run, and how many the faults answered badly (estimated by kind). */
   readonly requests: number;
+  /** Requests the sandbox stalled during the faulty run (`stallRate`, `stallBodyRate`). */
+  readonly stalled: number;
   readonly check: WorldCheck;
   readonly ok: boolean;
   readonly ms: number;
@@ -73,9 +75,9 @@ const FAULTS: ReadonlyArray<{ name: string; faults: string; inject: (w: World) =
   {
     name: "stalled connections",
     faults:
-      "2% of AWS requests read and never answered; the scan's AWS clients end each at a 1 s deadline (60 s deployed) and retry",
+      "5% of AWS requests never answered, and 5% carried out and then stalled halfway through the answer; the scan's AWS clients end each after 1 s of silence (60 s deployed) and retry",
     inject: (w) => {
-      w.sb.faults.set("*", { stallRate: 0.02 });
+      w.sb.faults.set("*", { stallRate: 0.05, stallBodyRate: 0.05 });
       w.awsRequestTimeoutMs = 1_000;
     },
   },
@@ -117,6 +119,7 @@ export async function runFaultScenarios(size: WorldSize): Promise<FaultResult[]>
       sameFindings: true,
       pendingAfterFaultyRun: 0,
       requests: Object.values(cleanWorld.sb.calls()).reduce((a, b) => a + b, 0),
+      stalled: 0,
       check,
       ok: clean(check),
       ms: performance.now() - started,
@@ -130,8 +133,10 @@ export async function runFaultScenarios(size: WorldSize): Promise<FaultResult[]>
       const started = performance.now();
       fault.inject(w);
       w.sb.resetCalls();
+      const stalledBefore = w.sb.faults.stalled;
       const first = await w.scan();
       const requests = Object.values(w.sb.calls()).reduce((a, b) => a + b, 0);
+      const stalled = w.sb.faults.stalled - stalledBefore;
       const pendingAfterFaultyRun = (await w.check()).outboxPending;
       heal(w);
       await w.scan({ at: LATER(2) });
@@ -143,6 +148,7 @@ export async function runFaultScenarios(size: WorldSize): Promise<FaultResult[]>
         sameFindings,
         pendingAfterFaultyRun,
         requests,
+        stalled,
         check,
         ok: sameFindings && clean(check),
         ms: performance.now() - started,
