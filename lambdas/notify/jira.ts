@@ -24,6 +24,21 @@ import { redactSecrets } from "./redact.ts";
 /** The label every iam-hygiene ticket carries besides its own key. */
 export const TICKET_LABEL = "iam-hygiene";
 
+/** The status category (`statusCategory.key`) of closed work; `#findOpen` looks for the others. */
+const DONE_CATEGORY = "done";
+
+/** The transition `doneTransition` names: by its own name, else by the name of the status it leads to. */
+function doneTransitionOf(
+  transitions: readonly Version3Models.IssueTransition[],
+  doneTransition: string,
+): Version3Models.IssueTransition | undefined {
+  const wanted = doneTransition.toLowerCase();
+  return (
+    transitions.find((t) => t.name?.toLowerCase() === wanted) ??
+    transitions.find((t) => t.to?.name?.toLowerCase() === wanted)
+  );
+}
+
 /** What the Jira sink needs; the client is created by the caller once per cold start. */
 export interface JiraTicketSinkOptions {
   readonly client: Version3Client;
@@ -152,14 +167,19 @@ export class JiraTicketSink implements TicketSink {
     const { transitions = [] } = await this.#call("get transitions", () =>
       this.#client.issues.getTransitions({ issueIdOrKey: existing.key }),
     );
-    const wanted = this.#done.toLowerCase();
-    const done =
-      transitions.find((t) => t.name?.toLowerCase() === wanted) ??
-      transitions.find((t) => t.to?.name?.toLowerCase() === wanted);
+    const done = doneTransitionOf(transitions, this.#done);
     if (done?.id === undefined) {
       throw new DeliveryError(
         `Jira issue ${existing.key} has no transition named "${this.#done}" (available: ${transitions.map((t) => t.name).join(", ") || "none"})`,
         { code: "no_transition" },
+      );
+    }
+    const category = done.to?.statusCategory?.key;
+    if (category !== undefined && category !== DONE_CATEGORY) {
+      // Moved there, the ticket would still be found open, and be commented on and "closed" again.
+      throw new DeliveryError(
+        `Jira issue ${existing.key}: "${this.#done}" leads to "${done.to?.name ?? "?"}", a status of the ${category} category, not a done one; set tickets.doneTransition to a done status`,
+        { code: "not_done_transition" },
       );
     }
     await this.#call("transition issue", () =>
@@ -243,33 +263,40 @@ export class JiraTicketSink implements TicketSink {
 
   /**
    * Whether tickets can be closed with `doneTransition`, which `resolve` matches against the
-   * name of a transition of the ticket, or of the status it leads to. Read-only, so without a
-   * ticket to move: first the statuses of the issue type's workflow
-   * (`GET /rest/api/3/project/{key}/statuses`, `projects.getAllStatuses`,
-   * https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-projects/#api-rest-api-3-project-projectidorkey-statuses-get);
-   * when none has that name, the transitions of one of the scanner's open tickets, if there is one
-   * (the same read `resolve` makes).
+   * name of a transition of the ticket, then of the status it leads to; that status must be of
+   * the done category, or the ticket still counts as open (`#findOpen` looks for
+   * `statusCategory != Done`). Read-only, so without a ticket to move: the statuses of the issue
+   * type's workflow (`GET /rest/api/3/project/{key}/statuses`, `projects.getAllStatuses`,
+   * https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-projects/#api-rest-api-3-project-projectidorkey-statuses-get),
+   * then, when one of the scanner's tickets is open, that ticket's transitions (the same read
+   * `resolve` makes), which also says whether the done status can be reached from where
+   * tickets stand.
    */
   async #doneCheck(): Promise<PreflightCheck> {
     const name = `jira: closing tickets with "${this.#done}"`;
     const wanted = this.#done.toLowerCase();
-    let statuses: string[];
+    let statuses: { name: string; category?: string }[];
     try {
       const byType = await this.#client.projects.getAllStatuses({ projectIdOrKey: this.#project });
-      statuses = (byType.find((t) => t.name === this.#issueType)?.statuses ?? []).map((st) => st.name ?? "?");
+      statuses = (byType.find((t) => t.name === this.#issueType)?.statuses ?? []).map((st) => ({
+        name: st.name ?? "?",
+        ...(st.statusCategory?.key !== undefined ? { category: st.statusCategory.key } : {}),
+      }));
     } catch (error) {
       return { name, ok: false, detail: `could not read the workflow's statuses (${this.#said(error)})` };
     }
-    if (statuses.some((status) => status.toLowerCase() === wanted)) {
+    const doneStatuses = statuses.filter((st) => st.category === DONE_CATEGORY).map((st) => st.name);
+    const fix = `set tickets.doneTransition to a done status of the ${this.#issueType} workflow (${doneStatuses.join(", ") || "it has none"}), or to the name of a transition to one`;
+    const named = statuses.find((st) => st.name.toLowerCase() === wanted);
+    if (named !== undefined && named.category !== undefined && named.category !== DONE_CATEGORY) {
       return {
         name,
-        ok: true,
-        detail: `the ${this.#issueType} workflow has the status "${this.#done}": a resolved ticket is moved to it (the transition must be available from the ticket's status)`,
+        ok: false,
+        detail: `"${named.name}" is a status of the ${named.category} category, not a done one: a ticket moved there still counts as open, and would be reopened and commented on every scan: ${fix}`,
       };
     }
-    const listed = statuses.length > 0 ? statuses.join(", ") : "none";
-    const fix = `set tickets.doneTransition to the status tickets should end in (one of: ${listed}), or to the name of the transition to it`;
     let open: string | undefined;
+    let transitions: Version3Models.IssueTransition[] = [];
     try {
       const found = await this.#client.issueSearch.searchForIssuesUsingJqlEnhancedSearch({
         jql: `project = "${this.#project}" AND labels = "${TICKET_LABEL}" AND statusCategory != Done ORDER BY created DESC`,
@@ -277,23 +304,44 @@ export class JiraTicketSink implements TicketSink {
         fields: ["summary"],
       });
       open = found.issues?.[0]?.key;
-      if (open !== undefined) {
-        const { transitions = [] } = await this.#client.issues.getTransitions({ issueIdOrKey: open });
-        if (transitions.some((t) => t.name?.toLowerCase() === wanted)) {
-          return { name, ok: true, detail: `open ticket ${open} has the transition "${this.#done}"` };
-        }
-        const names = transitions.map((t) => t.name ?? "?").join(", ") || "none";
-        return {
-          name,
-          ok: false,
-          detail: `no status of the ${this.#issueType} workflow is named "${this.#done}", and open ticket ${open} has no transition of that name (its transitions: ${names}), so resolved tickets would stay open: ${fix}`,
-        };
-      }
+      if (open !== undefined)
+        transitions = (await this.#client.issues.getTransitions({ issueIdOrKey: open })).transitions ?? [];
     } catch (error) {
       return {
         name,
         ok: false,
         detail: `could not read an open ticket's transitions (${this.#said(error)})`,
+      };
+    }
+    if (open !== undefined) {
+      const transition = doneTransitionOf(transitions, this.#done);
+      if (transition === undefined) {
+        const names = transitions.map((t) => `${t.name ?? "?"} → ${t.to?.name ?? "?"}`).join(", ") || "none";
+        return {
+          name,
+          ok: false,
+          detail: `open ticket ${open} has no transition named "${this.#done}" or leading to a status so named (its transitions: ${names}), so it could not be closed: ${fix}`,
+        };
+      }
+      const category = transition.to?.statusCategory?.key;
+      if (category !== undefined && category !== DONE_CATEGORY) {
+        return {
+          name,
+          ok: false,
+          detail: `on open ticket ${open}, "${this.#done}" leads to "${transition.to?.name ?? "?"}", a status of the ${category} category: a ticket moved there still counts as open: ${fix}`,
+        };
+      }
+      return {
+        name,
+        ok: true,
+        detail: `open ticket ${open} would be closed by "${transition.name ?? "?"}" (to ${transition.to?.name ?? "?"})`,
+      };
+    }
+    if (named !== undefined) {
+      return {
+        name,
+        ok: true,
+        detail: `the ${this.#issueType} workflow has the done status "${named.name}": a resolved ticket is moved to it (whether a transition reaches it from the ticket's status shows on the first ticket)`,
       };
     }
     return {

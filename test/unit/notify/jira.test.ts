@@ -276,7 +276,7 @@ describe("JiraTicketSink", () => {
       expect(jira.issues).toEqual([]);
     };
 
-    it("says the account, the project, each permission, the issue type, its labels and its done status are fine, with five reads", async () => {
+    it("says the account, the project, each permission, the issue type, its labels and its done status are fine, with six reads", async () => {
       // Act
       const checks = await checking();
 
@@ -303,7 +303,7 @@ describe("JiraTicketSink", () => {
           name: 'jira: closing tickets with "Done"',
           ok: true,
           detail:
-            'the Task workflow has the status "Done": a resolved ticket is moved to it (the transition must be available from the ticket\'s status)',
+            'the Task workflow has the done status "Done": a resolved ticket is moved to it (whether a transition reaches it from the ticket\'s status shows on the first ticket)',
         },
       ]);
       expect(jira.requests.map((r) => [r.path, r.status])).toEqual([
@@ -312,6 +312,7 @@ describe("JiraTicketSink", () => {
         ["/rest/api/3/mypermissions", 200],
         ["/rest/api/3/issue/createmeta/SEC/issuetypes/10001", 200],
         ["/rest/api/3/project/SEC/statuses", 200],
+        ["/rest/api/3/search/jql", 200],
       ]);
       expectOnlyReads();
     });
@@ -369,7 +370,7 @@ describe("JiraTicketSink", () => {
         expect(checks.at(-1)).toEqual({
           name: 'jira: closing tickets with "Close Issue"',
           ok: true,
-          detail: 'open ticket SEC-1 has the transition "Close Issue"',
+          detail: 'open ticket SEC-1 would be closed by "Close Issue" (to Done)',
         });
         expect(jira.requests.slice(-3).map((r) => r.path)).toEqual([
           "/rest/api/3/project/SEC/statuses",
@@ -392,7 +393,7 @@ describe("JiraTicketSink", () => {
           name: 'jira: closing tickets with "Resolved"',
           ok: false,
           detail:
-            'no status of the Task workflow is named "Resolved", and open ticket SEC-1 has no transition of that name (its transitions: To Do, In Progress, Done), so resolved tickets would stay open: set tickets.doneTransition to the status tickets should end in (one of: To Do, In Progress, Done), or to the name of the transition to it',
+            'open ticket SEC-1 has no transition named "Resolved" or leading to a status so named (its transitions: To Do → To Do, In Progress → In Progress, Done → Done), so it could not be closed: set tickets.doneTransition to a done status of the Task workflow (Done), or to the name of a transition to one',
         });
         expect(jira.issues[0]?.status).toBe("To Do");
       });
@@ -409,9 +410,58 @@ describe("JiraTicketSink", () => {
           name: 'jira: closing tickets with "Close Issue"',
           ok: false,
           detail:
-            'no status of the Task workflow is named "Close Issue" (and no open ticket yet to read the transitions of), so resolved tickets may stay open: set tickets.doneTransition to the status tickets should end in (one of: To Do, In Progress, Done), or to the name of the transition to it',
+            'no status of the Task workflow is named "Close Issue" (and no open ticket yet to read the transitions of), so resolved tickets may stay open: set tickets.doneTransition to a done status of the Task workflow (Done), or to the name of a transition to one',
         });
         expectOnlyReads();
+      });
+
+      it("fails a status that is not of the done category: a ticket moved there would still count as open", async () => {
+        // Act
+        const checks = await checking({ doneTransition: "In Progress" });
+
+        // Assess
+        expect(checks.at(-1)).toEqual({
+          name: 'jira: closing tickets with "In Progress"',
+          ok: false,
+          detail:
+            '"In Progress" is a status of the indeterminate category, not a done one: a ticket moved there still counts as open, and would be reopened and commented on every scan: set tickets.doneTransition to a done status of the Task workflow (Done), or to the name of a transition to one',
+        });
+        expectOnlyReads();
+      });
+
+      it("fails when the open ticket has no transition to Done, naming the transitions it has", async () => {
+        // Prepare: the workflow offers no way to Done.
+        jira.transitions = jira.transitions.filter((t) => t.to.name !== "Done");
+        openTicket();
+
+        // Act
+        const checks = await checking();
+
+        // Assess
+        expect(checks.at(-1)?.ok).toBe(false);
+        expect(checks.at(-1)?.detail).toMatch(/^open ticket SEC-1 has no transition named "Done"/);
+      });
+
+      it("resolve refuses a transition to a status that is not done, rather than calling the ticket closed", async () => {
+        // Prepare
+        const sink = new JiraTicketSink({
+          client: new Version3Client({
+            host: jira.host,
+            authentication: { basic: { email: "bot@example.com", apiToken: "jira-token" } },
+          }),
+          host: jira.host,
+          projectKey: "SEC",
+          doneTransition: "In Progress",
+        });
+        const group = ticketFor(["AKIANOTDONE"]);
+        await sink.upsert(group);
+
+        // Act
+        const error = await sink.resolve(resolutionOf(group)).catch((e: unknown) => e);
+
+        // Assess
+        expect((error as DeliveryError).details.code).toBe("not_done_transition");
+        expect(jira.issues[0]?.status).toBe("To Do");
       });
 
       it("the status it names closes a ticket: resolve moves it there by the transition that leads to it", async () => {
