@@ -35,6 +35,8 @@ export interface FakeGoogleUser {
   readonly primaryEmail: string;
   readonly aliases?: readonly string[];
   suspended?: boolean;
+  /** A super admin (`isAdmin` in the Directory API). @default false */
+  readonly isAdmin?: boolean;
   readonly customerId?: string;
   readonly lastLoginTime?: string;
   readonly creationTime?: string;
@@ -380,10 +382,15 @@ export async function startGoogleFake(options: FakeGoogleOptions = {}): Promise<
     ) {
       return googleError(res, 400, "badRequest", "Bad Request");
     }
-    const selected =
+    // Of Google's search syntax, only `isAdmin=true|false` (guides/search-users): what the source sends.
+    const search = query.get("query");
+    const isAdmin = search === null ? undefined : /^isAdmin=(true|false)$/.exec(search)?.[1];
+    if (search !== null && isAdmin === undefined) return googleError(res, 400, "invalid", "Invalid Input");
+    const selected = (
       domain === null
         ? ofTenant
-        : ofTenant.filter((u) => u.primaryEmail.toLowerCase().endsWith(`@${domain.toLowerCase()}`));
+        : ofTenant.filter((u) => u.primaryEmail.toLowerCase().endsWith(`@${domain.toLowerCase()}`))
+    ).filter((u) => isAdmin === undefined || (u.isAdmin ?? false) === (isAdmin === "true"));
     const max = Math.min(500, Math.max(1, Number(query.get("maxResults") ?? 100) || 100));
     const start = Number(query.get("pageToken") ?? 0) || 0;
     const items = selected.slice(start, start + max).map(userResource);
@@ -453,6 +460,7 @@ function userResource(user: FakeGoogleUser): Record<string, unknown> {
     id: user.id,
     primaryEmail: user.primaryEmail,
     suspended: user.suspended ?? false,
+    isAdmin: user.isAdmin ?? false,
     customerId: user.customerId ?? "C0fake",
     lastLoginTime: user.lastLoginTime ?? "1970-01-01T00:00:00.000Z",
     creationTime: user.creationTime ?? "2020-01-01T00:00:00.000Z",

@@ -130,7 +130,7 @@ export class GoogleWorkspaceSource implements CredentialSource {
 
   /**
    * Read-only checks for `iam-hygiene check`, through the client, auth and retries discovery uses:
-   * one `users.list` of one user for the configured customer. Its first step is the domain-wide
+   * one `users.list` of one user (no super admin) for the configured customer. Its first step is the domain-wide
    * delegation token for `adminSubject` with the scopes the source asks for, so one call answers
    * both: was the token granted, and may the subject read the customer's users. Then that user's
    * `tokens.list` and `asps.list`, which need the admin to read users' security settings, a
@@ -153,6 +153,9 @@ export class GoogleWorkspaceSource implements CredentialSource {
           this.directory.users.list({
             customer: this.customer,
             maxResults: 1,
+            // A user who is no super admin: a delegated admin may not read a super admin's
+            // security settings, which would fail the next check on a correct setup.
+            query: "isAdmin=false",
             projection: "basic",
             fields: "users(id,primaryEmail,customerId)",
           }),

@@ -585,6 +585,7 @@ describe("GoogleWorkspaceSource preflight", () => {
       ["GET", "/admin/directory/v1/users/111/tokens", undefined, undefined],
       ["GET", "/admin/directory/v1/users/111/asps", undefined, undefined],
     ]);
+    expect(api[0]?.query.query).toBe("isAdmin=false");
     expect(fake.tokenRequests.filter((t) => t.status === 200)[0]).toMatchObject({ sub: ADMIN });
     expectNothingChanged();
     expectNoSecrets(JSON.stringify(checks));
@@ -707,6 +708,22 @@ describe("GoogleWorkspaceSource preflight", () => {
     );
     expectNothingChanged();
     expectNoSecrets(JSON.stringify(checks));
+  });
+
+  it("reads the grants of a user who is no super admin, whose security settings any user-security admin may read", async () => {
+    // Prepare: the first user of the customer is a super admin.
+    await start({ users: [{ ...alice(), isAdmin: true }, bob()] });
+    const source = sourceFor(fake);
+
+    // Act
+    const checks = await source.preflight();
+
+    // Assess
+    expect(checks[2]).toMatchObject({ name: SECURITY_CHECK, ok: true });
+    expect(checks[2]?.detail).toContain("(read those of bob@corp.example)");
+    expect(fake.calls.filter((c) => c.path.endsWith("/tokens")).map((c) => c.path)).toEqual([
+      `/admin/directory/v1/users/${bob().id}/tokens`,
+    ]);
   });
 
   it("says the grants were not read when the customer lists no user", async () => {
