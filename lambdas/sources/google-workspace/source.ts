@@ -153,7 +153,7 @@ export class GoogleWorkspaceSource implements CredentialSource {
           this.directory.users.list({
             customer: this.customer,
             maxResults: 1,
-            // A user who is no super admin: a delegated admin may not read a super admin's
+            // A user who is no super admin: a delegated admin may be refused a super admin's
             // security settings, which would fail the next check on a correct setup.
             query: "isAdmin=false",
             projection: "basic",
