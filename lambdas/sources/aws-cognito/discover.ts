@@ -90,8 +90,12 @@ export async function discoverPools(deps: DiscoverDeps, ctx: DiscoverContext): P
   const bump = (key: string, n = 1) => {
     stats[key] = (stats[key] ?? 0) + n;
   };
+  // The accounts of the pools read: a scan calls a finding gone only in these (`accounts`), so the
+  // security account's scan leaves the findings of member accounts' pools to their own scans.
+  const accounts = new Set<string>();
   for (const pool of deps.config.pools) {
     const result = await discoverPool(deps, ctx, pool, bump);
+    if (result.account !== undefined) accounts.add(result.account);
     credentials.push(...result.credentials);
     problems.push(...result.problems);
     for (const note of result.notes) notes.add(note);
@@ -102,13 +106,15 @@ export async function discoverPools(deps: DiscoverDeps, ctx: DiscoverContext): P
     const diff = n - (before[key] ?? 0);
     if (diff > 0) stats[key] = diff;
   }
-  return { credentials, problems, stats, notes: [...notes] };
+  return { credentials, problems, stats, notes: [...notes], accounts: [...accounts] };
 }
 
 interface PoolResult {
   readonly credentials: Credential[];
   readonly problems: SourceProblem[];
   readonly notes: string[];
+  /** The account in the pool's ARN, once its facts were read. */
+  readonly account?: string;
 }
 
 async function discoverPool(
@@ -295,7 +301,7 @@ async function discoverPool(
     credentials.push(...swept);
   }
   bump("matches", matched.length);
-  return { credentials, problems, notes };
+  return { credentials, problems, notes, account: facts.account };
 }
 
 /** Users of the pool that have not signed in (or changed) for `inactiveDays`, matched or not. */
