@@ -135,9 +135,16 @@ export interface IamHygieneScannerProps {
   readonly departuresObjectKey?: string;
   /**
    * User pools the Cognito statements are scoped to.
-   * @default - the ARNs of the pools in `sources.aws-cognito.pools`
+   * @default - the ARNs of the pools in `sources.aws-cognito.pools` without an `account`
    */
   readonly cognitoUserPoolArns?: readonly string[];
+  /**
+   * Whether pools configured with an `account` are scanned elsewhere, by an org stack's member
+   * scans (`IamHygieneOrgStack` sets it). Otherwise such a pool is refused at synth: this
+   * scanner reaches its own account only, so nothing would ever scan it.
+   * @default false
+   */
+  readonly memberAccountPools?: boolean;
   /**
    * Roles whose sessions may be revoked (scopes `iam:PutRolePolicy`). Merged into the config's
    * `sources.aws-iam.sessionRevocationRoleArns`.
@@ -420,6 +427,7 @@ export class IamHygieneScanner extends Construct {
 
     // 4. The configuration the functions run with.
     this.config = this.#deployedConfig(userConfig, props);
+    if (!props.memberAccountPools) refuseMemberAccountPools(this.config);
     checkConfigSize(JSON.stringify(this.config));
     const configJson = stack.toJsonString(this.config);
     for (const fn of [this.scanFunction, this.webhookFunction]) {
@@ -1067,4 +1075,25 @@ function importSecret(scope: Construct, id: string, ref: string): secretsmanager
   }
   if (ref.startsWith("arn:")) return secretsmanager.Secret.fromSecretPartialArn(scope, id, ref);
   return secretsmanager.Secret.fromSecretNameV2(scope, id, ref);
+}
+
+/**
+ * A pool with an `account` is scanned by that member account's org scan (`IamHygieneOrgStack`);
+ * a scanner outside an org stack reaches its own account only, so such a pool would never be
+ * scanned: refused at synth.
+ */
+function refuseMemberAccountPools(config: Config): void {
+  const cognito = config.sources["aws-cognito"];
+  if (!cognito.enabled) return;
+  const problems = cognito.pools.flatMap((pool, i) =>
+    pool.account === undefined
+      ? []
+      : [
+          {
+            path: `sources.aws-cognito.pools.${i}.account`,
+            message: `is for org-wide deployments (IamHygieneOrgStack), whose member scan of ${pool.account} covers the pool; this scanner scans its own account only: remove the pool here, or deploy a scanner in ${pool.account} with the pool (without account)`,
+          },
+        ],
+  );
+  if (problems.length > 0) throw new ConfigError(problems, "IamHygieneScanner config");
 }

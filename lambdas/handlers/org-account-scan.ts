@@ -1,8 +1,9 @@
 /**
  * One iteration of the org-wide Step Functions Distributed Map: assume the scanner role in a
- * member account and scan that account's IAM credentials there. The credential source's clients
- * (IAM, STS, CloudTrail) and Security Hub use the member role, which grants the source's IAM
- * actions and, when Security Hub is on, `BatchImportFindings` on the member account's default
+ * member account and scan that account's IAM credentials there, and the Cognito pools configured
+ * with that account. The credential sources' clients (IAM, STS, CloudTrail, Cognito) and Security
+ * Hub use the member role, which grants the sources' actions (Cognito's on the configured member
+ * pools only) and, when Security Hub is on, `BatchImportFindings` on the member account's default
  * product (Security Hub takes a default-product finding only from the account it names). The
  * departure list, the store, audit and reports, secrets and notifications stay in the security
  * account, with this function's own role. The store is shared, so the lease and "no longer
@@ -96,8 +97,9 @@ export function memberAccountConfig(
 }
 
 /**
- * The member account's clients, signed with the assumed role: its credential source's (IAM,
- * STS, CloudTrail, imported statically) and Security Hub's (loaded by the publisher when on).
+ * The member account's clients, signed with the assumed role: the IAM source's (IAM, STS,
+ * CloudTrail, imported statically), Cognito's (loaded when a pool is configured for the
+ * account) and Security Hub's (loaded by the publisher when on).
  */
 export function memberSourceClients(credentials: AwsCredentialIdentity): AwsClients {
   return new AwsClients({ credentials }, { iam: IAMClient, sts: STSClient, cloudTrail: CloudTrailClient });
@@ -111,7 +113,7 @@ export interface OrgAccountScannerOptions {
   readonly sts: STSClient;
 }
 
-/** Scans one member account: its IAM through the assumed role, everything else from the security account. */
+/** Scans one member account: its IAM and its configured pools through the assumed role, everything else from the security account. */
 export function orgAccountScanner(
   options: OrgAccountScannerOptions,
 ): (target: OrgScanTarget, request: ScanRequest) => Promise<ScanReport> {
@@ -250,7 +252,7 @@ function deadlineWatch(
 const logger = new Logger({ serviceName: "iam-hygiene-org" });
 const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: "iam-hygiene" });
 
-/** The deployed handler: the member account's IAM through the assumed role, the rest at home. */
+/** The deployed handler: the member account's IAM and pools through the assumed role, the rest at home. */
 export const handler = makeHandler({
   logger,
   metrics,

@@ -16,6 +16,7 @@ import {
   RemovalPolicy,
   Stack,
   type StackProps,
+  Token,
   Validations,
 } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
@@ -28,6 +29,7 @@ import * as schedulerTargets from "aws-cdk-lib/aws-scheduler-targets";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import type { Construct } from "constructs";
+import { type Config, ConfigError } from "../../lambdas/config.ts";
 import { HygieneFunction, LAMBDA_ENTRIES, MAX_LAMBDA_TIMEOUT } from "../function-defaults.ts";
 import {
   addScannerOutputs,
@@ -166,6 +168,8 @@ export class IamHygieneOrgStack extends Stack {
     const scannerProps = withAlarmTopicArn(this, props.scanner, props.alarmTopicArn);
     this.scanner = new IamHygieneScanner(this, "IamHygiene", {
       ...scannerProps,
+      // Pools with an account are the member scans' (the member role template grants them).
+      memberAccountPools: true,
       protectedPrincipals: [
         ...(props.scanner?.protectedPrincipals ?? []),
         roleName,
@@ -174,6 +178,7 @@ export class IamHygieneOrgStack extends Stack {
       ],
     });
     const config = this.scanner.config;
+    refuseOwnAccountAsMember(config, this.account);
 
     // The org account scan: the scanner's config, plus its own role as a protected principal.
     const orgScan = new HygieneFunction(this, "OrgAccountScan", {
@@ -464,4 +469,24 @@ export class IamHygieneOrgStack extends Stack {
 /** The removal policy of the org stack's own log groups: the scanner's. */
 function removalOf(props: IamHygieneOrgStackProps): RemovalPolicy {
   return props.scanner?.removalPolicy ?? RemovalPolicy.RETAIN;
+}
+
+/**
+ * A pool whose `account` is the security account itself would be scanned by nobody: the
+ * security account's own scan covers the pools without an `account`, and the org run scans the
+ * other accounts. Checked when the stack's account is known at synth (an `env` is given).
+ */
+function refuseOwnAccountAsMember(config: Config, stackAccount: string): void {
+  if (Token.isUnresolved(stackAccount) || !config.sources["aws-cognito"].enabled) return;
+  const problems = config.sources["aws-cognito"].pools.flatMap((pool, i) =>
+    pool.account === stackAccount
+      ? [
+          {
+            path: `sources.aws-cognito.pools.${i}.account`,
+            message: `is this stack's own account (${stackAccount}), which the member scans skip: leave account out for the security account's pools`,
+          },
+        ]
+      : [],
+  );
+  if (problems.length > 0) throw new ConfigError(problems, "IamHygieneOrgStack config");
 }

@@ -6,7 +6,7 @@
  */
 import { Stack } from "aws-cdk-lib";
 import type * as iam from "aws-cdk-lib/aws-iam";
-import type { Config } from "../../lambdas/config.ts";
+import { type Config, ConfigError } from "../../lambdas/config.ts";
 import { memberCognitoPoolArns } from "../../lambdas/sources/aws-cognito/permissions.ts";
 import type { ScannerMode } from "../permissions.ts";
 import {
@@ -109,6 +109,7 @@ export function scannerRoleTemplate(options: ScannerRoleTemplateOptions): Record
       : []),
     ...[selfProtectionStatement(selfArn), ...(guard ? [guard] : [])].map(renderStatement),
   ];
+  checkPolicySize(statements);
   const trustConditions: Record<string, Record<string, string>> = {
     StringEquals: {
       "aws:PrincipalOrgID": options.organizationId,
@@ -167,6 +168,41 @@ export function scannerRoleTemplate(options: ScannerRoleTemplateOptions): Record
       ScannerRoleArn: { Value: { "Fn::GetAtt": ["ScannerRole", "Arn"] } },
     },
   };
+}
+
+/** IAM's quota on the inline policies of one role, in characters, white space not counted. */
+export const ROLE_INLINE_POLICY_QUOTA = 10_240;
+
+/**
+ * Refuses a member role whose policy IAM would refuse: every member account's role carries the
+ * statements for every configured member pool, so enough of them would fail the StackSet in
+ * every account. Measured as deployed, placeholders at their longest values.
+ */
+function checkPolicySize(statements: readonly Record<string, unknown>[]): void {
+  const rendered = JSON.stringify(
+    { Version: "2012-10-17", Statement: statements },
+    (_key, value: unknown) => {
+      if (value !== null && typeof value === "object" && "Fn::Sub" in value) {
+        const template = (value as { "Fn::Sub": unknown })["Fn::Sub"];
+        if (typeof template === "string")
+          return template
+            .replaceAll(PARTITION, "aws-us-gov")
+            .replaceAll(ACCOUNT, "123456789012")
+            .replace(/\$\{[^}]+\}/g, "ap-southeast-5");
+      }
+      return value;
+    },
+  );
+  if (rendered.length <= ROLE_INLINE_POLICY_QUOTA) return;
+  throw new ConfigError(
+    [
+      {
+        path: "sources.aws-cognito.pools",
+        message: `the member role's policy would be about ${rendered.length} characters, over IAM's ${ROLE_INLINE_POLICY_QUOTA} for a role, and the StackSet would fail in every account: every member account's role names every pool with an account. Scan some of those pools with an IamHygieneStack in their own account instead`,
+      },
+    ],
+    "IamHygieneOrgStack config",
+  );
 }
 
 /**

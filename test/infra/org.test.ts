@@ -5,7 +5,7 @@
 import type { CfnElement } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseConfig } from "../../lambdas/config.ts";
+import { ConfigError, parseConfig } from "../../lambdas/config.ts";
 import { awsIamPolicyStatements } from "../../lambdas/sources/aws-iam/permissions.ts";
 import { IamHygieneOrgStack, ORG_WILDCARD_RESOURCE_ACTIONS } from "../../lib/org/iam-hygiene-org-stack.ts";
 import {
@@ -48,6 +48,16 @@ beforeAll(() => {
         mode: "enforce",
         notifications: { securityHub: { enabled: true } },
         protectedPrincipals: ["break-glass-*"],
+        // A pool of the security account, and one of a member account.
+        sources: {
+          "aws-cognito": {
+            enabled: true,
+            pools: [
+              { userPoolId: "eu-west-1_Home1" },
+              { userPoolId: "eu-west-1_Member2", account: "222222222222" },
+            ],
+          },
+        },
       },
     },
   });
@@ -298,6 +308,45 @@ describe("StackSet", () => {
   });
 });
 
+describe("Cognito pools in an org-wide deployment", () => {
+  it("grants the member pool to the member role and the security account's pool to its own scan, never the other way", () => {
+    // Prepare
+    const stackSet = Object.values(template.findResources("AWS::CloudFormation::StackSet"))[0] as {
+      Properties: { TemplateBody: unknown };
+    };
+    const body = JSON.stringify(stackSet.Properties.TemplateBody);
+    const ownPolicies = JSON.stringify(template.findResources("AWS::IAM::Policy"));
+    // Assess
+    expect(body).toContain("cognito-idp:eu-west-1:222222222222:userpool/eu-west-1_Member2");
+    expect(body).not.toContain("eu-west-1_Home1");
+    expect(ownPolicies).toContain("userpool/eu-west-1_Home1");
+    expect(ownPolicies).not.toContain("eu-west-1_Member2");
+  });
+
+  it("refuses a pool whose account is the security account's own, when the stack's account is known", () => {
+    // Act
+    const act = () =>
+      new IamHygieneOrgStack(nagApp(unbundledContext()), "OrgWithEnv", {
+        env: { account: "111111111111", region: "eu-west-1" },
+        organizationId: ORG,
+        targetOrganizationalUnitIds: OUS,
+        scanner: {
+          config: {
+            sources: {
+              "aws-cognito": {
+                enabled: true,
+                pools: [{ userPoolId: "eu-west-1_Mine1", account: "111111111111" }],
+              },
+            },
+          },
+        },
+      });
+    // Assess
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(/is this stack's own account \(111111111111\), which the member scans skip/);
+  });
+});
+
 describe("member role template", () => {
   it("renders the same aws-iam statements, scoped per account, and denies changes to itself", () => {
     // Act
@@ -434,6 +483,34 @@ describe("member role template", () => {
     expect(report.map((s) => s.Sid)).toContain("AwsCognitoRead");
     expect(report.map((s) => s.Sid)).not.toContain("AwsCognitoRevoke");
     expect(off.map((s) => s.Sid)).not.toContain("AwsCognitoRead");
+  });
+
+  it("refuses more member pools than one role's policy can name, and takes as many as fit", () => {
+    // Prepare: pools spread over member accounts; each member role names all of them.
+    const withPools = (count: number) =>
+      parseConfig({
+        sources: {
+          "aws-cognito": {
+            enabled: true,
+            pools: Array.from({ length: count }, (_, i) => ({
+              userPoolId: `eu-west-1_Pool${i}`,
+              account: String(200_000_000_000 + i),
+            })),
+          },
+        },
+      }).sources["aws-cognito"];
+    const render = (count: number) => () =>
+      scannerRoleTemplate({
+        roleName: "IamHygieneScanner",
+        organizationId: ORG,
+        mode: "enforce",
+        sessionRevocationRoleArns: [],
+        cognito: withPools(count),
+      });
+    // Assess
+    expect(render(20)).not.toThrow();
+    expect(render(60)).toThrow(ConfigError);
+    expect(render(60)).toThrow(/over IAM's 10240 for a role/);
   });
 
   it("grants reads only in report mode", () => {

@@ -558,35 +558,47 @@ describe("config validation at synth time", () => {
   });
 });
 
-describe("member-account pools in a one-account stack", () => {
-  it("refuses a Cognito pool with an account: only an org-wide deployment's member scan would reach it", () => {
-    // Act
-    let thrown: unknown;
-    try {
-      new IamHygieneStack(new App({ context: projectContext() }), "OneAccount", {
-        scanner: {
-          config: {
-            sources: {
-              "aws-cognito": {
-                enabled: true,
-                pools: [
-                  { userPoolId: "eu-west-1_Own1" },
-                  { userPoolId: "eu-west-1_Other2", account: "222222222222" },
-                ],
-              },
-            },
-          },
+describe("member-account pools outside an org stack", () => {
+  it("refuses a Cognito pool with an account, in the stack and in the construct: nothing of theirs would reach it", () => {
+    // Prepare
+    const config = {
+      sources: {
+        "aws-cognito": {
+          enabled: true,
+          pools: [
+            { userPoolId: "eu-west-1_Own1" },
+            { userPoolId: "eu-west-1_Other2", account: "222222222222" },
+          ],
         },
-      });
-    } catch (error) {
-      thrown = error;
-    }
+      },
+    };
+    const thrownBy = (act: () => unknown): unknown => {
+      try {
+        act();
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    // Act
+    const inStack = thrownBy(
+      () =>
+        new IamHygieneStack(new App({ context: projectContext() }), "OneAccount", { scanner: { config } }),
+    );
+    const inApp = thrownBy(
+      () =>
+        new IamHygieneScanner(new Stack(new App({ context: projectContext() }), "Existing"), "Scanner", {
+          config,
+        }),
+    );
     // Assess
-    expect(thrown).toBeInstanceOf(ConfigError);
-    expect((thrown as ConfigError).problems.map((p) => p.path)).toEqual([
-      "sources.aws-cognito.pools.1.account",
-    ]);
-    expect((thrown as Error).message).toContain("deploy this stack in 222222222222 with the pool");
+    for (const thrown of [inStack, inApp]) {
+      expect(thrown).toBeInstanceOf(ConfigError);
+      expect((thrown as ConfigError).problems.map((p) => p.path)).toEqual([
+        "sources.aws-cognito.pools.1.account",
+      ]);
+      expect((thrown as Error).message).toContain("deploy a scanner in 222222222222 with the pool");
+    }
   });
 });
 
