@@ -234,6 +234,14 @@ export async function sourcesFromConfig(runtime: Runtime): Promise<CredentialSou
     ...config.sources["aws-cognito"],
     pools: ownAccountPools(config.sources["aws-cognito"].pools),
   };
+  const memberPools = config.sources["aws-cognito"].pools.length - cognito.pools.length;
+  if (cognito.enabled && memberPools > 0) {
+    runtime.log?.info("Cognito pools of member accounts left to their org scans", {
+      pools: config.sources["aws-cognito"].pools.flatMap((p) =>
+        p.account ? [`${p.account}/${p.userPoolId}`] : [],
+      ),
+    });
+  }
   // Connectors, notifiers and report writers are loaded only when configured: each brings a
   // large client library, and a Lambda should not pay for what its config does not use.
   if (cognito.enabled && cognito.pools.length > 0) {
