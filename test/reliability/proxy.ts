@@ -20,6 +20,11 @@ export interface AppliedWrite {
   /** When the proxy received the request and when the sandbox answered it (epoch ms). */
   readonly receivedAtMs: number;
   readonly answeredAtMs: number;
+  /**
+   * The SDK's `amz-sdk-invocation-id`: the same on every attempt of one command, so the SDK's
+   * re-sends of one call (after a lost answer) can be told from a second call.
+   */
+  readonly invocationId?: string;
 }
 
 /** A request the proxy holds back: what it is, and when it arrived (epoch ms). */
@@ -130,15 +135,22 @@ export class CountingProxy {
     return this.#inFlight === 0;
   }
 
-  /** Applied writes of `action` per target (access key id, else user name). */
-  perTarget(action: string): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const w of this.applied) {
-      if (w.action !== action) continue;
+  /**
+   * Calls of `action` the sandbox applied, per target (access key id, else user name). The
+   * attempts of one SDK call (one `amz-sdk-invocation-id`) count once: when an answer is lost
+   * after the write landed, the SDK sends it again, and the sandbox applies a no-op (a key
+   * deactivated again); a second call would be the scanner doing the work twice. With
+   * `requests`, every applied request counts.
+   */
+  perTarget(action: string, options: { requests?: boolean } = {}): Map<string, number> {
+    const calls = new Map<string, Set<string>>();
+    this.applied.forEach((w, i) => {
+      if (w.action !== action) return;
       const target = w.accessKeyId ?? w.userName ?? "?";
-      out.set(target, (out.get(target) ?? 0) + 1);
-    }
-    return out;
+      const call = options.requests || w.invocationId === undefined ? `request ${i}` : w.invocationId;
+      calls.set(target, (calls.get(target) ?? new Set()).add(call));
+    });
+    return new Map([...calls].map(([target, ids]) => [target, ids.size]));
   }
 
   reset(): void {
@@ -176,6 +188,9 @@ export class CountingProxy {
       ...(form.get("Status") ? { status: form.get("Status")! } : {}),
       receivedAtMs,
       answeredAtMs: Date.now(),
+      ...(typeof req.headers["amz-sdk-invocation-id"] === "string"
+        ? { invocationId: req.headers["amz-sdk-invocation-id"] }
+        : {}),
     });
   }
 }

@@ -46,7 +46,9 @@ function checkCells(c: WorldCheck): string {
   return [
     `${c.leaverKeysInactive}/${c.leaverKeys}`,
     `${c.bystanderKeysActive}/${c.bystanderKeys}`,
-    String(c.maxUpdatesPerKey),
+    c.maxUpdateRequestsPerKey > c.maxUpdatesPerKey
+      ? `${c.maxUpdatesPerKey} (${c.maxUpdateRequestsPerKey} requests: the SDK re-sent a write whose answer was lost)`
+      : String(c.maxUpdatesPerKey),
     String(c.maxAuditedRevocationsPerCredential),
     `${c.slackMessages} (max ${c.maxSlackPerKey}/key)`,
     `${c.jiraIssues} (max ${c.maxJiraPerLabel}/label)`,
@@ -173,7 +175,10 @@ async function main(): Promise<void> {
     "  `sandbox/providers/`, a `LocalDirectoryStore` and a file audit log.",
     "- A counting proxy in front of the sandbox records each IAM write the sandbox answered 200, with",
     "  its access key id or user name: *max UpdateAccessKey per key* is 1 when no key was deactivated",
-    "  twice, even when the SDK retried around faults.",
+    "  twice, even when the SDK retried around faults. It counts calls: the attempts of one SDK call",
+    "  (one `amz-sdk-invocation-id`) count once. When an answer is lost after the write landed (a",
+    "  stall halfway through the answer), the SDK sends the same call again and IAM applies it again",
+    "  to no effect (the key is already inactive); the cell then also gives the requests.",
     "- *Max audited revocations per credential*: the number of scan records in the audit trail in which",
     "  one credential's revocation is `done`.",
     "- Slack duplicates are counted by the idempotency key in each posted message's metadata; Jira",

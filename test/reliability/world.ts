@@ -40,8 +40,13 @@ export interface WorldCheck {
   readonly bystanderKeysActive: number;
   readonly bystanderKeys: number;
   readonly writesOnBystanders: number;
-  /** Most `UpdateAccessKey` calls the sandbox applied to one key (1 = no duplicate). */
+  /**
+   * Most `UpdateAccessKey` calls the sandbox applied to one key (1 = no duplicate); the SDK's
+   * re-sends of one call count once (`CountingProxy.perTarget`).
+   */
   readonly maxUpdatesPerKey: number;
+  /** The same, every applied request counted: above the calls when the SDK re-sent a write whose answer was lost. */
+  readonly maxUpdateRequestsPerKey: number;
   /** Most scans whose audit record shows a done revocation of one credential (1 = no duplicate). */
   readonly maxAuditedRevocationsPerCredential: number;
   /** Audit records of type scan, by status. */
@@ -278,6 +283,10 @@ export class World {
         (w) => bystanders.has(w.accessKeyId ?? "") || bystanders.has(w.userName ?? ""),
       ).length,
       maxUpdatesPerKey: Math.max(0, ...updates.values()),
+      maxUpdateRequestsPerKey: Math.max(
+        0,
+        ...this.proxy.perTarget("UpdateAccessKey", { requests: true }).values(),
+      ),
       maxAuditedRevocationsPerCredential: Math.max(0, ...revokedIn.values()),
       auditRecords,
       slackMessages: this.slack.messages.length,

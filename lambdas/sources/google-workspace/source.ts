@@ -225,10 +225,7 @@ export class GoogleWorkspaceSource implements CredentialSource {
   private securityReadAdvice(method: string, failure: GoogleFailure): string {
     const failed = `${method} failed (${failure.message})`;
     if (failure.status === 403 && failure.reason === "insufficientPermissions") {
-      return (
-        `${failed}: the token lacks ${GOOGLE_WORKSPACE_SCOPES.userSecurity}; authorise it for the ` +
-        "service account's client id in Security > API controls > Domain-wide delegation"
-      );
+      return missingScopeAdvice(failed, GOOGLE_WORKSPACE_SCOPES.userSecurity);
     }
     if (failure.status === 403) {
       return (
@@ -280,10 +277,7 @@ export class GoogleWorkspaceSource implements CredentialSource {
       );
     }
     if (failure.status === 403 && failure.reason === "insufficientPermissions") {
-      return (
-        `${failed}: the token lacks ${GOOGLE_WORKSPACE_SCOPES.userReadonly}; authorise it for the ` +
-        "service account's client id in Security > API controls > Domain-wide delegation"
-      );
+      return missingScopeAdvice(failed, GOOGLE_WORKSPACE_SCOPES.userReadonly);
     }
     if (failure.status === 403) {
       return (
@@ -778,4 +772,12 @@ function unsupported(type: "revoke" | "verify", credential: Credential, at: Date
     detail: `${credential.source} ${credential.kind} ${credential.nativeId} is not a credential this source handles`,
     at,
   };
+}
+
+/** What to change when the delegated token lacks `scope`. */
+function missingScopeAdvice(failed: string, scope: string): string {
+  return (
+    `${failed}: the token lacks ${scope}; authorise it for the service account's client id in ` +
+    "Security > API controls > Domain-wide delegation"
+  );
 }
