@@ -134,13 +134,10 @@ export class UnavailableSource implements CredentialSource {
     secretValues: readonly string[] = [],
   ) {
     const err = error instanceof Error ? error : new Error(String(error));
-    const cause = causeOf(err);
     this.#problem = {
       source: id,
       subject: "source",
-      message: `setup failed, not scanned: ${redact(err.message, secretValues)}${
-        cause ? ` (${cause.name}: ${redact(cause.message, secretValues)})` : ""
-      }`,
+      message: `setup failed, not scanned: ${setupFailure(err, secretValues)}`,
       errorName: err.name,
     };
   }
@@ -166,6 +163,15 @@ export class UnavailableSource implements CredentialSource {
  * Replaces any secret value (or a long piece of one, such as a line of a private key) that an
  * error message might quote. Messages here are written not to quote secrets; this is the belt.
  */
+/**
+ * Why an adapter could not be set up, secrets redacted: the error's message, and its cause by
+ * name and message (Secrets Manager's or KMS's refusal says what to fix).
+ */
+function setupFailure(err: Error, secretValues: readonly string[]): string {
+  const cause = causeOf(err);
+  return `${redact(err.message, secretValues)}${cause ? ` (${cause.name}: ${redact(cause.message, secretValues)})` : ""}`;
+}
+
 function redact(message: string, secretValues: readonly string[]): string {
   let out = message;
   for (const value of secretValues) {
@@ -234,12 +240,10 @@ export async function sourcesFromConfig(runtime: Runtime): Promise<CredentialSou
     ...config.sources["aws-cognito"],
     pools: ownAccountPools(config.sources["aws-cognito"].pools),
   };
-  const memberPools = config.sources["aws-cognito"].pools.length - cognito.pools.length;
-  if (cognito.enabled && memberPools > 0) {
+  const memberPools = config.sources["aws-cognito"].pools.filter((p) => p.account !== undefined);
+  if (cognito.enabled && memberPools.length > 0) {
     runtime.log?.info("Cognito pools of member accounts left to their org scans", {
-      pools: config.sources["aws-cognito"].pools.flatMap((p) =>
-        p.account ? [`${p.account}/${p.userPoolId}`] : [],
-      ),
+      pools: memberPools.map((p) => `${p.account}/${p.userPoolId}`),
     });
   }
   // Connectors, notifiers and report writers are loaded only when configured: each brings a
@@ -348,10 +352,7 @@ export async function deliveryAdaptersFromConfig(runtime: Runtime): Promise<Deli
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
       const cause = causeOf(err);
-      // The cause (Secrets Manager's or KMS's refusal, by name and message) says what to fix.
-      const reason = `${what} could not be set up: ${redact(err.message, resolved)}${
-        cause ? ` (${cause.name}: ${redact(cause.message, resolved)})` : ""
-      }`;
+      const reason = `${what} could not be set up: ${setupFailure(err, resolved)}`;
       runtime.log?.error("delivery adapter could not be set up; its items wait in the outbox", {
         channel,
         error: reason,

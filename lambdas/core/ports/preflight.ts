@@ -6,19 +6,15 @@
  * Nothing is written, sent or revoked.
  */
 
-/** One thing a preflight checked. */
+/**
+ * One thing a preflight checked. An adapter's `preflight()` never throws for a provider's answer:
+ * a refusal, an outage or a missing permission is a check with `ok: false` naming the provider's
+ * error.
+ */
 export interface PreflightCheck {
   /** What was checked, starting with the adapter: `slack: security channel C0123ABC`. */
   readonly name: string;
   readonly ok: boolean;
   /** What was found (`ok`), or what is wrong and how to fix it. Never a secret's value. */
   readonly detail: string;
-}
-
-/**
- * An adapter that can check itself. Never throws for a provider's answer: a refusal, an outage
- * or a missing permission is a check with `ok: false` naming the provider's error.
- */
-export interface Preflight {
-  preflight(): Promise<PreflightCheck[]>;
 }
